@@ -1,0 +1,13 @@
+"""autodiff: automatic differentiation of NumPy code, specialised in exact second derivatives.
+
+    import autodiff as ad
+    ad.grad(f)(x); ad.hvp(f, x, v); ad.hessian(f)(x); ad.jacfwd(f)(x); ad.vjp(f, x)
+"""
+from . import numpy  # noqa: F401  (registers the primitives and the NumPy protocols)
+from .transforms import (grad, value_and_grad, vjp, jvp, jacrev, jacobian, jacfwd, hvp,
+                         hessian, stop_gradient)
+from .pytree import tree_map
+
+__version__ = "0.1.0"
+__all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacobian", "jacfwd", "hvp",
+           "hessian", "stop_gradient", "tree_map", "numpy"]

@@ -1,0 +1,91 @@
+"""Reverse mode: a tape of primitive applications, swept backwards for VJPs.
+
+The tape is a list in execution order, which is already a topological order, so the backward
+sweep is one loop from the output back to the inputs: no recursion, no sort, any depth. Each
+cotangent is freed as soon as its entry has been pulled back. The tape lives as long as the
+`ReverseTrace` that owns it, i.e. until the derivative is returned (or the vjp function dropped).
+"""
+from .tracer import Trace, Tracer, bind
+from ..primitives.shape import unbroadcast
+
+
+class Node(Tracer):
+    """A value recorded on a `ReverseTrace`; `index` is its entry on the tape."""
+
+    __slots__ = ("index",)
+
+    def __init__(self, trace, value, index):
+        self._trace = trace
+        self.value = value
+        self.index = index
+
+
+class ReverseTrace(Trace):
+    """One reverse-mode invocation and its tape.
+
+    A tape entry is (primitive, params, argument values, [(argnum, parent index)], output);
+    inputs are entries whose primitive is None.
+    """
+
+    __slots__ = ("tape",)
+
+    def __init__(self):
+        super().__init__()
+        self.tape = []
+
+    def input(self, value):
+        self.tape.append((None, None, None, (), value))
+        return Node(self, value, len(self.tape) - 1)
+
+    def process(self, prim, args, params):
+        values, parents = [], []
+        for i, a in enumerate(args):
+            if type(a) is Node and a._trace is self:
+                values.append(a.value)
+                parents.append((i, a.index))
+            else:
+                values.append(a)
+        out = bind(prim, *values, **params)
+        tape = self.tape
+        tape.append((prim, params, values, parents, out))
+        return Node(self, out, len(tape) - 1)
+
+    def index_of(self, x):
+        """Tape index of an output of the traced function, or None if it is not ours."""
+        if type(x) is Node and x._trace is self:
+            return x.index
+        return None
+
+    def backward(self, seeds):
+        """Pull cotangents back from {tape index: cotangent}; return the list of cotangents,
+        which for input entries is their gradient (None: no dependence)."""
+        tape = self.tape
+        cts = [None] * len(tape)
+        for i, g in seeds.items():
+            cts[i] = g if cts[i] is None else cts[i] + g
+        for i in range(max(seeds), -1, -1):
+            g = cts[i]
+            if g is None:
+                continue
+            prim, params, values, parents, out = tape[i]
+            if prim is None:
+                continue
+            cts[i] = None
+            rules = prim.vjp_rules
+            for argnum, parent in parents:
+                if rules is not None:
+                    rule = rules[argnum]
+                    if rule is None:
+                        continue
+                    c = rule(g, out, *values, **params)
+                elif prim.vjp_all is not None:
+                    c = prim.vjp_all(argnum, g, out, *values, **params)
+                else:
+                    raise NotImplementedError(f"primitive {prim.name!r} has no VJP rule")
+                if c is None:
+                    continue
+                if prim.broadcasts:
+                    c = unbroadcast(c, values[argnum].shape)
+                prev = cts[parent]
+                cts[parent] = c if prev is None else prev + c
+        return cts

@@ -1,0 +1,114 @@
+"""Tracers and `bind`: how one primitive call finds the derivative level that must handle it.
+
+Every derivative invocation (one call of grad, jvp, hvp, ...) creates a fresh `Trace` with a
+level higher than any before it, and wraps its inputs in tracers tagged with that trace. A
+primitive applied to tracers is handed to the trace of highest level among its arguments; tracers
+of lower levels are mere constants to it. Inner levels therefore never see, nor mix up, the
+perturbations of outer ones (no perturbation confusion), and there is no global mutable state
+besides the level counter, so threads never share a tape.
+"""
+import itertools
+
+import numpy as np
+
+_next_level = itertools.count(1).__next__
+
+
+class Trace:
+    """One derivative invocation. Subclasses define `process(prim, args, params)`."""
+
+    __slots__ = ("level", "__weakref__")
+
+    def __init__(self):
+        self.level = _next_level()
+
+
+class Tracer:
+    """A value being differentiated: `value` is its primal (an array or a lower-level tracer).
+
+    The arithmetic operators and the NumPy protocols are attached by `autodiff.numpy`, which
+    owns the namespace they dispatch to.
+    """
+
+    __slots__ = ("_trace", "value")
+    __array_priority__ = 1000.0
+    __hash__ = None
+
+    @property
+    def shape(self):
+        return self.value.shape
+
+    @property
+    def ndim(self):
+        return len(self.value.shape)
+
+    @property
+    def size(self):
+        return int(np.prod(self.value.shape))
+
+    @property
+    def dtype(self):
+        return self.value.dtype
+
+    def __len__(self):
+        shape = self.value.shape
+        if not shape:
+            raise TypeError("len() of a 0-d traced value")
+        return shape[0]
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield self[i]
+
+    def __bool__(self):
+        raise TypeError(
+            "A traced value was used as a Python bool (e.g. `if x:` or `while x:`), which "
+            "would silently drop its derivative. Compare explicitly (`if x > 0:` gives a "
+            "plain boolean), or use autodiff.numpy.where for a differentiable choice.")
+
+    def _no_conversion(self, kind):
+        raise TypeError(
+            f"{kind}() of a traced value would drop its derivative. Use "
+            "autodiff.stop_gradient(x) for a constant copy of the value, or keep the "
+            "computation in autodiff.numpy / NumPy functions.")
+
+    def __float__(self):
+        self._no_conversion("float")
+
+    def __int__(self):
+        self._no_conversion("int")
+
+    def __complex__(self):
+        self._no_conversion("complex")
+
+    def __index__(self):
+        self._no_conversion("operator.index")
+
+    def __array__(self, dtype=None, copy=None):
+        raise TypeError(
+            "A traced value was converted to a plain NumPy array (np.asarray, np.array, or a "
+            "NumPy function autodiff does not know), which would drop its derivative. Use "
+            "autodiff.numpy functions, or autodiff.stop_gradient(x) if a constant is wanted.")
+
+    def __repr__(self):
+        return f"{type(self).__name__}(level={self._trace.level}, value={self.value!r})"
+
+
+def primal(x):
+    """The innermost raw value of `x`: all tracer levels stripped (a constant)."""
+    while isinstance(x, Tracer):
+        x = x.value
+    return x
+
+
+def bind(prim, *args, **params):
+    """Apply a primitive: to its NumPy impl if no argument is traced, else to the top trace."""
+    top = None
+    for a in args:
+        if isinstance(a, Tracer):
+            t = a._trace
+            if top is None or t.level > top.level:
+                top = t
+    if top is None:
+        return prim.impl(*args, **params)
+    return top.process(prim, args, params)

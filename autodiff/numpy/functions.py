@@ -1,0 +1,314 @@
+"""NumPy functions composed from the primitives: they need no rules of their own, since their
+derivatives (of every order) follow from the primitives they are built of."""
+import builtins
+
+import numpy as np
+
+from ..core.tracer import Tracer, primal
+from ..primitives import elementwise as E, reductions as R, shape as S, products as P
+from ..primitives.shape import shape_of, normalize_axis, normalize_axes, reshape, getitem
+
+def _ndim(x):
+    return len(shape_of(x))
+
+
+# --- reductions built on sum ------------------------------------------------------------------
+def _count(x, axis):
+    shape = shape_of(x)
+    return int(np.prod([shape[a] for a in normalize_axes(axis, len(shape))]))
+
+
+def mean(x, axis=None, keepdims=False):
+    """np.mean."""
+    return R.sum(x, axis, keepdims) / _count(x, axis)
+
+
+def var(x, axis=None, ddof=0, keepdims=False):
+    """np.var (with ddof)."""
+    d = x - mean(x, axis, keepdims=True)
+    return R.sum(d * d, axis, keepdims) / (_count(x, axis) - ddof)
+
+
+def std(x, axis=None, ddof=0, keepdims=False):
+    """np.std (with ddof); its derivative is infinite where the spread is zero."""
+    return E.sqrt(var(x, axis, ddof, keepdims))
+
+
+def prod(x, axis=None, keepdims=False):
+    """np.prod as a tree of pairwise products: exact derivatives of every order, zeros included
+    (no division by the entries)."""
+    shape = shape_of(x)
+    axes = normalize_axes(axis, len(shape))
+    rest = [a for a in range(len(shape)) if a not in axes]
+    y = S.transpose(x, rest + list(axes))
+    y = reshape(y, tuple(shape[a] for a in rest) + (-1,) if axes else tuple(shape) + (1,))
+    while shape_of(y)[-1] > 1:
+        m = shape_of(y)[-1]
+        if m % 2:
+            pad = np.ones(shape_of(y)[:-1] + (1,), dtype=np.result_type(primal(y)))
+            y = S.concatenate([y, pad], axis=-1)
+        y = getitem(y, (Ellipsis, slice(0, None, 2))) * getitem(y, (Ellipsis, slice(1, None, 2)))
+    if shape_of(y)[-1] == 0:
+        y = np.ones(shape_of(y)[:-1], dtype=np.result_type(primal(x), 1.0))
+    else:
+        y = reshape(y, shape_of(y)[:-1])
+    if keepdims:
+        y = reshape(y, tuple(1 if i in axes else s for i, s in enumerate(shape)))
+    return y
+
+
+# --- shape manipulation ------------------------------------------------------------------------
+def swapaxes(x, axis1, axis2):
+    """np.swapaxes."""
+    nd = _ndim(x)
+    axes = list(range(nd))
+    a, b = normalize_axis(axis1, nd), normalize_axis(axis2, nd)
+    axes[a], axes[b] = axes[b], axes[a]
+    return S.transpose(x, axes)
+
+
+def moveaxis(x, source, destination):
+    """np.moveaxis."""
+    nd = _ndim(x)
+    src = [normalize_axis(a, nd) for a in np.atleast_1d(source)]
+    dst = [normalize_axis(a, nd) for a in np.atleast_1d(destination)]
+    order = [a for a in range(nd) if a not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return S.transpose(x, order)
+
+
+def expand_dims(x, axis):
+    """np.expand_dims."""
+    shape = list(shape_of(x))
+    axes = normalize_axes(axis, len(shape) + len(np.atleast_1d(axis)))
+    for a in axes:
+        shape.insert(a, 1)
+    return reshape(x, tuple(shape))
+
+
+def squeeze(x, axis=None):
+    """np.squeeze."""
+    shape = shape_of(x)
+    axes = [a for a, s in enumerate(shape) if s == 1] if axis is None else normalize_axes(axis, len(shape))
+    for a in axes:
+        if shape[a] != 1:
+            raise ValueError("cannot select an axis to squeeze out which has size not equal to one")
+    return reshape(x, tuple(s for a, s in enumerate(shape) if a not in axes))
+
+
+def ravel(x):
+    """np.ravel (a copy, C order)."""
+    return reshape(x, (-1,))
+
+
+def atleast_1d(x):
+    return reshape(x, (1,)) if _ndim(x) == 0 else x
+
+
+def atleast_2d(x):
+    nd = _ndim(x)
+    return reshape(x, (1,) * (2 - nd) + shape_of(x)) if nd < 2 else x
+
+
+def stack(arrays, axis=0):
+    """np.stack."""
+    arrays = list(arrays)
+    if not arrays:
+        raise ValueError("need at least one array to stack")
+    shapes = {shape_of(a) for a in arrays}
+    if len(shapes) != 1:
+        raise ValueError("all input arrays must have the same shape")
+    axis = normalize_axis(axis, _ndim(arrays[0]) + 1)
+    return S.concatenate([expand_dims(a, axis) for a in arrays], axis=axis)
+
+
+def hstack(arrays):
+    """np.hstack."""
+    arrays = [atleast_1d(a) for a in arrays]
+    return S.concatenate(arrays, axis=0 if _ndim(arrays[0]) == 1 else 1)
+
+
+def vstack(arrays):
+    """np.vstack."""
+    return S.concatenate([atleast_2d(a) for a in arrays], axis=0)
+
+
+def flip(x, axis=None):
+    """np.flip."""
+    nd = _ndim(x)
+    axes = normalize_axes(axis, nd)
+    return getitem(x, tuple(slice(None, None, -1) if a in axes else slice(None) for a in range(nd)))
+
+
+def _take_axis(x, indices, axis):
+    nd = _ndim(x)
+    return getitem(x, (slice(None),) * axis + (np.asarray(indices, dtype=np.intp),) +
+                   (slice(None),) * (nd - axis - 1))
+
+
+def take(x, indices, axis=None):
+    """np.take (integer indices along one axis, or into the flattened array)."""
+    if axis is None:
+        return getitem(ravel(x), np.asarray(indices))
+    return getitem(x, (slice(None),) * normalize_axis(axis, _ndim(x)) + (np.asarray(indices),))
+
+
+def roll(x, shift, axis=None):
+    """np.roll."""
+    if axis is None:
+        return reshape(roll(ravel(x), shift, 0), shape_of(x))
+    for s, a in zip(np.atleast_1d(shift), np.atleast_1d(axis)):
+        a = normalize_axis(a, _ndim(x))
+        n = shape_of(x)[a]
+        x = _take_axis(x, (np.arange(n) - int(s)) % max(n, 1), a)
+    return x
+
+
+def repeat(x, repeats, axis=None):
+    """np.repeat."""
+    if axis is None:
+        x, axis = ravel(x), 0
+    axis = normalize_axis(axis, _ndim(x))
+    return _take_axis(x, np.repeat(np.arange(shape_of(x)[axis]), repeats), axis)
+
+
+def tile(x, reps):
+    """np.tile."""
+    reps = tuple(np.atleast_1d(reps).tolist())
+    shape = shape_of(x)
+    nd = max(len(shape), len(reps))
+    shape = (1,) * (nd - len(shape)) + tuple(shape)
+    reps = (1,) * (nd - len(reps)) + reps
+    inter = tuple(v for s in shape for v in (1, s))
+    y = S.broadcast_to(reshape(x, inter), tuple(v for r, s in zip(reps, shape) for v in (r, s)))
+    return reshape(y, tuple(r * s for r, s in zip(reps, shape)))
+
+
+def sort(x, axis=-1):
+    """np.sort: the derivative follows each entry to its sorted place."""
+    if axis is None:
+        x, axis = ravel(x), 0
+    return take_along_axis(x, np.argsort(primal(x), axis=axis, kind="stable"), axis)
+
+
+def take_along_axis(x, indices, axis):
+    """np.take_along_axis."""
+    nd = _ndim(x)
+    axis = normalize_axis(axis, nd)
+    indices = np.asarray(indices)
+    grids = np.ogrid[tuple(slice(n) for n in indices.shape)]
+    index = tuple(indices if a == axis else np.broadcast_to(grids[a], indices.shape)
+                  for a in range(nd))
+    return getitem(x, index)
+
+
+# --- products built on matmul / einsum ------------------------------------------------------
+def dot(a, b):
+    """np.dot."""
+    na, nb = _ndim(a), _ndim(b)
+    if na == 0 or nb == 0:
+        return a * b
+    if nb <= 2:
+        return P.matmul(a, b)
+    return tensordot(a, b, axes=([na - 1], [nb - 2]))
+
+
+def vdot(a, b):
+    """np.vdot (real arrays): the sum of the flattened arrays' products."""
+    return P.matmul(ravel(a), ravel(b))
+
+
+def inner(a, b):
+    """np.inner."""
+    na, nb = _ndim(a), _ndim(b)
+    if na == 0 or nb == 0:
+        return a * b
+    return tensordot(a, b, axes=([na - 1], [nb - 1]))
+
+
+def outer(a, b):
+    """np.outer."""
+    return reshape(a, (-1, 1)) * reshape(b, (1, -1))
+
+
+def tensordot(a, b, axes=2):
+    """np.tensordot."""
+    na, nb = _ndim(a), _ndim(b)
+    if isinstance(axes, (int, np.integer)):
+        axes_a, axes_b = list(range(na - axes, na)), list(range(axes))
+    else:
+        axes_a, axes_b = [np.atleast_1d(ax).tolist() for ax in axes]
+    axes_a = [normalize_axis(x, na) for x in axes_a]
+    axes_b = [normalize_axis(x, nb) for x in axes_b]
+    letters = iter("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    sa = [next(letters) for _ in range(na)]
+    sb = [next(letters) for _ in range(nb)]
+    for x, y in zip(axes_a, axes_b):
+        sb[y] = sa[x]
+    out = [c for i, c in enumerate(sa) if i not in axes_a] + \
+          [c for i, c in enumerate(sb) if i not in axes_b]
+    return P.einsum("".join(sa) + "," + "".join(sb) + "->" + "".join(out), a, b)
+
+
+def diagonal(x, offset=0, axis1=0, axis2=1):
+    """np.diagonal (the diagonal axis comes last, as in NumPy)."""
+    nd = _ndim(x)
+    y = moveaxis(x, [axis1, axis2], [nd - 2, nd - 1])
+    n, m = shape_of(y)[-2:]
+    i0, j0 = max(-offset, 0), max(offset, 0)
+    d = max(0, min(n - i0, m - j0))
+    return getitem(y, (Ellipsis, np.arange(i0, i0 + d), np.arange(j0, j0 + d)))
+
+
+def trace(x, offset=0, axis1=0, axis2=1):
+    """np.trace."""
+    return R.sum(diagonal(x, offset, axis1, axis2), axis=-1)
+
+
+def diag(v, k=0):
+    """np.diag: the k-th diagonal of a matrix, or a matrix with v on its k-th diagonal."""
+    nd = _ndim(v)
+    if nd == 2:
+        return diagonal(v, k)
+    if nd != 1:
+        raise ValueError("diag requires a 1-d or 2-d input")
+    n = shape_of(v)[0]
+    size = n + abs(k)
+    rows = np.arange(n) + max(-k, 0)
+    return S.index_add_p(v, index=(rows, rows + k), shape=(size, size), nb=0)
+
+
+# --- arrays ----------------------------------------------------------------------------------
+def _contains_tracer(obj):
+    if isinstance(obj, Tracer):
+        return True
+    if isinstance(obj, (list, tuple)):
+        return builtins.any(_contains_tracer(o) for o in obj)
+    return False
+
+
+def array(obj, dtype=None):
+    """np.array, also for (nested) lists holding traced values, which are stacked."""
+    if isinstance(obj, Tracer):
+        return obj if dtype is None else obj.astype(dtype)
+    if isinstance(obj, (list, tuple)) and _contains_tracer(obj):
+        return stack([array(o) for o in obj])
+    return np.array(obj, dtype=dtype)
+
+
+def asarray(obj, dtype=None):
+    """np.asarray: traced values pass through unchanged."""
+    if isinstance(obj, Tracer) or _contains_tracer(obj):
+        return array(obj, dtype)
+    return np.asarray(obj, dtype=dtype)
+
+
+def mod(x, y):
+    """np.mod / the % operator: x - floor(x / y) * y (the floor is piecewise constant)."""
+    return x - np.floor(np.true_divide(primal(x), primal(y))) * y
+
+
+def positive(x):
+    """np.positive."""
+    return x

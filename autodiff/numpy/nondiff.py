@@ -1,0 +1,38 @@
+"""NumPy functions whose results carry no derivative (tests, indices, rounding, shapes, sign):
+they run on the innermost values of their arguments and return plain NumPy results."""
+import functools
+
+import numpy as np
+
+from ..core.tracer import Tracer, primal
+
+
+def strip(obj):
+    """Replace traced values (also inside lists and tuples) by their innermost values."""
+    if isinstance(obj, Tracer):
+        return primal(obj)
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(strip(o) for o in obj)
+    return obj
+
+
+def nondiff(fn):
+    @functools.wraps(fn)
+    def constant(*args, **kwargs):
+        return fn(*strip(args), **{k: strip(v) for k, v in kwargs.items()})
+    return constant
+
+
+NONDIFF_UFUNCS = [
+    "sign", "floor", "ceil", "rint", "trunc", "isnan", "isinf", "isfinite", "floor_divide",
+    "equal", "not_equal", "less", "less_equal", "greater", "greater_equal", "logical_and",
+    "logical_or", "logical_not", "logical_xor", "signbit", "heaviside",
+]
+NONDIFF_FUNCTIONS = [
+    "round", "around", "fix", "argmax", "argmin", "argsort", "nonzero", "flatnonzero",
+    "shape", "ndim", "size", "zeros_like", "ones_like", "full_like", "empty_like",
+    "result_type", "count_nonzero", "allclose", "isclose", "array_equal", "any", "all",
+    "searchsorted", "iscomplexobj", "isrealobj", "isscalar", "unique", "digitize", "histogram",
+]
+
+NAMESPACE = {name: nondiff(getattr(np, name)) for name in NONDIFF_UFUNCS + NONDIFF_FUNCTIONS}

@@ -1,0 +1,147 @@
+"""Product primitives: matmul (operands of rank >= 2, leading axes broadcast) and einsum (an
+explicit subscript string). dot, inner, outer, tensordot, vdot, trace... are built on them."""
+import string
+
+import numpy as np
+
+from ..core.primitive import primitive, defjvp, defvjp, batch_ndim
+from ..core.tracer import primal
+from .shape import reshape_p, broadcast_to_p, transpose_p, shape_of
+
+F = "products"
+
+
+def swap_last(x):
+    """x with its last two axes swapped (a matrix transpose, batched)."""
+    nd = len(x.shape)
+    return transpose_p(x, axes=tuple(range(nd - 2)) + (nd - 1, nd - 2))
+
+
+# --- matmul ----------------------------------------------------------------------------------
+matmul_p = primitive("matmul", np.matmul, F, broadcasts=True,
+                     doc="a @ b for operands of rank >= 2 (the wrapper handles vectors)")
+defjvp(matmul_p, lambda t, out, a, b: matmul_p(t, b), lambda t, out, a, b: matmul_p(a, t))
+defvjp(matmul_p, lambda g, out, a, b: matmul_p(g, swap_last(b)),
+       lambda g, out, a, b: matmul_p(swap_last(a), g))
+
+
+def matmul(a, b):
+    """np.matmul / the @ operator, including vectors (promoted to matrices and back)."""
+    sa, sb = shape_of(a), shape_of(b)
+    if not sa or not sb:
+        raise ValueError("matmul: input operands must not be scalars (0-d); use * instead")
+    if sa[-1] != sb[-2 if len(sb) > 1 else 0]:
+        raise ValueError(f"matmul: shapes {sa} and {sb} are not aligned "
+                         f"({sa[-1]} != {sb[-2 if len(sb) > 1 else 0]})")
+    if len(sa) == 1:
+        a = reshape_p(a, shape=(1,) + sa)
+    if len(sb) == 1:
+        b = reshape_p(b, shape=sb + (1,))
+    out = matmul_p(a, b)
+    if len(sa) == 1 or len(sb) == 1:
+        so = shape_of(out)
+        out = reshape_p(out, shape=so[:-2] + ((so[-2],) if len(sa) > 1 else ())
+                        + ((so[-1],) if len(sb) > 1 else ()))
+    return out
+
+
+# --- einsum ----------------------------------------------------------------------------------
+def _einsum_impl(*operands, spec):
+    big = len(operands) > 2 or max(np.size(o) for o in operands) > 4096
+    return np.einsum(spec, *operands, optimize=big)
+
+
+einsum_p = primitive("einsum", _einsum_impl, F, doc="np.einsum with an explicit spec")
+
+
+def _parse(spec):
+    ins, out = spec.split("->")
+    return ins.split(","), out
+
+
+def _unused_letters(spec, n):
+    return "".join([c for c in string.ascii_letters if c not in spec][:n])
+
+
+def _einsum_jvp(tangents, out, *operands, spec):
+    ins, res = _parse(spec)
+    total = None
+    for i, t in enumerate(tangents):
+        if t is None:
+            continue
+        batch = _unused_letters(spec, batch_ndim(t, operands[i]))
+        subs = list(ins)
+        subs[i] = batch + subs[i]
+        ops = list(operands)
+        ops[i] = t
+        term = einsum_p(*ops, spec=",".join(subs) + "->" + batch + res)
+        total = term if total is None else total + term
+    return total
+
+
+def _einsum_vjp(i, g, out, *operands, spec):
+    ins, res = _parse(spec)
+    target = ins[i]
+    shape = shape_of(operands[i])
+    others = "".join(s for k, s in enumerate(ins) if k != i) + res
+    subs, ops, letters = [res], [g], []
+    fresh = iter(_unused_letters(spec, len(target)))
+    for k, s in enumerate(ins):
+        if k != i:
+            subs.append(s)
+            ops.append(operands[k])
+    for pos, c in enumerate(target):
+        if c in target[:pos]:
+            # a repeated index (a diagonal): route it through an identity matrix
+            d = next(fresh)
+            subs.append(c + d)
+            ops.append(np.eye(shape[pos], dtype=np.result_type(primal(g))))
+            letters.append(d)
+        elif c not in others:
+            letters.append(None)  # summed only inside operand i: broadcast back along it
+        else:
+            letters.append(c)
+    kept = "".join(c for c in letters if c is not None)
+    r = einsum_p(*ops, spec=",".join(subs) + "->" + kept)
+    if None in letters:
+        r = reshape_p(r, shape=tuple(1 if c is None else s for c, s in zip(letters, shape)))
+        r = broadcast_to_p(r, shape=shape)
+    return r
+
+
+einsum_p.jvp_all = _einsum_jvp
+einsum_p.vjp_all = _einsum_vjp
+
+
+def _explicit_spec(spec, shapes):
+    """Rewrite an einsum spec without spaces, implicit output or ellipsis."""
+    spec = spec.replace(" ", "")
+    if "->" not in spec:
+        letters = spec.replace(",", "").replace(".", "")
+        out = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+        if "..." in spec:
+            out = "..." + out
+        spec = spec + "->" + out
+    ins, out = spec.split("->")
+    ins = ins.split(",")
+    if len(ins) != len(shapes):
+        raise ValueError(f"einsum: spec {spec!r} names {len(ins)} operands, got {len(shapes)}")
+    if "..." in spec:
+        free = _unused_letters(spec, 26)
+        rank = max(len(s) - (len(sub) - 3) for sub, s in zip(ins, shapes) if "..." in sub)
+        ell = free[:rank]
+        ins = [sub.replace("...", ell[rank - (len(s) - (len(sub) - 3)):]) if "..." in sub else sub
+               for sub, s in zip(ins, shapes)]
+        out = out.replace("...", ell)
+    for sub, s in zip(ins, shapes):
+        if len(sub) != len(s):
+            raise ValueError(f"einsum: operand subscripts {sub!r} do not match shape {s}")
+    return ",".join(ins) + "->" + out
+
+
+def einsum(spec, *operands):
+    """np.einsum with a subscript string (implicit and explicit output, ellipsis)."""
+    if not isinstance(spec, str):
+        raise NotImplementedError("einsum is supported with a subscript string only")
+    return einsum_p(*operands, spec=_explicit_spec(spec, [shape_of(o) for o in operands]))
+

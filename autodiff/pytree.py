@@ -1,0 +1,81 @@
+"""Pytrees: nested dicts, lists and tuples whose leaves are arrays or numbers. Derivatives of
+functions of pytrees come back in the same structure (dicts in sorted-key order, as in JAX)."""
+
+
+class TreeDef:
+    """The structure of a pytree, without its leaves. `kind` is 'leaf', 'none', 'dict',
+    'list' or 'tuple' (tuple subclasses such as namedtuples keep their class)."""
+
+    __slots__ = ("kind", "meta", "children", "num_leaves")
+
+    def __init__(self, kind, meta, children):
+        self.kind, self.meta, self.children = kind, meta, children
+        self.num_leaves = 1 if kind == "leaf" else sum(c.num_leaves for c in children)
+
+    def __eq__(self, other):
+        return (isinstance(other, TreeDef) and self.kind == other.kind
+                and self.meta == other.meta and self.children == other.children)
+
+    def __repr__(self):
+        if self.kind == "leaf":
+            return "*"
+        if self.kind == "none":
+            return "None"
+        if self.kind == "dict":
+            return "{" + ", ".join(f"{k!r}: {c!r}" for k, c in zip(self.meta, self.children)) + "}"
+        inner = ", ".join(map(repr, self.children))
+        return f"[{inner}]" if self.kind == "list" else f"({inner})"
+
+
+_LEAF = TreeDef("leaf", None, ())
+
+
+def flatten(tree):
+    """(list of leaves, TreeDef)."""
+    leaves = []
+    return leaves, _flatten(tree, leaves)
+
+
+def _flatten(tree, leaves):
+    if isinstance(tree, dict):
+        keys = sorted(tree)
+        return TreeDef("dict", tuple(keys), tuple(_flatten(tree[k], leaves) for k in keys))
+    if isinstance(tree, list):
+        return TreeDef("list", None, tuple(_flatten(t, leaves) for t in tree))
+    if isinstance(tree, tuple):
+        return TreeDef("tuple", type(tree), tuple(_flatten(t, leaves) for t in tree))
+    if tree is None:
+        return TreeDef("none", None, ())
+    leaves.append(tree)
+    return _LEAF
+
+
+def unflatten(treedef, leaves):
+    """Rebuild a pytree of structure `treedef` from an iterable of leaves."""
+    return _unflatten(treedef, iter(leaves))
+
+
+def _unflatten(td, it):
+    if td.kind == "leaf":
+        return next(it)
+    if td.kind == "none":
+        return None
+    children = [_unflatten(c, it) for c in td.children]
+    if td.kind == "dict":
+        return dict(zip(td.meta, children))
+    if td.kind == "list":
+        return children
+    cls = td.meta
+    return cls(*children) if cls is not tuple and hasattr(cls, "_fields") else cls(children)
+
+
+def tree_map(fn, tree, *rest):
+    """Apply fn leafwise to pytrees of the same structure."""
+    leaves, td = flatten(tree)
+    others = []
+    for r in rest:
+        l2, td2 = flatten(r)
+        if td2 != td:
+            raise ValueError(f"pytree structures differ: {td} vs {td2}")
+        others.append(l2)
+    return unflatten(td, [fn(*xs) for xs in zip(leaves, *others)])

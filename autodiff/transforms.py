@@ -1,0 +1,305 @@
+"""The user-facing transforms, with JAX's names and signatures: grad, value_and_grad, vjp, jvp,
+jacrev (jacobian), jacfwd, hvp, hessian. Inputs and outputs may be pytrees.
+
+hvp is forward-over-reverse: the reverse sweep of `grad` runs on dual numbers, so the tangent of
+the gradient is exactly H v. hessian pushes a whole (chunk of the) identity through that one sweep
+as a batch of tangents.
+"""
+import numpy as np
+
+from .core.forward import Dual, JVPTrace
+from .core.reverse import ReverseTrace
+from .core.tracer import Tracer, primal
+from .pytree import flatten, unflatten, tree_map
+from .primitives.shape import concatenate, getitem, reshape, transpose, shape_of
+from .numpy.functions import stack
+
+DEFAULT_CHUNK_SIZE = 64  # tangent directions per sweep in jacfwd / hessian
+
+
+def _float_leaf(x, fname):
+    """Inputs are differentiated as floats: ints and bools become float64, floats keep their
+    precision, anything else is a clear error."""
+    if isinstance(x, Tracer):
+        return x
+    a = np.asarray(x)
+    kind = a.dtype.kind
+    if kind == "f":
+        return a
+    if kind in "biu":
+        return a.astype(np.float64)
+    if kind == "c":
+        raise TypeError(f"{fname}: complex inputs are not supported (got dtype {a.dtype})")
+    raise TypeError(f"{fname}: inputs must be arrays of numbers, got dtype {a.dtype} ({x!r:.60})")
+
+
+def _split_args(fname, args, argnums):
+    """The arguments selected by argnums (one tree, or a tuple of trees for a tuple argnums)
+    and a function that puts replacements back in place."""
+    single = isinstance(argnums, (int, np.integer))
+    nums = (argnums,) if single else tuple(argnums)
+    for n in nums:
+        if not -len(args) <= n < len(args):
+            raise TypeError(f"{fname}: argnums={argnums!r} but the function was called with "
+                            f"{len(args)} positional argument(s)")
+    dyn = args[nums[0]] if single else tuple(args[n] for n in nums)
+
+    def rebuild(new):
+        out = list(args)
+        for n, v in zip(nums, (new,) if single else new):
+            out[n] = v
+        return out
+    return dyn, rebuild
+
+
+def _zeros_like(x):
+    v = primal(x)
+    return np.zeros(np.shape(v), dtype=np.result_type(v))
+
+
+def _strip(trace, tree):
+    """Replace this trace's tracers in `tree` by their values (they leave the trace)."""
+    return tree_map(lambda x: x.value if isinstance(x, Tracer) and x._trace is trace else x, tree)
+
+
+def _split_aux(fname, res, has_aux):
+    if not has_aux:
+        return res, None
+    if not (isinstance(res, (tuple, list)) and len(res) == 2):
+        raise TypeError(f"{fname}(has_aux=True): the function must return a pair (output, aux)")
+    return res[0], res[1]
+
+
+# --- reverse mode ------------------------------------------------------------------------------
+def _record(fname, f_of_tree, tree):
+    """Run f on tape inputs: (trace, input nodes, treedef, raw output)."""
+    leaves, td = flatten(tree)
+    trace = ReverseTrace()
+    nodes = [trace.input(_float_leaf(x, fname)) for x in leaves]
+    return trace, nodes, td, f_of_tree(unflatten(td, nodes))
+
+
+def _pull_back(trace, nodes, seeds):
+    cts = trace.backward(seeds) if seeds else [None] * len(trace.tape)
+    return [_zeros_like(n.value) if cts[n.index] is None else cts[n.index] for n in nodes]
+
+
+def value_and_grad(fun, argnums=0, has_aux=False):
+    """f -> (x -> (f(x), ∇f(x))), one forward pass and one reverse sweep. f must return a
+    scalar; with has_aux=True it returns (scalar, aux) and the result is ((value, aux), grad)."""
+    def value_and_grad_fun(*args, **kwargs):
+        dyn, rebuild = _split_args("grad", args, argnums)
+        trace, nodes, td, res = _record("grad", lambda d: fun(*rebuild(d), **kwargs), dyn)
+        out, aux = _split_aux("grad", res, has_aux)
+        index = trace.index_of(out)
+        value = out.value if index is not None else out
+        if isinstance(value, (list, tuple, dict)) or np.shape(value) != ():
+            shape = np.shape(value) if not isinstance(value, dict) else "a dict"
+            raise TypeError(f"grad requires a function with a scalar output, but it returned "
+                            f"shape {shape}. Use jacobian (jacrev/jacfwd) or vjp for non-scalar "
+                            "outputs, or reduce the output to a scalar (e.g. sum).")
+        seeds = {} if index is None else {index: np.ones((), dtype=np.result_type(primal(value)))}
+        grads = unflatten(td, _pull_back(trace, nodes, seeds))
+        if has_aux:
+            return (value, _strip(trace, aux)), grads
+        return value, grads
+    _name(value_and_grad_fun, "value_and_grad", fun)
+    return value_and_grad_fun
+
+
+def grad(fun, argnums=0, has_aux=False):
+    """f -> ∇f for a scalar-valued f (JAX's jax.grad). With argnums a tuple, a tuple of
+    gradients; with has_aux=True, (gradient, aux)."""
+    vg = value_and_grad(fun, argnums, has_aux)
+
+    def grad_fun(*args, **kwargs):
+        (value_aux, g) = vg(*args, **kwargs)
+        return (g, value_aux[1]) if has_aux else g
+    _name(grad_fun, "grad", fun)
+    return grad_fun
+
+
+def vjp(fun, *primals, has_aux=False):
+    """(f(*primals), vjp_fn): vjp_fn(cotangent) returns a tuple with one cotangent per primal.
+    The tape is kept until vjp_fn is released, so vjp_fn may be called many times."""
+    trace, nodes, td, res = _record("vjp", lambda p: fun(*p), tuple(primals))
+    out, aux = _split_aux("vjp", res, has_aux)
+    out_leaves, out_td = flatten(out)
+    indices = [trace.index_of(o) for o in out_leaves]
+    values = [o.value if i is not None else o for o, i in zip(out_leaves, indices)]
+
+    def vjp_fn(cotangent):
+        ct_leaves, ct_td = flatten(cotangent)
+        if ct_td != out_td:
+            raise ValueError(f"vjp: the cotangent's structure {ct_td} does not match the "
+                             f"output's {out_td}")
+        seeds = {}
+        for i, c, v in zip(indices, ct_leaves, values):
+            c = _float_leaf(c, "vjp")
+            if shape_of(c) != np.shape(v):
+                raise ValueError(f"vjp: cotangent of shape {shape_of(c)} for an output of "
+                                 f"shape {np.shape(v)}")
+            if i is not None:
+                seeds[i] = seeds[i] + c if i in seeds else c
+        return unflatten(td, _pull_back(trace, nodes, seeds))
+
+    result = unflatten(out_td, values)
+    if has_aux:
+        return result, vjp_fn, _strip(trace, aux)
+    return result, vjp_fn
+
+
+def jacrev(fun, argnums=0):
+    """Jacobian by reverse mode: one forward pass, one reverse sweep per output element.
+    For an output of shape s and an input of shape t, the Jacobian has shape s + t."""
+    def jacrev_fun(*args, **kwargs):
+        dyn, rebuild = _split_args("jacrev", args, argnums)
+        out, vjp_fn = vjp(lambda d: fun(*rebuild(d), **kwargs), dyn)
+        out_leaves, out_td = flatten(out)
+        in_td = flatten(dyn)[1]
+        blocks = []
+        for j, o in enumerate(out_leaves):
+            shape = np.shape(primal(o))
+            rows = []
+            for r in range(int(np.prod(shape))):
+                ct = [_zeros_like(x) for x in out_leaves]
+                ct[j] = np.zeros(shape, dtype=ct[j].dtype)
+                ct[j].reshape(-1)[r] = 1
+                rows.append(flatten(vjp_fn(unflatten(out_td, ct))[0])[0])
+            per_input = []
+            for i, x in enumerate(flatten(dyn)[0]):
+                xs = np.shape(primal(_float_leaf(x, "jacrev")))
+                if rows:
+                    per_input.append(reshape(stack([row[i] for row in rows]), shape + xs))
+                else:
+                    per_input.append(np.zeros(shape + xs))
+            blocks.append(unflatten(in_td, per_input))
+        return unflatten(out_td, blocks)
+    _name(jacrev_fun, "jacrev", fun)
+    return jacrev_fun
+
+
+jacobian = jacrev
+
+
+# --- forward mode ------------------------------------------------------------------------------
+def jvp(fun, primals, tangents):
+    """(f(*primals), J tangents): one forward pass on dual numbers."""
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        raise TypeError("jvp: primals and tangents must be tuples (one entry per argument)")
+    p_leaves, td = flatten(tuple(primals))
+    t_leaves, ttd = flatten(tuple(tangents))
+    if td != ttd:
+        raise ValueError(f"jvp: tangents' structure {ttd} does not match primals' {td}")
+    trace = JVPTrace()
+    ins = []
+    for p, t in zip(p_leaves, t_leaves):
+        p, t = _float_leaf(p, "jvp"), _float_leaf(t, "jvp")
+        if shape_of(p) != shape_of(t):
+            raise ValueError(f"jvp: tangent of shape {shape_of(t)} for a primal of shape "
+                             f"{shape_of(p)}")
+        if not isinstance(t, Tracer) and t.dtype != primal(p).dtype:
+            t = t.astype(primal(p).dtype)
+        ins.append(Dual(trace, p, t))
+    out = fun(*unflatten(td, ins))
+    out_leaves, out_td = flatten(out)
+    outs, touts = [], []
+    for o in out_leaves:
+        value, tangent = trace.unpack(o)
+        outs.append(value)
+        touts.append(_zeros_like(value) if tangent is None else tangent)
+    return unflatten(out_td, outs), unflatten(out_td, touts)
+
+
+def _basis_chunk(start, k, offset, size, dtype):
+    """Rows start..start+k of the identity, restricted to one input's columns (None if zero)."""
+    cols = np.arange(start, start + k) - offset
+    inside = (cols >= 0) & (cols < size)
+    if not inside.any():
+        return None
+    e = np.zeros((k, size), dtype=dtype)
+    e[np.nonzero(inside)[0], cols[inside]] = 1
+    return e
+
+
+def jacfwd(fun, argnums=0, chunk_size=None):
+    """Jacobian by forward mode: the identity is pushed through f as batched tangents,
+    `chunk_size` directions per pass (bounding memory). Output shape s + t, as jacrev."""
+    def jacfwd_fun(*args, **kwargs):
+        dyn, rebuild = _split_args("jacfwd", args, argnums)
+        leaves, in_td = flatten(dyn)
+        leaves = [_float_leaf(x, "jacfwd") for x in leaves]
+        shapes = [shape_of(x) for x in leaves]
+        sizes = [int(np.prod(s)) for s in shapes]
+        n = sum(sizes)
+        dtype = np.result_type(*[primal(x) for x in leaves]) if leaves else np.float64
+        chunk = max(1, min(n, chunk_size or DEFAULT_CHUNK_SIZE))
+        tangent_chunks, out_td, out_values = None, None, None
+        for start in range(0, max(n, 1), chunk):
+            k = min(chunk, n - start) if n else 0
+            trace = JVPTrace((k,))
+            ins, offset = [], 0
+            for x, s, size in zip(leaves, shapes, sizes):
+                e = _basis_chunk(start, k, offset, size, dtype)
+                ins.append(x if e is None else Dual(trace, x, e.reshape((k,) + s)))
+                offset += size
+            out_leaves, out_td = flatten(fun(*rebuild(unflatten(in_td, ins)), **kwargs))
+            if tangent_chunks is None:
+                tangent_chunks = [[] for _ in out_leaves]
+            out_values = []
+            for chunks, o in zip(tangent_chunks, out_leaves):
+                value, t = trace.unpack(o)
+                out_values.append(value)
+                v = primal(value)
+                chunks.append(np.zeros((k,) + np.shape(v), np.result_type(v)) if t is None else t)
+        blocks = []
+        for chunks, value in zip(tangent_chunks, out_values):
+            tangents = concatenate(chunks, axis=0) if len(chunks) > 1 else chunks[0]
+            out_shape = shape_of(value)
+            per_input, offset = [], 0
+            for s, size in zip(shapes, sizes):
+                b = getitem(tangents, slice(offset, offset + size))
+                b = reshape(b, s + out_shape)
+                nd_in = len(s)
+                b = transpose(b, tuple(range(nd_in, nd_in + len(out_shape))) + tuple(range(nd_in)))
+                per_input.append(b)
+                offset += size
+            blocks.append(unflatten(in_td, per_input))
+        return unflatten(out_td, blocks)
+    _name(jacfwd_fun, "jacfwd", fun)
+    return jacfwd_fun
+
+
+# --- second order --------------------------------------------------------------------------------
+def hvp(fun, x, v):
+    """H(x) v for scalar f, exactly, by forward-over-reverse: one forward pass and one reverse
+    sweep, both on dual numbers (x, v). x and v are pytrees of the same structure and shapes."""
+    x_leaves, xtd = flatten(x)
+    v_leaves, vtd = flatten(v)
+    if xtd != vtd:
+        raise ValueError(f"hvp: v's structure {vtd} does not match x's {xtd}")
+    for a, b in zip(x_leaves, v_leaves):
+        if np.shape(primal(a)) != np.shape(primal(b)):
+            raise ValueError(f"hvp: v has shape {np.shape(primal(b))} but x has shape "
+                             f"{np.shape(primal(a))}; they must match")
+    return jvp(grad(fun), (x,), (v,))[1]
+
+
+def hessian(fun, argnums=0, chunk_size=None):
+    """The exact Hessian, forward-over-reverse: jacfwd(grad(f)), with the identity pushed as
+    batched tangents through the reverse sweep (`chunk_size` directions at a time). For an input
+    of shape s the Hessian has shape s + s; a tuple argnums gives nested blocks, as in JAX."""
+    h = jacfwd(grad(fun, argnums), argnums, chunk_size=chunk_size)
+    _name(h, "hessian", fun)
+    return h
+
+
+def stop_gradient(x):
+    """A constant copy of x (every derivative level stripped); works on pytrees."""
+    return tree_map(primal, x)
+
+
+def _name(wrapper, kind, fun):
+    wrapper.__name__ = f"{kind}({getattr(fun, '__name__', 'f')})"
+    wrapper.__qualname__ = wrapper.__name__
+    wrapper.__wrapped__ = fun
