@@ -7,7 +7,8 @@ from . import numpy  # noqa: F401  (registers the primitives and the NumPy proto
 from .transforms import (grad, value_and_grad, vjp, jvp, jacrev, jacobian, jacfwd, hvp,
                          hessian, stop_gradient)
 from .pytree import tree_map
+from .checks import check_grads
 
 __version__ = "0.1.0"
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacobian", "jacfwd", "hvp",
-           "hessian", "stop_gradient", "tree_map", "numpy"]
+           "hessian", "stop_gradient", "tree_map", "check_grads", "numpy"]

@@ -97,7 +97,7 @@ def _einsum_vjp(i, g, out, *operands, spec):
             subs.append(c + d)
             ops.append(np.eye(shape[pos], dtype=np.result_type(primal(g))))
             letters.append(d)
-        elif c not in others:
+        elif c not in others and target.count(c) == 1:
             letters.append(None)  # summed only inside operand i: broadcast back along it
         else:
             letters.append(c)
