@@ -3,6 +3,7 @@ protocols `__array_ufunc__` / `__array_function__`, so that plain NumPy code suc
 `np.sum(np.tanh(X @ w) ** 2)` is differentiable. Lookups are one dict access per call."""
 import numpy as np
 
+from ..core.primitive import Primitive
 from ..core.tracer import Tracer, primal, bind
 from ..primitives import elementwise as E, reductions as R, shape as S, products as P
 
@@ -96,16 +97,16 @@ def install(namespace, linalg_namespace):
     T.item = T.tolist = _no_item
 
 
-def _forward(prim):
-    def op(self, other):
-        return bind(prim, self, other)
-    return op
+def _forward(fn):
+    if isinstance(fn, Primitive):  # the common case: skip one call layer
+        return lambda self, other: bind(fn, self, other)
+    return lambda self, other: fn(self, other)
 
 
-def _reflected(prim):
-    def op(self, other):
-        return bind(prim, other, self)
-    return op
+def _reflected(fn):
+    if isinstance(fn, Primitive):
+        return lambda self, other: bind(fn, other, self)
+    return lambda self, other: fn(other, self)
 
 
 def _comparison(op):

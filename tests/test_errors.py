@@ -1,0 +1,88 @@
+"""Bad input gets a clear exception that names the problem."""
+import numpy as np
+import pytest
+
+import autodiff as ad
+import autodiff.numpy as anp
+
+
+def test_grad_of_non_scalar_output():
+    with pytest.raises(TypeError, match=r"scalar output.*shape \(3,\).*jacobian.*vjp"):
+        ad.grad(lambda x: x * 2)(np.ones(3))
+
+
+def test_hvp_with_wrong_shape():
+    with pytest.raises(ValueError, match=r"v has shape \(2,\) but x has shape \(3,\)"):
+        ad.hvp(lambda x: anp.sum(x ** 2), np.ones(3), np.ones(2))
+    with pytest.raises(ValueError, match="structure"):
+        ad.hvp(lambda p: anp.sum(p["a"] ** 2), {"a": np.ones(2)}, {"b": np.ones(2)})
+
+
+def test_jvp_tangent_shape():
+    with pytest.raises(ValueError, match="tangent of shape"):
+        ad.jvp(anp.sin, (np.ones(3),), (np.ones(4),))
+
+
+def test_vjp_cotangent_shape():
+    _, vjp_fn = ad.vjp(anp.sin, np.ones(3))
+    with pytest.raises(ValueError, match="cotangent of shape"):
+        vjp_fn(np.ones(2))
+
+
+def test_complex_and_object_inputs():
+    with pytest.raises(TypeError, match="complex"):
+        ad.grad(lambda x: x * x)(1j)
+    with pytest.raises(TypeError, match="dtype"):
+        ad.grad(lambda x: x)(np.array(["a"]))
+
+
+def test_unsupported_numpy_function_is_named():
+    with pytest.raises(NotImplementedError, match=r"numpy\.fft\.fft"):
+        ad.grad(lambda x: np.sum(np.fft.fft(x).real))(np.ones(4))
+    with pytest.raises(NotImplementedError, match=r"numpy\.sinc|numpy\.i0|numpy\.spacing"):
+        ad.grad(lambda x: np.sum(np.spacing(x)))(np.ones(4))
+
+
+def test_traced_value_as_python_bool():
+    def f(x):
+        if x:
+            return x
+        return -x
+    with pytest.raises(TypeError, match=r"Python bool.*x > 0.*where"):
+        ad.grad(f)(1.0)
+    # comparisons give plain booleans, so this is fine:
+    assert ad.grad(lambda x: x if x > 0 else -x)(-2.0) == -1.0
+
+
+def test_conversions_that_drop_derivatives():
+    with pytest.raises(TypeError, match="float.*drop its derivative"):
+        ad.grad(lambda x: float(x))(1.0)
+    with pytest.raises(TypeError, match="plain NumPy array"):
+        ad.grad(lambda x: np.asarray(x).sum())(np.ones(2))
+    with pytest.raises(TypeError, match="immutable"):
+        def f(x):
+            x[0] = 1.0
+            return x.sum()
+        ad.grad(f)(np.ones(2))
+
+
+def test_argnums_out_of_range():
+    with pytest.raises(TypeError, match="argnums=2"):
+        ad.grad(lambda x, y: x * y, argnums=2)(1.0, 2.0)
+
+
+def test_has_aux_requires_pair():
+    with pytest.raises(TypeError, match="pair"):
+        ad.grad(lambda x: x * x, has_aux=True)(1.0)
+
+
+def test_shape_errors_are_numpy_like():
+    with pytest.raises(ValueError, match="not aligned"):
+        ad.grad(lambda x: anp.sum(x @ np.ones((2, 2))))(np.ones(3))
+    with pytest.raises(ValueError, match="cannot reshape"):
+        ad.grad(lambda x: anp.sum(x.reshape(4)))(np.ones(3))
+
+
+def test_index_with_traced_value():
+    with pytest.raises(TypeError, match="index must not be a traced value"):
+        ad.grad(lambda x: x[x])(np.ones(2))

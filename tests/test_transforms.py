@@ -1,0 +1,277 @@
+"""The transforms on known closed forms, nesting, pytrees, dtypes and plain NumPy code."""
+import threading
+
+import numpy as np
+import pytest
+
+import autodiff as ad
+import autodiff.numpy as anp
+
+rng = np.random.default_rng(0)
+
+
+def rosenbrock(x):
+    return anp.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+
+
+def rosenbrock_hessian(x):
+    n = x.size
+    H = np.zeros((n, n))
+    for i in range(n - 1):
+        H[i, i] += 1200 * x[i] ** 2 - 400 * x[i + 1] + 2
+        H[i, i + 1] += -400 * x[i]
+        H[i + 1, i] += -400 * x[i]
+        H[i + 1, i + 1] += 200
+    return H
+
+
+def test_quadratic_form():
+    A = rng.standard_normal((4, 4))
+    x = rng.standard_normal(4)
+    f = lambda x: x @ A @ x
+    np.testing.assert_allclose(ad.grad(f)(x), (A + A.T) @ x, rtol=1e-12)
+    np.testing.assert_allclose(ad.hessian(f)(x), A + A.T, rtol=1e-12)
+
+
+def test_rosenbrock():
+    x = rng.uniform(-1, 1, 6)
+    np.testing.assert_allclose(ad.hessian(rosenbrock)(x), rosenbrock_hessian(x), rtol=1e-12)
+    v = rng.standard_normal(6)
+    np.testing.assert_allclose(ad.hvp(rosenbrock, x, v), rosenbrock_hessian(x) @ v, rtol=1e-12)
+    assert np.allclose(ad.grad(rosenbrock)(np.ones(6)), 0)
+
+
+def test_logistic_regression_hessian():
+    m, d, lam = 50, 3, 0.1
+    X = rng.standard_normal((m, d))
+    y = (rng.uniform(size=m) > 0.5).astype(float)
+    w = rng.standard_normal(d)
+
+    def loss(w):  # plain NumPy: differentiable through the dispatch protocols
+        z = X @ w
+        return np.mean(np.logaddexp(0.0, z) - y * z) + 0.5 * lam * np.sum(w ** 2)
+
+    p = 1 / (1 + np.exp(-X @ w))
+    H = X.T @ np.diag(p * (1 - p)) @ X / m + lam * np.eye(d)
+    g = X.T @ (p - y) / m + lam * w
+    np.testing.assert_allclose(ad.grad(loss)(w), g, rtol=1e-10)
+    np.testing.assert_allclose(ad.hessian(loss)(w), H, rtol=1e-10)
+
+
+def test_third_derivatives():
+    f = lambda x: anp.sin(x) * x ** 3
+    d3 = ad.grad(ad.grad(ad.grad(f)))
+    x = 0.7
+    exact = -np.cos(x) * x ** 3 - 9 * np.sin(x) * x ** 2 + 18 * np.cos(x) * x + 6 * np.sin(x)
+    assert np.isclose(d3(x), exact, rtol=1e-12)
+    # the same through forward-over-reverse twice and reverse-over-forward
+    assert np.isclose(ad.jacfwd(ad.jacfwd(ad.grad(f)))(x), exact, rtol=1e-12)
+    assert np.isclose(ad.grad(lambda x: ad.jvp(ad.grad(f), (x,), (1.0,))[1])(x), exact, rtol=1e-12)
+
+
+def test_perturbation_confusion():
+    # d/dx [x * d/dy (x + y)] = 1, not 2
+    assert ad.grad(lambda x: x * ad.grad(lambda y: x + y)(1.0))(2.0) == 1.0
+    # d/dx [x * d/dy (x * y)] = 2x
+    assert ad.grad(lambda x: x * ad.grad(lambda y: x * y)(4.0))(2.0) == 4.0
+    # the same with forward mode at either level
+    d = lambda f, x: ad.jvp(f, (x,), (1.0,))[1]
+    assert d(lambda x: x * d(lambda y: x + y, 1.0), 2.0) == 1.0
+    assert d(lambda x: x * ad.grad(lambda y: x * y)(4.0), 2.0) == 4.0
+    assert ad.grad(lambda x: x * d(lambda y: x * y, 4.0))(2.0) == 4.0
+
+
+def test_hvp_of_closure_over_outer_traced_value():
+    # d/da of <hvp(x -> a * sum(x^3), x, v), 1> = sum(6 x v)
+    x, v = np.array([1.0, 2.0]), np.array([0.5, -1.0])
+    g = ad.grad(lambda a: anp.sum(ad.hvp(lambda x: a * anp.sum(x ** 3), x, v)))(3.0)
+    assert np.isclose(g, np.sum(6 * x * v))
+
+
+def test_hessian_of_function_calling_grad():
+    f = lambda x: anp.sum(ad.grad(lambda y: anp.sum(anp.sin(y) * y))(x) ** 2)
+    x = np.array([0.3, -0.8])
+    H = ad.hessian(f)(x)
+    eps = 1e-6
+    fd = np.stack([(ad.grad(f)(x + eps * e) - ad.grad(f)(x - eps * e)) / (2 * eps)
+                   for e in np.eye(2)], 1)
+    np.testing.assert_allclose(H, fd, rtol=1e-6)
+    np.testing.assert_allclose(ad.jacfwd(ad.jacrev(f))(x), H, rtol=1e-12)
+
+
+def test_jacobian_shapes():
+    f = lambda x: anp.outer(x, x)  # (3,) -> (3, 3)
+    x = rng.standard_normal(3)
+    J = ad.jacfwd(f)(x)
+    assert J.shape == (3, 3, 3)
+    np.testing.assert_allclose(J, ad.jacrev(f)(x))
+    expected = np.einsum("ik,j->ijk", np.eye(3), x) + np.einsum("i,jk->ijk", x, np.eye(3))
+    np.testing.assert_allclose(J, expected)
+    X = rng.standard_normal((2, 3))
+    assert ad.hessian(lambda X: anp.sum(X ** 3))(X).shape == (2, 3, 2, 3)
+
+
+def test_argnums_and_blocks():
+    f = lambda x, y: anp.sum(x ** 2 * y) + anp.sum(y ** 3)
+    x, y = np.array([1.0, 2.0]), np.array([3.0, -1.0])
+    gx, gy = ad.grad(f, argnums=(0, 1))(x, y)
+    np.testing.assert_allclose(gx, 2 * x * y)
+    np.testing.assert_allclose(gy, x ** 2 + 3 * y ** 2)
+    np.testing.assert_allclose(ad.grad(f, argnums=1)(x, y), gy)
+    (hxx, hxy), (hyx, hyy) = ad.hessian(f, argnums=(0, 1))(x, y)
+    np.testing.assert_allclose(hxx, np.diag(2 * y))
+    np.testing.assert_allclose(hxy, np.diag(2 * x))
+    np.testing.assert_allclose(hyx, np.diag(2 * x))
+    np.testing.assert_allclose(hyy, np.diag(6 * y))
+
+
+def test_pytrees():
+    params = {"w": np.array([1.0, -2.0]), "b": 0.5, "layers": [np.ones((2, 2)), (3.0,)]}
+
+    def f(p):
+        return anp.sum(p["w"] ** 2) * p["b"] + anp.sum(p["layers"][0]) * p["layers"][1][0]
+
+    g = ad.grad(f)(params)
+    assert set(g) == {"w", "b", "layers"}
+    np.testing.assert_allclose(g["w"], 2 * params["w"] * 0.5)
+    assert np.isclose(g["b"], 5.0)
+    np.testing.assert_allclose(g["layers"][0], 3.0 * np.ones((2, 2)))
+    assert np.isclose(g["layers"][1][0], 4.0)
+    v = ad.tree_map(np.ones_like, params)
+    hv = ad.hvp(f, params, v)
+    assert np.isclose(hv["b"], 2 * np.sum(params["w"]))
+    H = ad.hessian(f)(params)
+    np.testing.assert_allclose(H["w"]["w"], np.eye(2) * 2 * 0.5)
+    np.testing.assert_allclose(H["w"]["b"], 2 * params["w"])
+    out, vjp_fn = ad.vjp(lambda p: {"a": p["w"] * 2, "b": p["b"]}, params)
+    (ct,) = vjp_fn({"a": np.ones(2), "b": 1.0})
+    np.testing.assert_allclose(ct["w"], [2.0, 2.0])
+    assert ct["layers"][0].shape == (2, 2) and not ct["layers"][0].any()
+
+
+def test_value_and_grad_has_aux():
+    f = lambda x: (anp.sum(x ** 2), {"norm": anp.sqrt(anp.sum(x ** 2))})
+    (value, aux), g = ad.value_and_grad(f, has_aux=True)(np.array([3.0, 4.0]))
+    assert value == 25.0 and np.isclose(aux["norm"], 5.0)
+    assert isinstance(aux["norm"], np.floating) or isinstance(aux["norm"], np.ndarray)
+    np.testing.assert_allclose(g, [6.0, 8.0])
+    g2, aux2 = ad.grad(f, has_aux=True)(np.array([3.0, 4.0]))
+    np.testing.assert_allclose(g2, g)
+
+
+def test_jvp_and_vjp_api():
+    f = lambda x, y: (anp.sin(x) * y, x + y)
+    x, y = np.array([0.1, 0.2]), np.array([1.0, 2.0])
+    out, tout = ad.jvp(f, (x, y), (np.ones(2), np.zeros(2)))
+    np.testing.assert_allclose(tout[0], np.cos(x) * y)
+    np.testing.assert_allclose(tout[1], np.ones(2))
+    out, vjp_fn = ad.vjp(f, x, y)
+    cx, cy = vjp_fn((np.ones(2), np.ones(2)))
+    np.testing.assert_allclose(cx, np.cos(x) * y + 1)
+    np.testing.assert_allclose(cy, np.sin(x) + 1)
+    cx2, _ = vjp_fn((np.ones(2), np.ones(2)))  # the tape is reusable
+    np.testing.assert_allclose(cx2, cx)
+
+
+def test_constant_output_and_unused_input():
+    assert ad.grad(lambda x: 3.0)(1.0) == 0.0
+    np.testing.assert_allclose(ad.hessian(lambda x, y: anp.sum(y ** 2))(np.ones(2), 1.0),
+                               np.zeros((2, 2)))
+
+
+def test_dtypes():
+    g = ad.grad(lambda x: x * x)(3)  # ints are differentiated as float64
+    assert g == 6.0 and np.result_type(g) == np.float64
+    x32 = np.array([1.0, 2.0], dtype=np.float32)
+    g32 = ad.grad(lambda x: anp.sum(anp.sin(x) * x))(x32)
+    assert g32.dtype == np.float32
+    assert ad.hessian(lambda x: anp.sum(x ** 3))(x32).dtype == np.float32
+    assert ad.grad(lambda x: anp.sum(x ** 2))(np.array([1, 2])).dtype == np.float64
+
+
+def test_plain_numpy_code():
+    X = rng.standard_normal((5, 3))
+    w = rng.standard_normal(3)
+    f_np = lambda w: np.sum(np.tanh(X @ w) ** 2) + np.max(w) + np.linalg.norm(w) + w.T @ w
+    g = ad.grad(f_np)(w)
+    eps = 1e-6
+    fd = np.array([(f_np(w + eps * e) - f_np(w - eps * e)) / (2 * eps) for e in np.eye(3)])
+    np.testing.assert_allclose(g, fd, rtol=1e-6)
+    ad.check_grads(lambda w: np.stack([np.cumsum(w), np.exp(w)[::-1]]).mean(axis=0), (w,))
+    ad.check_grads(lambda w: np.concatenate([w[:, None] * w, np.outer(w, w)]).sum(0), (w,))
+
+
+def test_methods_and_operators():
+    def f(x):
+        y = x.reshape(2, 2).T
+        z = (y @ y).sum(axis=0) + abs(-x[:2]) - x[2:] / 2.0 + 2.0 ** x[:2] + x[:2] % 0.7
+        return (z ** 2).mean() + x.max() - x.min() + len(x) * x.var() + sum(x) + x.dot(x)
+    ad.check_grads(f, (np.array([0.3, -0.4, 0.9, 1.1]),))
+
+
+def test_deep_chain_is_iterative():
+    def chain(x):
+        for _ in range(1_000_000):
+            x = x + 1e-6 * x
+        return x
+    g = ad.grad(chain)(1.0)
+    assert np.isclose(g, (1 + 1e-6) ** 1_000_000)
+
+
+def test_tape_released():
+    import weakref
+    from autodiff.core import reverse
+    traces = []
+    original = reverse.ReverseTrace.__init__
+
+    def spy(self):
+        original(self)
+        traces.append(weakref.ref(self))
+    reverse.ReverseTrace.__init__ = spy
+    try:
+        ad.grad(lambda x: anp.sum(anp.sin(x) ** 2))(np.ones(100))
+        ad.hessian(lambda x: anp.sum(anp.sin(x) ** 3))(np.ones(5))
+    finally:
+        reverse.ReverseTrace.__init__ = original
+    import gc
+    gc.collect()
+    assert traces and all(t() is None for t in traces)
+
+
+def test_threads_take_gradients_independently():
+    results, errors = {}, []
+
+    def work(k):
+        try:
+            x = np.full(50, float(k))
+            for _ in range(20):
+                results[k] = ad.grad(lambda x: anp.sum(x ** 3) * k)(x)
+        except Exception as e:  # pragma: no cover - reported below
+            errors.append(e)
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(1, 5)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    for k in range(1, 5):
+        np.testing.assert_allclose(results[k], 3 * k * np.full(50, float(k)) ** 2)
+
+
+def test_against_autograd():
+    autograd = pytest.importorskip("autograd")
+    agnp = pytest.importorskip("autograd.numpy")
+    X = rng.standard_normal((20, 4))
+    W1, w2 = rng.standard_normal((4, 5)), rng.standard_normal(5)
+
+    def mlp(np_):
+        def loss(W1):
+            h = np_.tanh(X @ W1)
+            return np_.mean((h @ w2 - np_.sin(X[:, 0])) ** 2) + 0.01 * np_.sum(W1 ** 2)
+        return loss
+    ours, theirs = mlp(np), mlp(agnp)
+    np.testing.assert_allclose(ad.grad(ours)(W1), autograd.grad(theirs)(W1), rtol=1e-8)
+    V = rng.standard_normal(W1.shape)
+    their_hvp = autograd.grad(lambda W: agnp.sum(autograd.grad(theirs)(W) * V))(W1)
+    np.testing.assert_allclose(ad.hvp(ours, W1, V), their_hvp, rtol=1e-8)
+    np.testing.assert_allclose(ad.hessian(ours)(W1), autograd.hessian(theirs)(W1), rtol=1e-8)
