@@ -4,6 +4,7 @@
     ad.grad(f)(x); ad.hvp(f, x, v); ad.hessian(f)(x); ad.jacfwd(f)(x); ad.vjp(f, x)
 """
 from . import numpy  # noqa: F401  (registers the primitives and the NumPy protocols)
+from . import viz  # noqa: F401
 from .transforms import (grad, value_and_grad, vjp, jvp, jacrev, jacobian, jacfwd, hvp,
                          hessian, stop_gradient)
 from .pytree import tree_map
@@ -11,4 +12,4 @@ from .checks import check_grads
 
 __version__ = "0.1.0"
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacobian", "jacfwd", "hvp",
-           "hessian", "stop_gradient", "tree_map", "check_grads", "numpy"]
+           "hessian", "stop_gradient", "tree_map", "check_grads", "numpy", "viz"]

@@ -5,8 +5,14 @@ sweep is one loop from the output back to the inputs: no recursion, no sort, any
 cotangent is freed as soon as its entry has been pulled back. The tape lives as long as the
 `ReverseTrace` that owns it, i.e. until the derivative is returned (or the vjp function dropped).
 """
+import threading
+
 from .tracer import Trace, Tracer, bind
-from ..primitives.shape import unbroadcast
+from ..primitives.reductions import unbroadcast
+
+# How many backward sweeps this thread is inside: read by autodiff.viz to tell the operations
+# of a reverse sweep from those of the forward pass (touched once per sweep, not per operation).
+sweep = threading.local()
 
 
 class Node(Tracer):
@@ -56,9 +62,17 @@ class ReverseTrace(Trace):
             return x.index
         return None
 
-    def backward(self, seeds):
+    def backward(self, seeds, keep_all=False):
         """Pull cotangents back from {tape index: cotangent}; return the list of cotangents,
-        which for input entries is their gradient (None: no dependence)."""
+        which for input entries is their gradient (None: no dependence). Intermediate
+        cotangents are freed as the sweep passes them, unless keep_all (for pictures)."""
+        sweep.depth = getattr(sweep, "depth", 0) + 1
+        try:
+            return self._sweep(seeds, keep_all)
+        finally:
+            sweep.depth -= 1
+
+    def _sweep(self, seeds, keep_all):
         tape = self.tape
         cts = [None] * len(tape)
         for i, g in seeds.items():
@@ -70,7 +84,8 @@ class ReverseTrace(Trace):
             prim, params, values, parents, out = tape[i]
             if prim is None:
                 continue
-            cts[i] = None
+            if not keep_all:
+                cts[i] = None
             rules = prim.vjp_rules
             for argnum, parent in parents:
                 if rules is not None:

@@ -1,0 +1,16 @@
+"""autodiff.viz: pictures of recorded computations through Graphviz.
+
+    g = ad.viz.graph(f, x)            # the forward graph (grads=True adds cotangents)
+    ad.viz.grad_graph(f, x)           # the reverse sweep of grad(f) as a graph of its own
+    ad.viz.hvp_graph(f, x, v)         # forward-over-reverse: primal and tangent flows
+    g.render("f.svg"); g.source; g.to_dot()    # shows inline in Jupyter
+
+Name sub-computations with `with ad.viz.scope("layer1"):` (or as a decorator): scopes become
+clusters. Large graphs are folded into summary nodes beyond `max_nodes`.
+"""
+from .graph import Graph, graph, grad_graph, hvp_graph, DEFAULT_MAX_NODES
+from .record import scope
+from .render import dot_available
+
+__all__ = ["Graph", "graph", "grad_graph", "hvp_graph", "scope", "dot_available",
+           "DEFAULT_MAX_NODES"]

@@ -1,0 +1,130 @@
+"""Keeping large graphs readable: beyond a node budget, parts of the graph are folded into
+summary nodes, in this order, each only while the graph is still too large:
+  1. array constants are hidden;
+  2. chains (each op feeding only the next, which has no other input) become one node;
+  3. the largest user scopes become one node each;
+  4. what remains is cut, in tape order, into consecutive blocks.
+Every fold is reported in `model.notes`, and a summary node counts the ops inside it."""
+from collections import Counter
+
+from .record import GraphModel, GraphNode
+
+
+def collapse(model, max_nodes):
+    if len(model.nodes) <= max_nodes:
+        return model
+    consts = [n for n in model.nodes.values() if n.kind == "const"]
+    if consts:
+        model = _without(model, {n.id for n in consts})
+        model.notes.append(f"{len(consts)} constant arrays hidden")
+    for fold in (_fold_chains, _fold_scopes, _fold_blocks):
+        if len(model.nodes) <= max_nodes:
+            break
+        model = fold(model, max_nodes)
+    return model
+
+
+def _without(model, drop):
+    out = GraphModel(model.title)
+    out.notes = list(model.notes)
+    out.nodes = {k: v for k, v in model.nodes.items() if k not in drop}
+    out.edges = [e for e in model.edges if e[0] not in drop and e[1] not in drop]
+    return out
+
+
+def _quotient(model, assign, note):
+    """Merge nodes by assign[id] -> group key; groups of several nodes become summary nodes."""
+    members = {}
+    for nid in model.nodes:
+        members.setdefault(assign.get(nid, nid), []).append(nid)
+    final = {nid: (key if len(ids) > 1 else nid) for key, ids in members.items() for nid in ids}
+    out = GraphModel(model.title)
+    out.notes = list(model.notes)
+    folded = 0
+    for key, ids in members.items():
+        if len(ids) == 1:
+            out.nodes[ids[0]] = model.nodes[ids[0]]
+            continue
+        nodes = [model.nodes[i] for i in ids]
+        folded += len(ids)
+        out.nodes[key] = _summary(key, nodes)
+    edges = Counter()
+    for src, dst, mult in model.edges:
+        a, b = final[src], final[dst]
+        if a != b:
+            edges[a, b] += mult
+    out.edges = [(a, b, m) for (a, b), m in edges.items()]
+    if folded:
+        out.notes.append(note.format(folded=folded, groups=sum(
+            1 for ids in members.values() if len(ids) > 1)))
+    return out
+
+
+def _summary(key, nodes):
+    ops = Counter()
+    for n in nodes:
+        ops.update(n.ops if n.ops else {n.op: n.count})
+    flows = Counter(n.flow for n in nodes)
+    scopes = [n.scope for n in nodes]
+    common = scopes[0]
+    for s in scopes[1:]:
+        k = 0
+        while k < min(len(common), len(s)) and common[k] == s[k]:
+            k += 1
+        common = common[:k]
+    last = max(nodes, key=lambda n: n.order)
+    group = GraphNode(key, "group", "group", last.shape, last.dtype, last.value, common,
+                      flows.most_common(1)[0][0])
+    group.count = sum(ops.values())
+    group.ops = ops
+    group.order = min(n.order for n in nodes)
+    return group
+
+
+def _fold_chains(model, max_nodes):
+    consumers, parents = Counter(), Counter()
+    for src, dst, _ in model.edges:
+        consumers[src] += 1
+        parents[dst] += 1
+    nexts = {}
+    for src, dst, _ in model.edges:
+        a, b = model.nodes[src], model.nodes[dst]
+        if (a.kind in ("op", "group") and b.kind in ("op", "group") and consumers[src] == 1
+                and parents[dst] == 1 and a.scope == b.scope and a.flow == b.flow):
+            nexts[src] = dst
+    assign = {}
+    for nid in sorted(model.nodes, key=lambda i: model.nodes[i].order):
+        if nid in assign or nid not in nexts:
+            continue
+        chain, cur = [nid], nid
+        while cur in nexts:
+            cur = nexts[cur]
+            chain.append(cur)
+        for c in chain:
+            assign[c] = f"chain{nid}"
+    return _quotient(model, assign, "{folded} ops in {groups} chains folded")
+
+
+def _fold_scopes(model, max_nodes):
+    by_scope = {}
+    for n in model.nodes.values():
+        if n.kind in ("op", "group") and n.scope:
+            by_scope.setdefault(n.scope[0], []).append(n.id)
+    assign, size = {}, len(model.nodes)
+    for name, ids in sorted(by_scope.items(), key=lambda kv: -len(kv[1])):
+        if size <= max_nodes:
+            break
+        for i in ids:
+            assign[i] = f"scope:{name}"
+        size -= len(ids) - 1
+    return _quotient(model, assign, "{folded} ops in {groups} scopes folded")
+
+
+def _fold_blocks(model, max_nodes):
+    movable = sorted((n for n in model.nodes.values() if n.kind in ("op", "group")),
+                     key=lambda n: n.order)
+    fixed = len(model.nodes) - len(movable)
+    blocks = max(1, max_nodes - fixed)
+    per = -(-len(movable) // blocks)
+    assign = {n.id: f"block{k // per}" for k, n in enumerate(movable)}
+    return _quotient(model, assign, "{folded} ops folded into {groups} blocks in tape order")

@@ -1,0 +1,116 @@
+"""`Graph`: a recorded computation ready to be drawn, and the functions that make one."""
+import os
+
+import graphviz
+import numpy as np
+
+from ..core.tracer import primal
+from ..transforms import grad as grad_transform, hvp as hvp_transform
+from .collapse import collapse
+from .record import record, model_from_trace, mark_tangent_flow, argument_names
+from .render import to_digraph, INSTALL_HINT
+
+DEFAULT_MAX_NODES = 120
+
+
+class Graph:
+    """A picture of a computation. `.to_dot()` gives a graphviz.Digraph, `.source` its DOT
+    text, `.render(path)` writes svg/png/pdf/dot; in Jupyter it shows itself inline."""
+
+    def __init__(self, model, values=True, rankdir="TB"):
+        self.model = model
+        self.values = values
+        self.rankdir = rankdir
+
+    @property
+    def notes(self):
+        """What was folded to keep the picture readable (empty if nothing)."""
+        return list(self.model.notes)
+
+    @property
+    def num_nodes(self):
+        return len(self.model.nodes)
+
+    def to_dot(self):
+        return to_digraph(self.model, self.values, self.rankdir)
+
+    @property
+    def source(self):
+        return self.to_dot().source
+
+    def render(self, path, format=None):
+        """Write the picture to `path`; the format is taken from its suffix unless given
+        (svg, png, pdf, dot/gv). Returns the path written."""
+        format = (format or os.path.splitext(path)[1].lstrip(".") or "svg").lower()
+        if format in ("dot", "gv"):
+            with open(path, "w", encoding="utf-8") as fh:
+                fh.write(self.source)
+            return path
+        dot = self.to_dot()
+        try:
+            data = dot.pipe(format=format)
+        except graphviz.ExecutableNotFound:
+            gv = os.path.splitext(path)[0] + ".gv"
+            with open(gv, "w", encoding="utf-8") as fh:
+                fh.write(dot.source)
+            raise RuntimeError(INSTALL_HINT.format(gv)) from None
+        with open(path, "wb") as fh:
+            fh.write(data)
+        return path
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        try:
+            return {"image/svg+xml": self.to_dot().pipe(format="svg").decode("utf-8")}
+        except graphviz.ExecutableNotFound:
+            return {"text/plain": self.source}
+
+    def _repr_svg_(self):
+        return self._repr_mimebundle_().get("image/svg+xml")
+
+    def __repr__(self):
+        notes = f", folded: {'; '.join(self.notes)}" if self.notes else ""
+        return f"<autodiff.viz.Graph {self.model.title!r}: {self.num_nodes} nodes{notes}>"
+
+
+def _finish(model, max_nodes, values, rankdir):
+    return Graph(collapse(model, max_nodes), values, rankdir)
+
+
+def graph(f, *args, grads=False, values=True, max_nodes=DEFAULT_MAX_NODES, rankdir="TB",
+          title=None):
+    """The forward computation graph of f at args. With grads=True, each node also shows the
+    cotangent that reached it in the reverse sweep (f's output is seeded with ones)."""
+    trace, _, outs = record(f, args)
+    cts = None
+    if grads:
+        seeds = {o.index: np.ones(np.shape(primal(o.value)))
+                 for o in outs if trace.index_of(o) is not None}
+        cts = trace.backward(seeds, keep_all=True) if seeds else None
+    name = getattr(f, "__name__", "f")
+    model = model_from_trace(trace, outs, title or f"{name}: forward graph"
+                             + (" with gradients" if grads else ""), cts)
+    return _finish(model, max_nodes, values, rankdir)
+
+
+def grad_graph(f, *args, argnums=0, values=True, max_nodes=DEFAULT_MAX_NODES, rankdir="TB",
+               title=None):
+    """The computation of grad(f) at args as a graph of its own: the forward pass and the
+    reverse sweep (cotangents) that produces the gradient."""
+    g = grad_transform(f, argnums)
+    names = argument_names(f, args)
+    trace, _, outs = record(lambda *a: g(*a), args, names)
+    name = getattr(f, "__name__", "f")
+    model = model_from_trace(trace, outs, title or f"grad({name}): forward pass and reverse sweep")
+    return _finish(model, max_nodes, values, rankdir)
+
+
+def hvp_graph(f, x, v, values=True, max_nodes=DEFAULT_MAX_NODES, rankdir="TB", title=None):
+    """The computation of hvp(f, x, v) as a graph: forward-over-reverse, with the primal and
+    tangent flows of the forward pass and of the reverse sweep told apart."""
+    names = argument_names(f, (x,))
+    names += [f"v{n[len(names[0]):]}" if n.startswith(names[0]) else "v" for n in names]
+    trace, inputs, outs = record(lambda x, v: hvp_transform(f, x, v), (x, v), names)
+    name = getattr(f, "__name__", "f")
+    model = model_from_trace(trace, outs, title or f"hvp({name}): forward-over-reverse")
+    mark_tangent_flow(model, [n.index for n in inputs[len(inputs) // 2:]])
+    return _finish(model, max_nodes, values, rankdir)

@@ -1,0 +1,224 @@
+"""Recording a function's computation for pictures, on the core's own tape.
+
+`RecordingTrace` is a `ReverseTrace` that also notes, for every tape entry, the user's scope
+(`with ad.viz.scope("layer1")`) and whether it ran inside a backward sweep. The graph model
+(`GraphModel`) is read off that tape: one node per recorded primitive, plus inputs, array
+constants and outputs. Recording derivative transforms (grad, hvp) on such a trace shows their
+own computation, since their sweeps are made of recorded primitives too.
+"""
+import contextlib
+import inspect
+import threading
+
+import numpy as np
+
+from ..core import reverse
+from ..core.reverse import ReverseTrace
+from ..core.tracer import Tracer, primal
+from ..pytree import flatten, unflatten
+
+_scopes = threading.local()
+
+
+class scope(contextlib.ContextDecorator):
+    """Name a sub-computation: `with ad.viz.scope("layer1"): ...` or `@ad.viz.scope("loss")`.
+    Scopes nest; in pictures they become clusters (and collapse into one node when large)."""
+
+    def __init__(self, name):
+        self.name = str(name)
+
+    def __enter__(self):
+        stack = getattr(_scopes, "stack", ())
+        _scopes.stack = stack + (self.name,)
+        return self
+
+    def __exit__(self, *exc):
+        _scopes.stack = _scopes.stack[:-1]
+        return False
+
+
+def current_scope():
+    return getattr(_scopes, "stack", ())
+
+
+class RecordingTrace(ReverseTrace):
+    """A tape that remembers each entry's scope and sweep phase."""
+
+    __slots__ = ("meta", "names")
+
+    def __init__(self):
+        super().__init__()
+        self.meta = []  # per tape entry: (scope tuple, inside a backward sweep?)
+        self.names = {}  # input tape index -> argument name
+
+    def input(self, value, name="x"):
+        node = super().input(value)
+        self.meta.append((current_scope(), False))
+        self.names[node.index] = name
+        return node
+
+    def process(self, prim, args, params):
+        node = super().process(prim, args, params)
+        self.meta.append((current_scope(), getattr(reverse.sweep, "depth", 0) > 0))
+        return node
+
+
+class GraphNode:
+    """One node of a picture: kind is input, op, const, output or group (collapsed)."""
+
+    __slots__ = ("id", "kind", "op", "label", "shape", "dtype", "value", "grad", "scope",
+                 "flow", "count", "ops", "order")
+
+    def __init__(self, id, kind, op, shape=None, dtype=None, value=None, scope=(),
+                 flow="primal", label=None):
+        self.id, self.kind, self.op, self.label = id, kind, op, label or op
+        self.shape, self.dtype, self.value, self.grad = shape, dtype, value, None
+        self.scope, self.flow, self.count, self.ops = scope, flow, 1, None
+        self.order = id if isinstance(id, int) else float("inf")  # tape position
+
+
+class GraphModel:
+    """Nodes and edges read off a recorded tape, before any collapsing or drawing."""
+
+    def __init__(self, title):
+        self.title = title
+        self.nodes = {}
+        self.edges = []  # (source id, target id, multiplicity)
+        self.notes = []
+
+    def add(self, node):
+        self.nodes[node.id] = node
+        return node
+
+
+def argument_names(f, args):
+    """Names for the leaves of f's positional arguments, from its signature."""
+    try:
+        params = list(inspect.signature(f).parameters.values())
+        names = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        names = []
+    names += [f"arg{i}" for i in range(len(names), len(args))]
+    out = []
+    for name, a in zip(names, args):
+        leaves, td = flatten(a)
+        if td.kind == "leaf":
+            out.append(name)
+        else:
+            out.extend(f"{name}{path}" for path in _leaf_paths(a))
+    return out
+
+
+def _leaf_paths(tree, prefix=""):
+    if isinstance(tree, dict):
+        for k in sorted(tree):
+            yield from _leaf_paths(tree[k], f"{prefix}[{k!r}]")
+    elif isinstance(tree, (list, tuple)):
+        for i, t in enumerate(tree):
+            yield from _leaf_paths(t, f"{prefix}[{i}]")
+    elif tree is not None:
+        yield prefix
+
+
+def record(f, args, names=None):
+    """Run f on recording-tape inputs: (trace, input nodes, output leaves)."""
+    trace = RecordingTrace()
+    leaves, td = flatten(tuple(args))
+    names = names or argument_names(f, args)
+    nodes = []
+    for leaf, name in zip(leaves, names):
+        value = leaf if isinstance(leaf, Tracer) else np.asarray(leaf, dtype=float) \
+            if np.asarray(leaf).dtype.kind in "biu" else np.asarray(leaf)
+        nodes.append(trace.input(value, name))
+    out = f(*unflatten(td, nodes))
+    return trace, nodes, flatten(out)[0]
+
+
+def _describe_params(prim, params, values, parents):
+    """A short suffix for an op label: key parameters and scalar constants."""
+    bits = []
+    for k in ("axis", "axes", "spec", "shape"):
+        if k in params:
+            bits.append(f"{k}={params[k]}")
+    traced = {a for a, _ in parents}
+    for i, v in enumerate(values):
+        if i not in traced and not isinstance(v, Tracer) and np.ndim(v) == 0 and prim.name != "where":
+            bits.append(_fmt(float(primal(v))))
+    return " ".join(bits)
+
+
+def _fmt(x):
+    return f"{x:.4g}"
+
+
+def model_from_trace(trace, outputs, title, grads=None):
+    """A GraphModel of everything recorded on `trace` that leads to `outputs`; `grads`
+    (cotangents per tape index) annotates nodes. Tangent flow is what depends on inputs named
+    in `tangent_inputs` (see hvp_graph)."""
+    model = GraphModel(title)
+    tape, meta = trace.tape, trace.meta
+    needed = _ancestors(tape, [o.index for o in outputs if trace.index_of(o) is not None])
+    const_ids = {}
+    for i in sorted(needed):
+        prim, params, values, parents, out = tape[i]
+        scope, backward = meta[i]
+        v = primal(out)
+        if prim is None:
+            node = model.add(GraphNode(i, "input", trace.names.get(i, "x"), np.shape(v),
+                                       np.result_type(v), v, scope))
+        else:
+            node = model.add(GraphNode(i, "op", prim.name, np.shape(v), np.result_type(v), v,
+                                       scope, "cotangent" if backward else "primal",
+                                       label=prim.name))
+            suffix = _describe_params(prim, params, values, parents)
+            if suffix:
+                node.label = f"{prim.name} {suffix}"
+            for argnum, parent in parents:
+                model.edges.append((parent, i, 1))
+            traced = {a for a, _ in parents}
+            for k, c in enumerate(values):
+                if k in traced or isinstance(c, Tracer) or np.ndim(c) == 0:
+                    continue
+                cid = const_ids.setdefault(id(c), f"c{len(const_ids)}")
+                if cid not in model.nodes:
+                    cv = np.asarray(c)
+                    model.add(GraphNode(cid, "const", "constant", cv.shape, cv.dtype, cv, scope))
+                    model.nodes[cid].order = i
+                model.edges.append((cid, i, 1))
+        if grads is not None and grads[i] is not None:
+            node.grad = primal(grads[i])
+    for k, o in enumerate(outputs):
+        if trace.index_of(o) is None:
+            continue
+        oid = f"out{k}"
+        model.add(GraphNode(oid, "output", f"output {k}" if len(outputs) > 1 else "output",
+                            label="output"))
+        model.edges.append((o.index, oid, 1))
+    return model
+
+
+def _ancestors(tape, roots):
+    """Tape indices the roots depend on (iteratively)."""
+    seen, stack = set(), list(roots)
+    while stack:
+        i = stack.pop()
+        if i in seen:
+            continue
+        seen.add(i)
+        stack.extend(p for _, p in tape[i][3])
+    return seen
+
+
+def mark_tangent_flow(model, tangent_inputs):
+    """Mark the nodes that depend on the given inputs (the tangent v of an HVP)."""
+    tangent = set(tangent_inputs)
+    for src, dst, _ in sorted(model.edges, key=lambda e: model.nodes[e[1]].order):
+        if src in tangent:
+            tangent.add(dst)
+    for nid in tangent:
+        node = model.nodes[nid]
+        if node.kind == "op":
+            node.flow = "tangent_cotangent" if node.flow == "cotangent" else "tangent"
+        elif node.kind == "input":
+            node.flow = "tangent"
+
