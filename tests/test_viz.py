@@ -46,7 +46,7 @@ def test_forward_graph_svg_has_one_node_per_operation(tmp_path):
     drawn_ops = [t for t in nodes if t.isdigit() and t in recorded]
     assert len(drawn_ops) == len(recorded)
     labels = " ".join(nodes.values())
-    for op in ("matmul", "tanh", "add", "sum", "power 2"):
+    for op in ("matmul", "tanh", "add", "sum", "power(•, 2)"):
         assert op in labels
     assert "3×2 float64" in labels and "weights" in labels and "bias" in labels
     assert "output" in labels

@@ -134,17 +134,18 @@ def record(f, args, names=None):
     return trace, nodes, flatten(out)[0]
 
 
-def _describe_params(prim, params, values, parents):
-    """A short suffix for an op label: key parameters and scalar constants."""
-    bits = []
-    for k in ("axis", "axes", "spec", "shape"):
-        if k in params:
-            bits.append(f"{k}={params[k]}")
+def _describe(prim, params, values, parents):
+    """An op label: the name, scalar constants in their argument places (• for the traced
+    values and arrays), and the key parameters, e.g. `subtract(1, •)` or `sum axis=(0,)`."""
     traced = {a for a, _ in parents}
-    for i, v in enumerate(values):
-        if i not in traced and not isinstance(v, Tracer) and np.ndim(v) == 0 and prim.name != "where":
-            bits.append(_fmt(float(primal(v))))
-    return " ".join(bits)
+    scalars = [i for i, v in enumerate(values)
+               if i not in traced and not isinstance(v, Tracer) and np.ndim(v) == 0]
+    label = prim.name
+    if scalars and prim.name != "where":
+        label += "(" + ", ".join(_fmt(float(primal(v))) if i in scalars else "•"
+                                 for i, v in enumerate(values)) + ")"
+    bits = [f"{k}={params[k]}" for k in ("axis", "axes", "spec", "shape") if k in params]
+    return " ".join([label] + bits)
 
 
 def _fmt(x):
@@ -169,10 +170,7 @@ def model_from_trace(trace, outputs, title, grads=None):
         else:
             node = model.add(GraphNode(i, "op", prim.name, np.shape(v), np.result_type(v), v,
                                        scope, "cotangent" if backward else "primal",
-                                       label=prim.name))
-            suffix = _describe_params(prim, params, values, parents)
-            if suffix:
-                node.label = f"{prim.name} {suffix}"
+                                       label=_describe(prim, params, values, parents)))
             for argnum, parent in parents:
                 model.edges.append((parent, i, 1))
             traced = {a for a, _ in parents}
