@@ -6,10 +6,11 @@
 from . import numpy  # noqa: F401  (registers the primitives and the NumPy protocols)
 from . import viz  # noqa: F401
 from .transforms import (grad, value_and_grad, vjp, jvp, jacrev, jacobian, jacfwd, hvp,
-                         hessian, stop_gradient)
-from .pytree import tree_map
+                         hvp_fn, hessian, stop_gradient)
+from .pytree import tree_map, ravel_pytree
 from .checks import check_grads
 
 __version__ = "0.1.0"
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacobian", "jacfwd", "hvp",
-           "hessian", "stop_gradient", "tree_map", "check_grads", "numpy", "viz"]
+           "hvp_fn", "hessian", "stop_gradient", "tree_map", "ravel_pytree", "check_grads",
+           "numpy", "viz"]

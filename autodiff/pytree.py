@@ -79,3 +79,28 @@ def tree_map(fn, tree, *rest):
             raise ValueError(f"pytree structures differ: {td} vs {td2}")
         others.append(l2)
     return unflatten(td, [fn(*xs) for xs in zip(leaves, *others)])
+
+
+def ravel_pytree(tree):
+    """(flat float vector, unravel): unravel(vector) rebuilds a pytree of tree's structure,
+    shapes and dtypes. Lets vector-based solvers (scipy) work on dicts of arrays."""
+    import numpy as np
+    leaves, td = flatten(tree)
+    arrays = [np.asarray(x) for x in leaves]
+    shapes = [a.shape for a in arrays]
+    sizes = [a.size for a in arrays]
+    dtypes = [a.dtype if a.dtype.kind == "f" else np.dtype(np.float64) for a in arrays]
+    flat = np.concatenate([a.ravel().astype(float) for a in arrays]) if arrays else np.zeros(0)
+
+    def unravel(vector):
+        from .numpy import reshape  # traced vectors unravel differentiably
+        if np.shape(vector) != flat.shape:
+            raise ValueError(f"unravel: expected a vector of shape {flat.shape}, "
+                             f"got {np.shape(vector)}")
+        parts, k = [], 0
+        for shape, size, dtype in zip(shapes, sizes, dtypes):
+            piece = reshape(vector[k:k + size], shape)
+            parts.append(piece.astype(dtype) if isinstance(piece, np.ndarray) else piece)
+            k += size
+        return unflatten(td, parts)
+    return flat, unravel

@@ -11,7 +11,7 @@ from .core.forward import Dual, JVPTrace
 from .core.reverse import ReverseTrace
 from .core.tracer import Tracer, primal
 from .pytree import flatten, unflatten, tree_map
-from .primitives.shape import concatenate, getitem, reshape, transpose, shape_of
+from .primitives.shape import concatenate, getitem, reshape, transpose, shape_of, cast_p
 from .numpy.functions import stack
 
 DEFAULT_CHUNK_SIZE = 64  # tangent directions per sweep in jacfwd / hessian
@@ -80,8 +80,17 @@ def _record(fname, f_of_tree, tree):
 
 
 def _pull_back(trace, nodes, seeds):
+    """Gradients for the input nodes, zeros where unreached, in each input's dtype."""
     cts = trace.backward(seeds) if seeds else [None] * len(trace.tape)
-    return [_zeros_like(n.value) if cts[n.index] is None else cts[n.index] for n in nodes]
+    grads = []
+    for n in nodes:
+        g = cts[n.index]
+        if g is None:
+            g = _zeros_like(n.value)
+        elif g.dtype != n.value.dtype:
+            g = cast_p(g, dtype=n.value.dtype)
+        grads.append(g)
+    return grads
 
 
 def value_and_grad(fun, argnums=0, has_aux=False):
@@ -283,6 +292,23 @@ def hvp(fun, x, v):
             raise ValueError(f"hvp: v has shape {np.shape(primal(b))} but x has shape "
                              f"{np.shape(primal(a))}; they must match")
     return jvp(grad(fun), (x,), (v,))[1]
+
+
+def hvp_fn(fun, x):
+    """v -> H(x) v, for many products at one point x (CG, Lanczos, Newton-CG): ∇f is recorded
+    once and each product is one reverse sweep over that recording (H is symmetric, so the
+    VJP of the gradient is H v). For a single product, `hvp` is cheaper."""
+    _, vjp_fn = vjp(grad(fun), x)
+    x_leaves, xtd = flatten(x)
+    shapes = [np.shape(primal(a)) for a in x_leaves]
+
+    def hessian_vector_product(v):
+        v_leaves, vtd = flatten(v)
+        if vtd != xtd or [np.shape(primal(b)) for b in v_leaves] != shapes:
+            raise ValueError(f"hvp_fn: v must have x's structure and shapes {shapes}, got "
+                             f"{[np.shape(primal(b)) for b in v_leaves]}")
+        return vjp_fn(v)[0]
+    return hessian_vector_product
 
 
 def hessian(fun, argnums=0, chunk_size=None):
