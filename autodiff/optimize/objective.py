@@ -1,0 +1,63 @@
+"""Exact derivatives packaged for scipy.optimize: fun, jac, hess and hessp on flat vectors,
+for functions of pytrees."""
+import numpy as np
+
+from ..pytree import ravel_pytree
+from ..transforms import value_and_grad, hessian, hvp_fn
+
+
+class ScipyObjective:
+    """f(params, *args) seen by scipy as a function of one flat vector.
+
+    Value and gradient come from one forward pass and one reverse sweep, cached per iterate,
+    so scipy's separate fun(x) and jac(x) calls at the same x cost one evaluation. hessp
+    records the gradient once per iterate and answers each product with one reverse sweep.
+    Counters: nfev (forward passes), nhev (Hessians), nhvp (Hessian-vector products)."""
+
+    def __init__(self, f, x0, args=()):
+        self.f = f
+        self.args = tuple(args)
+        self.x0, self.unravel = ravel_pytree(x0)
+        self.nfev = self.nhev = self.nhvp = 0
+        self._x = self._value = self._grad = None
+        self._hx = self._hvp = None
+        self._flat_f = lambda z: f(self.unravel(z), *self.args)
+
+    def _at(self, x):
+        x = np.asarray(x, dtype=float)
+        if self._x is None or not np.array_equal(x, self._x):
+            self._value, self._grad = value_and_grad(self._flat_f)(x)
+            self._x = x.copy()
+            self.nfev += 1
+        return x
+
+    def fun(self, x):
+        self._at(x)
+        return float(self._value)
+
+    def jac(self, x):
+        self._at(x)
+        return np.array(self._grad, dtype=float)
+
+    def fun_and_jac(self, x):
+        """(value, gradient) in one call (scipy's jac=True convention)."""
+        return self.fun(x), self.jac(x)
+
+    def hess(self, x):
+        self.nhev += 1
+        return np.asarray(hessian(self._flat_f)(np.asarray(x, dtype=float)), dtype=float)
+
+    def hessp(self, x, p):
+        x = np.asarray(x, dtype=float)
+        if self._hx is None or not np.array_equal(x, self._hx):
+            self._hvp = hvp_fn(self._flat_f, x)
+            self._hx = x.copy()
+        self.nhvp += 1
+        return np.asarray(self._hvp(np.asarray(p, dtype=float)), dtype=float)
+
+
+def scipy_objective(f, x0, args=()):
+    """`ScipyObjective` for f at the structure of x0 (a pytree). Use as
+    `scipy.optimize.minimize(obj.fun, obj.x0, jac=obj.jac, hessp=obj.hessp, method=...)`,
+    then `obj.unravel(result.x)` gives the parameters back in x0's structure."""
+    return ScipyObjective(f, x0, args)

@@ -1,0 +1,116 @@
+"""ad.optimize: Newton, Hessian-free and quasi-Newton minimization, scipy wiring, GGN products."""
+import numpy as np
+import pytest
+
+scipy_optimize = pytest.importorskip("scipy.optimize")
+
+import autodiff as ad  # noqa: E402
+import autodiff.numpy as anp  # noqa: E402
+from autodiff.optimize import minimize, scipy_objective  # noqa: E402
+
+
+def rosen(x):
+    return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+
+
+def test_objective_matches_scipy_closed_forms():
+    x = np.array([-1.2, 1.0, 0.7, 1.3])
+    obj = scipy_objective(rosen, x)
+    p = np.array([0.3, -1.0, 2.0, 0.5])
+    assert obj.fun(x) == pytest.approx(scipy_optimize.rosen(x), rel=1e-14)
+    np.testing.assert_allclose(obj.jac(x), scipy_optimize.rosen_der(x), rtol=1e-13)
+    np.testing.assert_allclose(obj.hess(x), scipy_optimize.rosen_hess(x), rtol=1e-13)
+    np.testing.assert_allclose(obj.hessp(x, p), scipy_optimize.rosen_hess_prod(x, p), rtol=1e-13)
+
+
+def test_objective_shares_one_pass_per_iterate():
+    obj = scipy_objective(rosen, np.zeros(3))
+    x = np.array([0.5, 0.2, -0.1])
+    obj.fun(x)
+    obj.jac(x)
+    obj.fun(x.copy())
+    assert obj.nfev == 1
+    obj.jac(x + 1)
+    assert obj.nfev == 2
+    obj.hessp(x, np.ones(3))
+    obj.hessp(x, np.arange(3.0))
+    assert obj.nhvp == 2
+
+
+@pytest.mark.parametrize("method", ["newton", "newton-cg", "trust-ncg", "trust-krylov",
+                                    "trust-exact", "bfgs", "l-bfgs-b"])
+def test_rosenbrock_all_methods_agree_with_scipy(method):
+    x0 = np.array([-1.2, 1.0, -0.5])  # n = 3: the only minimum is at ones
+    ours = minimize(rosen, x0, method=method, tol=1e-10 if method != "newton" else None)
+    assert ours.success, ours.message
+    np.testing.assert_allclose(ours.x, np.ones(3), atol=1e-4)
+    if method != "newton":
+        kwargs = dict(jac=scipy_optimize.rosen_der)
+        if method in ("newton-cg", "trust-ncg", "trust-krylov"):
+            kwargs["hessp"] = scipy_optimize.rosen_hess_prod
+        if method == "trust-exact":
+            kwargs["hess"] = scipy_optimize.rosen_hess
+        theirs = scipy_optimize.minimize(scipy_optimize.rosen, x0, method=method, tol=1e-10,
+                                         **kwargs)
+        assert ours.nit == theirs.nit
+        np.testing.assert_allclose(ours.x, theirs.x, rtol=1e-8, atol=1e-10)
+
+
+def test_newton_solves_a_quadratic_in_one_step():
+    rng = np.random.default_rng(0)
+    M = rng.standard_normal((5, 5))
+    A, b = M @ M.T + 5 * np.eye(5), rng.standard_normal(5)
+    res = minimize(lambda x: 0.5 * x @ A @ x - b @ x, np.zeros(5), method="newton")
+    assert res.success and res.nit == 1
+    np.testing.assert_allclose(res.x, np.linalg.solve(A, b), rtol=1e-10)
+
+
+def test_newton_keeps_descending_where_the_hessian_is_indefinite():
+    f = lambda p: p[0] ** 4 - p[0] ** 2 + p[1] ** 2  # H = diag(12x^2 - 2, 2): indefinite at 0.1
+    x0 = np.array([0.1, 0.5])
+    assert np.linalg.eigvalsh(ad.hessian(f)(x0))[0] < 0
+    res = minimize(f, x0, method="newton")
+    assert res.success
+    np.testing.assert_allclose(np.abs(res.x), [np.sqrt(0.5), 0.0], atol=1e-8)
+    assert res.fun == pytest.approx(-0.25)
+
+
+def test_pytree_parameters():
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((100, 3))
+    y = (X @ np.array([1.0, -1.0, 0.5]) + 0.2 > 0).astype(float)
+
+    def loss(p):
+        z = X @ p["w"] + p["b"]
+        return anp.mean(anp.logaddexp(0.0, z) - y * z) + 0.05 * anp.sum(p["w"] ** 2)
+    p0 = {"w": np.zeros(3), "b": 0.0}
+    results = {m: minimize(loss, p0, method=m) for m in ("newton", "trust-ncg", "bfgs")}
+    for m, res in results.items():
+        assert set(res.x) == {"w", "b"} and res.x["w"].shape == (3,)
+        assert np.linalg.norm(res.jac["w"]) < 1e-5, m
+    np.testing.assert_allclose(results["newton"].x["w"], results["trust-ncg"].x["w"], atol=1e-6)
+    np.testing.assert_allclose(results["newton"].x["w"], results["bfgs"].x["w"], atol=1e-3)
+    assert results["newton"].nit < results["bfgs"].nit
+
+
+def test_unknown_method():
+    with pytest.raises(ValueError, match="unknown method 'foo'"):
+        minimize(rosen, np.zeros(2), method="foo")
+
+
+def test_ggnvp_equals_explicit_gauss_newton():
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((6, 3))
+    labels = np.eye(4)[rng.integers(0, 4, 6)]
+    model = lambda W: anp.tanh(X @ W)  # (6, 4) outputs
+
+    def loss(out):  # softmax cross-entropy: convex in the outputs
+        z = out - anp.max(out, axis=1, keepdims=True)
+        return -anp.sum(labels * (z - anp.log(anp.sum(anp.exp(z), axis=1, keepdims=True))))
+    W, V = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+    J = ad.jacfwd(model)(W).reshape(24, 12)
+    HL = ad.hessian(loss)(model(W)).reshape(24, 24)
+    expected = (J.T @ HL @ J @ V.ravel()).reshape(3, 4)
+    np.testing.assert_allclose(ad.ggnvp(model, loss, W, V), expected, rtol=1e-10)
+    G = J.T @ HL @ J
+    assert np.linalg.eigvalsh(G).min() > -1e-10  # positive semi-definite
