@@ -1,0 +1,33 @@
+"""Every example runs from the repository root with one command and prints something."""
+import os
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+EXAMPLES = sorted(f for f in os.listdir(os.path.join(ROOT, "examples"))
+                  if f.endswith(".py") and not f.startswith("_"))
+EXPECT = {
+    "demo.py": "H(x) v",
+    "gallery.py": "5_large_graph_folded.svg",
+    "logistic_regression.py": "gradient descent",
+    "critical_points.py": "saddle",
+    "hessian_free.py": "test acc",
+    "mlp_spectrum.py": "top-3 (Lanczos)",
+}
+
+
+def test_every_example_is_checked():
+    assert sorted(EXPECT) == EXAMPLES
+
+
+@pytest.mark.parametrize("script", EXAMPLES)
+def test_example_runs(script, tmp_path):
+    pytest.importorskip("sklearn") if script in ("logistic_regression.py", "hessian_free.py",
+                                                 "mlp_spectrum.py") else None
+    env = dict(os.environ, MPLBACKEND="Agg")
+    result = subprocess.run([sys.executable, os.path.join(ROOT, "examples", script)],
+                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert EXPECT[script] in result.stdout
