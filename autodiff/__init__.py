@@ -12,9 +12,11 @@ from .checks import check_grads
 from . import optimize, curvature  # noqa: E402  (scipy is imported only when they are used)
 from .optimize import ggnvp
 from .curvature import hessian_operator, classify_critical_point
+from . import sparse  # noqa: E402
+from .sparse import hessian_sparsity, sparse_hessian
 
 __version__ = "0.1.0"
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacobian", "jacfwd", "hvp",
            "hvp_fn", "hessian", "stop_gradient", "tree_map", "ravel_pytree", "check_grads",
            "numpy", "viz", "optimize", "curvature", "ggnvp", "hessian_operator",
-           "classify_critical_point"]
+           "classify_critical_point", "sparse", "hessian_sparsity", "sparse_hessian"]

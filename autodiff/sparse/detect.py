@@ -1,0 +1,202 @@
+"""Hessian sparsity by tracing index sets, not by sampling numbers.
+
+Every traced value carries a sparse boolean matrix D (its elements x the inputs): which inputs
+each element depends on. Linear primitives combine rows of D; each nonlinear interaction adds
+to the Hessian pattern the input pairs it couples: a nonlinear unary op on an element with
+dependencies d adds d x d, a product x*y adds dx x dy. The result is a superset of the true
+pattern (never missing an entry), exact for elementwise, indexing and reduction code; products
+of two traced matrices and dense linear algebra are treated conservatively.
+"""
+import numpy as np
+
+from ..core.primitive import REGISTRY
+from ..core.tracer import Trace, Tracer
+from ..optimize._scipy import require_scipy
+
+NONLINEAR_UNARY = {"exp", "expm1", "exp2", "log", "log1p", "log2", "log10", "sqrt", "cbrt",
+                   "sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh",
+                   "arcsinh", "arccosh", "arctanh", "reciprocal", "square"}
+PIECEWISE_LINEAR = {"negative", "abs", "add", "subtract", "maximum", "minimum", "where", "clip"}
+INDEX_MAPS = {"reshape", "transpose", "broadcast_to", "getitem", "cast"}
+REDUCTIONS = {"sum", "amax", "amin"}
+DENSE = {"einsum", "inv", "solve", "logabsdet"}
+MAX_DENSE_ENTRIES = 50_000_000
+
+
+class SparsityTracer(Tracer):
+    __slots__ = ("deps",)
+
+    def __init__(self, trace, value, deps):
+        self._trace, self.value, self.deps = trace, value, deps
+
+
+class SparsityTrace(Trace):
+    """Propagates dependency patterns; `hessian_terms` collects coupled input pairs."""
+
+    __slots__ = ("n", "sp", "hessian_terms")
+
+    def __init__(self, n):
+        super().__init__()
+        self.n = n
+        self.sp = require_scipy().sparse
+        self.hessian_terms = []
+
+    def deps_of(self, a):
+        if isinstance(a, SparsityTracer) and a._trace is self:
+            return a.deps
+        if isinstance(a, Tracer):
+            raise NotImplementedError("hessian_sparsity must be the outermost transformation")
+        return self.sp.csr_matrix((int(np.size(a)), self.n), dtype=bool)
+
+    def process(self, prim, args, params):
+        values = [a.value if isinstance(a, SparsityTracer) and a._trace is self else a
+                  for a in args]
+        deps = [self.deps_of(a) for a in args]
+        out = prim.impl(*values, **params)
+        rule = RULES.get(prim.name) or (_elementwise if prim.family == "elementwise" else None)
+        if rule is None:
+            raise NotImplementedError(f"hessian_sparsity: no sparsity rule for {prim.name!r}")
+        d_out = rule(self, prim, values, deps, out, params)
+        return SparsityTracer(self, out, d_out.tocsr())
+
+    def couple(self, a, b):
+        """Record that the inputs in pattern a interact nonlinearly with those in b, row by row."""
+        if a.nnz and b.nnz:
+            self.hessian_terms.append((a.T.astype(np.int8) @ b.astype(np.int8)).astype(bool))
+
+
+def _selection(sp, positions, rows, n_cols):
+    """A 0/1 matrix S (rows x n_cols) with S[positions[j], j] = 1."""
+    positions = np.asarray(positions).ravel()
+    return sp.csr_matrix((np.ones(positions.size, dtype=np.int8),
+                          (positions, np.arange(positions.size))), shape=(rows, n_cols))
+
+
+def _apply(S, D):
+    return (S @ D.astype(np.int8)).astype(bool)
+
+
+def _index_map(tr, prim, values, deps, out, params):
+    x = values[0]
+    ids = np.arange(np.size(x)).reshape(np.shape(x))
+    return deps[0][np.asarray(prim.impl(ids, **params)).ravel()]
+
+
+def _concatenate(tr, prim, values, deps, out, params):
+    offsets = np.cumsum([0] + [np.size(v) for v in values])
+    ids = [np.arange(o, o + np.size(v)).reshape(np.shape(v)) for o, v in zip(offsets, values)]
+    stacked = tr.sp.vstack(deps, format="csr")
+    return stacked[np.concatenate(ids, axis=params["axis"]).ravel()]
+
+
+def _index_add(tr, prim, values, deps, out, params):
+    shape, index, nb = params["shape"], params["index"], params["nb"]
+    positions = REGISTRY["getitem"].impl(np.arange(int(np.prod(shape))).reshape(shape), index, nb)
+    return _apply(_selection(tr.sp, positions, int(np.prod(shape)), np.size(values[0])), deps[0])
+
+
+def _reduction(tr, prim, values, deps, out, params):
+    x = values[0]
+    kept = tuple(1 if i in params["axis"] else s for i, s in enumerate(np.shape(x)))
+    positions = np.broadcast_to(np.arange(int(np.prod(kept))).reshape(kept), np.shape(x))
+    return _apply(_selection(tr.sp, positions, int(np.prod(kept)), np.size(x)), deps[0])
+
+
+def _cumsum(tr, prim, values, deps, out, params):
+    x, axis = values[0], params["axis"]
+    ids = np.moveaxis(np.arange(np.size(x)).reshape(np.shape(x)), axis, -1)
+    lines = ids.reshape(-1, ids.shape[-1])
+    i, j = np.tril_indices(lines.shape[1])
+    rows, cols = lines[:, i].ravel(), lines[:, j].ravel()
+    S = tr.sp.csr_matrix((np.ones(rows.size, dtype=np.int8), (rows, cols)),
+                         shape=(np.size(x), np.size(x)))
+    return _apply(S, deps[0])
+
+
+def _broadcast_deps(tr, value, d, out_shape):
+    ids = np.arange(np.size(value)).reshape(np.shape(value))
+    return d[np.broadcast_to(ids, out_shape).ravel()]
+
+
+def _elementwise(tr, prim, values, deps, out, params):
+    shape = np.shape(out)
+    ds = [_broadcast_deps(tr, v, d, shape) for v, d in zip(values, deps)]
+    if prim.name == "where":
+        ds = ds[1:]  # the condition carries no derivative
+    total = ds[0]
+    for d in ds[1:]:
+        total = total + d
+    name = prim.name
+    if name in PIECEWISE_LINEAR:
+        pass
+    elif name in NONLINEAR_UNARY:
+        tr.couple(total, total)
+    elif name == "multiply":
+        tr.couple(ds[0], ds[1])
+        tr.couple(ds[1], ds[0])
+    elif name == "divide":  # x / y is linear in x
+        tr.couple(ds[1], total)
+        tr.couple(total, ds[1])
+    elif name == "power" and not deps[1].nnz and np.ndim(values[1]) == 0 and values[1] in (0, 1):
+        pass
+    else:  # power with other exponents, arctan2, hypot, logaddexp: every pair may couple
+        tr.couple(total, total)
+    return total
+
+
+def _matmul(tr, prim, values, deps, out, params):
+    a, b = values
+    if np.ndim(a) != 2 or np.ndim(b) != 2:
+        return _dense(tr, prim, values, deps, out, params)
+    (n, m), p = np.shape(a), np.shape(b)[1]
+    sp = tr.sp
+    if deps[1].nnz == 0:  # traced a @ constant b: (i,k) reads a[i,j] where b[j,k] != 0
+        return _apply(sp.kron(sp.eye(n, dtype=np.int8), sp.csr_matrix(b != 0).T), deps[0])
+    if deps[0].nnz == 0:  # constant a @ traced b: (i,k) reads b[j,k] where a[i,j] != 0
+        return _apply(sp.kron(sp.csr_matrix(a != 0), sp.eye(p, dtype=np.int8)), deps[1])
+    ones = lambda r, c: sp.csr_matrix(np.ones((r, c), dtype=np.int8))
+    d_out = _apply(sp.kron(sp.eye(n, dtype=np.int8), ones(p, m)), deps[0]) + \
+        _apply(sp.kron(ones(n, m), sp.eye(p, dtype=np.int8)), deps[1])
+    pairs = sp.kron(ones(n, 1), sp.kron(sp.eye(m, dtype=np.int8), ones(1, p)))  # a[i,j] b[j,k]
+    coupled = (deps[0].T.astype(np.int8) @ pairs @ deps[1].astype(np.int8)).astype(bool)
+    tr.hessian_terms.extend([coupled, coupled.T])
+    return d_out
+
+
+def _dense(tr, prim, values, deps, out, params):
+    union = np.zeros(tr.n, dtype=bool)
+    for d in deps:
+        union[d.indices] = True
+    size = int(np.size(out))
+    if size * int(union.sum()) > MAX_DENSE_ENTRIES:
+        raise NotImplementedError(f"hessian_sparsity: {prim.name!r} on large traced inputs "
+                                  "would make the pattern dense; compute the dense Hessian")
+    row = tr.sp.csr_matrix(union.reshape(1, -1))
+    tr.couple(row, row)
+    return tr.sp.vstack([row] * size, format="csr") if size else row[:0]
+
+
+RULES = {**{n: _index_map for n in INDEX_MAPS}, **{n: _reduction for n in REDUCTIONS},
+         **{n: _dense for n in DENSE}, "concatenate": _concatenate, "index_add": _index_add,
+         "cumsum": _cumsum, "matmul": _matmul}
+
+
+def hessian_sparsity(f, x):
+    """The sparsity pattern of the Hessian of scalar f at x (a flat vector), as a symmetric
+    scipy.sparse CSR boolean matrix, found by tracing which inputs meet in nonlinear operations.
+    It depends on x only through control flow, so it can be reused across calls."""
+    sp = require_scipy().sparse
+    x = np.asarray(x, dtype=float)
+    if x.ndim != 1:
+        raise ValueError(f"hessian_sparsity expects a flat vector x, got shape {x.shape}")
+    n = x.size
+    trace = SparsityTrace(n)
+    out = f(SparsityTracer(trace, x, sp.identity(n, dtype=bool, format="csr")))
+    if np.ndim(out.value if isinstance(out, SparsityTracer) else out) != 0:
+        raise TypeError("hessian_sparsity requires a function with a scalar output")
+    H = sp.csr_matrix((n, n), dtype=bool)
+    for term in trace.hessian_terms:
+        H = H + term
+    H = (H + H.T).astype(bool).tocsr()
+    H.sort_indices()
+    return H

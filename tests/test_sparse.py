@@ -1,0 +1,83 @@
+"""Sparse Hessians: traced patterns, symmetric coloring, exact recovery."""
+import numpy as np
+import pytest
+
+pytest.importorskip("scipy")
+
+import autodiff as ad  # noqa: E402
+import autodiff.numpy as anp  # noqa: E402
+from autodiff.sparse import color_hessian  # noqa: E402
+
+
+def rosen(x):
+    return anp.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+
+
+def arrowhead(x):
+    return anp.sum(x ** 4) + x[0] * anp.sum(x[1:] ** 2) + anp.sum(anp.sin(x[:-1] * x[1:]))
+
+
+def energy_2d(x):  # a discretized 2-D energy on a 6 x 5 grid: 5-point-stencil coupling
+    u = anp.reshape(x, (6, 5))
+    dx, dy = u[1:, :] - u[:-1, :], u[:, 1:] - u[:, :-1]
+    return anp.sum(anp.sqrt(1.0 + dx ** 2)) + anp.sum(anp.sqrt(1.0 + dy ** 2)) + anp.sum(anp.exp(u))
+
+
+def mixed(x):  # products, divisions, powers, reductions, concatenation, matmul with a constant
+    A = np.diag(np.ones(7)) + np.diag(np.ones(6), 1)
+    y = A @ x
+    z = anp.concatenate([y[:3] / (2.0 + x[3:6] ** 2), anp.cumsum(x[4:]) * x[0]])
+    return anp.sum(z ** 3) + anp.max(x) * 2.0 + anp.sum(anp.where(x > 0.5, x, 0.0)) ** 2
+
+
+CASES = [(rosen, 9), (arrowhead, 9), (energy_2d, 30), (mixed, 7)]
+
+
+@pytest.mark.parametrize("f,n", CASES, ids=lambda c: getattr(c, "__name__", str(c)))
+def test_pattern_contains_every_nonzero(f, n):
+    x = np.random.default_rng(0).uniform(0.1, 1.0, n)
+    P = ad.hessian_sparsity(f, x).toarray()
+    H = ad.hessian(f)(x)
+    assert np.all((H != 0) <= P), np.argwhere((H != 0) & ~P)
+    assert (P == P.T).all()
+
+
+@pytest.mark.parametrize("f,n", CASES, ids=lambda c: getattr(c, "__name__", str(c)))
+def test_sparse_hessian_equals_dense(f, n):
+    x = np.random.default_rng(1).uniform(0.1, 1.0, n)
+    S = ad.sparse_hessian(f)(x)
+    np.testing.assert_allclose(S.toarray(), ad.hessian(f)(x), rtol=1e-12, atol=1e-12)
+
+
+def test_patterns_are_exact_for_elementwise_code():
+    x = np.random.default_rng(2).uniform(0.1, 1.0, 9)
+    P = ad.hessian_sparsity(rosen, x).toarray()
+    expected = np.eye(9, dtype=bool) | np.eye(9, k=1, dtype=bool) | np.eye(9, k=-1, dtype=bool)
+    assert (P == expected).all()
+
+
+def test_colors_do_not_grow_with_n():
+    counts = {}
+    for n in (10, 1000, 20000):
+        x = np.random.default_rng(3).uniform(0.1, 1.0, n)
+        counts[n] = {f.__name__: color_hessian(ad.hessian_sparsity(f, x)).num_colors
+                     for f in (rosen, arrowhead)}
+    assert counts[10] == counts[1000] == counts[20000] == {"rosen": 3, "arrowhead": 4}
+
+
+def test_pattern_and_coloring_are_reused():
+    sh = ad.sparse_hessian(rosen)
+    x = np.random.default_rng(4).uniform(0.1, 1.0, 50)
+    H1 = sh(x)
+    pattern = sh.pattern
+    H2 = sh(x + 0.1)
+    assert sh.pattern is pattern and sh.num_colors == 3
+    np.testing.assert_allclose(H2.toarray(), ad.hessian(rosen)(x + 0.1), rtol=1e-12)
+    assert (H1 != H2).nnz > 0
+
+
+def test_bad_inputs():
+    with pytest.raises(ValueError, match="flat vector"):
+        ad.sparse_hessian(rosen)(np.ones((2, 2)))
+    with pytest.raises(TypeError, match="scalar output"):
+        ad.hessian_sparsity(lambda x: x ** 2, np.ones(3))
