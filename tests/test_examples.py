@@ -31,3 +31,12 @@ def test_example_runs(script, tmp_path):
                             cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     assert EXPECT[script] in result.stdout
+
+
+def test_benchmark_quick_mode_runs(tmp_path):
+    result = subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks", "run.py"), "--quick",
+                             "--out", str(tmp_path)], capture_output=True, text=True,
+                            timeout=600, env=dict(os.environ, MPLBACKEND="Agg"))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "| target | limit | measured | met |" in result.stdout
+    assert (tmp_path / "results.json").exists() and (tmp_path / "results.md").exists()

@@ -1,0 +1,234 @@
+"""Benchmarks: autodiff beside NumPy and the peers (HIPS autograd, JAX eager and jit,
+torch.func), one thread, float64. Prints one table and writes results/results.{md,json} and a
+log-log plot. A peer that is not installed is a skipped column, not an error.
+
+    python benchmarks/run.py            # everything (several minutes)
+    python benchmarks/run.py --quick    # small sizes, numpy and autodiff only (seconds)
+"""
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "XLA_FLAGS"):
+    os.environ.setdefault(_var, "1" if _var != "XLA_FLAGS" else
+                          "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import platform  # noqa: E402
+import statistics  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+import tracemalloc  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import systems as S  # noqa: E402
+import workloads as W  # noqa: E402
+
+TARGETS = [  # (description, workload, n, op, limit, unit)
+    ("chain grad, us per op", "chain", 1000, "grad", 3.0, "us/op"),
+    ("chain hvp, us per op", "chain", 1000, "hvp", 8.0, "us/op"),
+    ("Rosenbrock 1e5 grad / f", "rosenbrock", 100_000, "grad", 4.0, "x f"),
+    ("Rosenbrock 1e5 hvp / f", "rosenbrock", 100_000, "hvp", 8.0, "x f"),
+    ("Rosenbrock 1e3 hessian", "rosenbrock", 1000, "hessian", 0.020, "s"),
+    ("logistic 100x100 hessian", "logistic", 100, "hessian", 0.012, "s"),
+    ("MLP 1409 hessian", "mlp", 1409, "hessian", 0.8, "s"),
+]
+
+
+def measure(fn, block, budget=0.6, min_repeats=3, max_repeats=30):
+    block(fn())  # warm-up (and compilation for jit)
+    times = []
+    start = time.perf_counter()
+    while len(times) < min_repeats or (time.perf_counter() - start < budget
+                                       and len(times) < max_repeats):
+        t0 = time.perf_counter()
+        block(fn())
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def peak_memory_mb(fn):
+    tracemalloc.start()
+    fn()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak / 2 ** 20
+
+
+def problems(quick):
+    Xl, yl, Xm, ym = W.data()
+    sizes = (10, 1000) if quick else (10, 1000, 100_000)
+    for n in sizes:
+        yield "rosenbrock", n, lambda xp, c: W.rosenbrock(xp), (
+            "f", "grad", "hvp") + (("hessian",) if n <= 1000 else ())
+    if not quick:
+        yield "logistic", 100, lambda xp, c: W.logistic(xp, c(Xl), c(yl)), ("f", "grad", "hvp",
+                                                                             "hessian")
+    yield "mlp", 1409, lambda xp, c: W.mlp(xp, c(Xm), c(ym), 64), (
+        "f", "grad", "hvp") + (() if quick else ("hessian",))
+    yield "chain", 1000, lambda xp, c: W.chain(xp), ("f", "grad", "hvp")
+
+
+def run(systems, quick):
+    rows, memory = [], []
+    rng = np.random.default_rng(1)
+    for workload, n, make, ops in problems(quick):
+        x0 = 0.3 if workload == "chain" else rng.uniform(-0.5, 0.5, n)
+        v0 = 1.0 if workload == "chain" else rng.standard_normal(n)
+        for system in systems:
+            f = make(system.xp, system.convert)
+            x, v = system.convert(np.asarray(x0, dtype=float)), system.convert(np.asarray(v0))
+            available = system.ops(f, x, v)
+            for op in ops:
+                if op not in available:
+                    continue
+                seconds = measure(available[op], system.block)
+                rows.append(dict(workload=workload, n=n, system=system.name, op=op,
+                                 seconds=seconds))
+                print(f"  {workload:10s} n={n:<7d} {system.name:10s} {op:8s} {seconds:.3e} s",
+                      flush=True)
+                if system.name == "autodiff" and op in ("hvp", "hessian") and n >= 1000 and \
+                        workload != "chain":
+                    memory.append(dict(workload=workload, n=n, op=op,
+                                       peak_mb=peak_memory_mb(available[op])))
+    rows += sparse_rows(quick, memory)
+    return rows, memory
+
+
+def sparse_rows(quick, memory):
+    import autodiff as ad
+    rows = []
+    f = W.rosenbrock(np)
+
+    def arrowhead(x):
+        return np.sum(x ** 4) + x[0] * np.sum(x[1:] ** 2) + np.sum(np.sin(x[:-1] * x[1:]))
+    for name, fn in (("sparse-rosenbrock", f), ("sparse-arrowhead", arrowhead)):
+        for n in ((10_000,) if quick else (10_000, 100_000, 1_000_000)):
+            x = np.random.default_rng(2).uniform(0.1, 1.0, n)
+            sh = ad.sparse_hessian(fn)
+            t0 = time.perf_counter()
+            sh(x)
+            first = time.perf_counter() - t0
+            again = measure(lambda: sh(x), lambda r: r)
+            rows.append(dict(workload=name, n=n, system="autodiff", op="sparse_hessian (first)",
+                             seconds=first, colors=int(sh.num_colors)))
+            rows.append(dict(workload=name, n=n, system="autodiff", op="sparse_hessian",
+                             seconds=again, colors=int(sh.num_colors)))
+            print(f"  {name} n={n}: first call {first:.3f} s (pattern + coloring), then "
+                  f"{again:.3e} s, {sh.num_colors} colors", flush=True)
+            if n == max((10_000,) if quick else (1_000_000,)):
+                memory.append(dict(workload=name, n=n, op="sparse_hessian",
+                                   peak_mb=peak_memory_mb(lambda: sh(x))))
+    return rows
+
+
+def add_ratios(rows):
+    base = {(r["workload"], r["n"]): r["seconds"] for r in rows
+            if r["system"] == "numpy" and r["op"] == "f"}
+    ours = {(r["workload"], r["n"], r["op"]): r["seconds"] for r in rows
+            if r["system"] == "autodiff"}
+    for r in rows:
+        b = base.get((r["workload"], r["n"]))
+        o = ours.get((r["workload"], r["n"], r["op"]))
+        r["x_numpy_f"] = r["seconds"] / b if b else None
+        r["x_autodiff"] = r["seconds"] / o if o else None
+
+
+def targets(rows):
+    out = []
+    for desc, workload, n, op, limit, unit in TARGETS:
+        r = next((r for r in rows if r["system"] == "autodiff" and r["workload"] == workload
+                  and r["n"] == n and r["op"] == op), None)
+        if r is None:
+            continue
+        value = {"us/op": r["seconds"] / 1000 * 1e6, "x f": r["x_numpy_f"], "s": r["seconds"]}[unit]
+        out.append(dict(target=desc, limit=limit, unit=unit, measured=value,
+                        met=bool(value <= limit)))
+    return out
+
+
+def fmt(x, digits=3):
+    return "" if x is None else f"{x:.{digits}g}"
+
+
+def markdown(rows, memory, goals, missing):
+    lines = [f"Machine: {platform.machine()}, {platform.processor() or 'cpu'}, "
+             f"{os.cpu_count()} cores, Python {platform.python_version()}, NumPy "
+             f"{np.__version__}; one thread, float64.", ""]
+    if missing:
+        lines += [f"Not installed (skipped): {', '.join(missing)}.", ""]
+    lines += ["| workload | n | system | op | median s | x NumPy f | x autodiff |",
+              "|---|---|---|---|---|---|---|"]
+    for r in rows:
+        extra = f" ({r['colors']} colors)" if "colors" in r else ""
+        lines.append(f"| {r['workload']} | {r['n']} | {r['system']} | {r['op']}{extra} | "
+                     f"{r['seconds']:.3e} | {fmt(r['x_numpy_f'])} | {fmt(r['x_autodiff'])} |")
+    lines += ["", "| target | limit | measured | met |", "|---|---|---|---|"]
+    for g in goals:
+        lines.append(f"| {g['target']} | {g['limit']} {g['unit']} | {g['measured']:.3g} "
+                     f"{g['unit']} | {'yes' if g['met'] else 'NO'} |")
+    lines += ["", "| autodiff peak memory (tracemalloc) | n | op | MB |", "|---|---|---|---|"]
+    for m in memory:
+        lines.append(f"| {m['workload']} | {m['n']} | {m['op']} | {m['peak_mb']:.1f} |")
+    return "\n".join(lines) + "\n"
+
+
+def plot(rows, path):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("(matplotlib not installed: no plot)")
+        return
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    for ax, op in zip(axes, ("grad", "hvp")):
+        for system in sorted({r["system"] for r in rows}):
+            pts = sorted((r["n"], r["seconds"]) for r in rows if r["workload"] == "rosenbrock"
+                         and r["system"] == system and r["op"] == op)
+            if pts:
+                ax.loglog(*zip(*pts), marker="o", label=system)
+        f_pts = sorted((r["n"], r["seconds"]) for r in rows if r["workload"] == "rosenbrock"
+                       and r["system"] == "numpy")
+        if f_pts:
+            ax.loglog(*zip(*f_pts), "k--", label="NumPy f(x)")
+        ax.set_title(f"Rosenbrock: {op}")
+        ax.set_xlabel("n")
+        ax.set_ylabel("median seconds")
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    print("wrote", path)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="small sizes, numpy + autodiff")
+    parser.add_argument("--systems", help="comma-separated subset of: numpy, autodiff, "
+                        "autograd, jax-eager, jax-jit, torch.func")
+    parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results"))
+    opts = parser.parse_args(argv)
+    names = opts.systems.split(",") if opts.systems else (["numpy", "autodiff"] if opts.quick
+                                                          else None)
+    systems, missing = S.available(names)
+    print("systems:", ", ".join(s.name for s in systems),
+          f"(not installed: {', '.join(missing)})" if missing else "")
+    rows, memory = run(systems, opts.quick)
+    add_ratios(rows)
+    goals = targets(rows)
+    md = markdown(rows, memory, goals, missing)
+    print()
+    print(md)
+    os.makedirs(opts.out, exist_ok=True)
+    with open(os.path.join(opts.out, "results.md"), "w") as fh:
+        fh.write(md)
+    with open(os.path.join(opts.out, "results.json"), "w") as fh:
+        json.dump(dict(rows=rows, memory=memory, targets=goals, missing=missing), fh, indent=1)
+    plot(rows, os.path.join(opts.out, "time_vs_n.png"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
