@@ -1,0 +1,64 @@
+"""MkDocs hooks: pages that cannot go stale because they are generated from the code.
+
+- `<!-- operator-coverage -->` becomes a table of the primitive registry and the
+  autodiff.numpy namespace;
+- `<!-- benchmark-results -->` becomes benchmarks/results/results.md (the last full run);
+- images/generated/*.svg are drawn by autodiff.viz at build time.
+"""
+import os
+
+from mkdocs.structure.files import File
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def coverage_table():
+    import autodiff.numpy as anp
+    from autodiff.core.primitive import REGISTRY
+    from autodiff.numpy import nondiff
+    lines = ["| primitive | family | JVP rule | VJP rule |", "|---|---|---|---|"]
+    for name, p in sorted(REGISTRY.items(), key=lambda kv: (kv[1].family, kv[0])):
+        jvp = "yes" if (p.jvp_rules or p.jvp_all) else "no"
+        vjp = "yes" if (p.vjp_rules or p.vjp_all) else "no"
+        lines.append(f"| `{name}` | {p.family} | {jvp} | {vjp} |")
+    composed = sorted(anp.COMPOSED)
+    constant = sorted(nondiff.NONDIFF_UFUNCS + nondiff.NONDIFF_FUNCTIONS)
+    lines += ["", f"**Composed from primitives** ({len(composed)}): "
+              + ", ".join(f"`{n}`" for n in composed) + ".", "",
+              f"**No derivative (piecewise constant, run on values)** ({len(constant)}): "
+              + ", ".join(f"`{n}`" for n in constant) + ".", "",
+              "**linalg**: `inv`, `solve`, `slogdet`, `det`, `norm`."]
+    return "\n".join(lines)
+
+
+def benchmark_results():
+    path = os.path.join(ROOT, "benchmarks", "results", "results.md")
+    if not os.path.exists(path):
+        return "*(no benchmark results yet: run `python benchmarks/run.py`)*"
+    with open(path, encoding="utf-8") as fh:
+        return fh.read()
+
+
+def on_page_markdown(markdown, page, config, files):
+    markdown = markdown.replace("<!-- operator-coverage -->", coverage_table())
+    return markdown.replace("<!-- benchmark-results -->", benchmark_results())
+
+
+def _pictures():
+    import numpy as np
+    import autodiff as ad
+    import autodiff.numpy as anp
+
+    def f(x):
+        return anp.sum(anp.sin(x) * x ** 2)
+    x, v = np.array([0.5, -1.0]), np.array([1.0, 0.5])
+    return {"forward.svg": ad.viz.graph(f, x, grads=True),
+            "grad_sweep.svg": ad.viz.grad_graph(f, x),
+            "hvp_sweep.svg": ad.viz.hvp_graph(f, x, v)}
+
+
+def on_files(files, config):
+    for name, graph in _pictures().items():
+        svg = graph.to_dot().pipe(format="svg")
+        files.append(File.generated(config, f"images/generated/{name}", content=svg))
+    return files
