@@ -14,7 +14,8 @@ from .pytree import flatten, unflatten, tree_map
 from .primitives.shape import concatenate, getitem, reshape, transpose, shape_of, cast_p
 from .numpy.functions import stack
 
-DEFAULT_CHUNK_SIZE = 64  # tangent directions per sweep in jacfwd / hessian
+DEFAULT_CHUNK_SIZE = 64  # tangent directions per sweep in jacfwd / hessian (measured best)
+ONE_SWEEP_UP_TO = 128  # below this many directions, one sweep carries them all
 
 
 def _float_leaf(x, fname):
@@ -242,7 +243,8 @@ def jacfwd(fun, argnums=0, chunk_size=None):
         sizes = [int(np.prod(s)) for s in shapes]
         n = sum(sizes)
         dtype = np.result_type(*[primal(x) for x in leaves]) if leaves else np.float64
-        chunk = max(1, min(n, chunk_size or DEFAULT_CHUNK_SIZE))
+        chunk = chunk_size or (n if n <= ONE_SWEEP_UP_TO else DEFAULT_CHUNK_SIZE)
+        chunk = max(1, min(n, chunk))
         tangent_chunks, out_td, out_values = None, None, None
         for start in range(0, max(n, 1), chunk):
             k = min(chunk, n - start) if n else 0

@@ -20,7 +20,30 @@ def swap_last(x):
 # --- matmul ----------------------------------------------------------------------------------
 matmul_p = primitive("matmul", np.matmul, F, broadcasts=True,
                      doc="a @ b for operands of rank >= 2 (the wrapper handles vectors)")
-defjvp(matmul_p, lambda t, out, a, b: matmul_p(t, b), lambda t, out, a, b: matmul_p(a, t))
+
+
+def _matmul_jvp_a(t, out, a, b):
+    nb = len(t.shape) - len(out.shape)
+    if nb and len(b.shape) == 2:  # batched tangents x one matrix: a single big product
+        s = t.shape
+        rows = reshape_p(t, shape=(int(np.prod(s[:-1])), s[-1]))
+        return reshape_p(matmul_p(rows, b), shape=s[:-1] + (b.shape[-1],))
+    return matmul_p(t, b)
+
+
+def _matmul_jvp_b(t, out, a, b):
+    nb = len(t.shape) - len(out.shape)
+    if nb and len(a.shape) == 2 and t.shape[-1] == 1:  # matrix x batched vectors: one product
+        nd = len(t.shape)
+        cols = transpose_p(t, axes=(nd - 2,) + tuple(range(nd - 2)) + (nd - 1,))
+        lead = cols.shape[1:]
+        prod = matmul_p(a, reshape_p(cols, shape=(cols.shape[0], int(np.prod(lead)))))
+        prod = reshape_p(prod, shape=(a.shape[0],) + lead)
+        return transpose_p(prod, axes=tuple(range(1, nd - 1)) + (0, nd - 1))
+    return matmul_p(a, t)
+
+
+defjvp(matmul_p, _matmul_jvp_a, _matmul_jvp_b)
 defvjp(matmul_p, lambda g, out, a, b: matmul_p(g, swap_last(b)),
        lambda g, out, a, b: matmul_p(swap_last(a), g))
 
