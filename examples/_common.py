@@ -28,3 +28,19 @@ def pyplot():
     except ImportError:
         print("(matplotlib is not installed: skipping plots; pip install matplotlib)")
         return None
+
+
+def save_figure(fig, folder, name):
+    path = os.path.join(out_dir(folder), name)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    print("wrote", path)
+
+
+def require_sklearn():
+    """scikit-learn's datasets module, or a clear exit: the real-data examples need it."""
+    try:
+        import sklearn.datasets
+        return sklearn.datasets
+    except ImportError:
+        raise SystemExit("this example needs scikit-learn (pip install scikit-learn)") from None

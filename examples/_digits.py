@@ -3,11 +3,11 @@ shared by the Hessian-spectrum and Hessian-free training examples."""
 import numpy as np
 
 import autodiff.numpy as anp
+from _common import require_sklearn
 
 
 def load(n_train=1200, seed=0):
-    from sklearn.datasets import load_digits
-    X, y = load_digits(return_X_y=True)
+    X, y = require_sklearn().load_digits(return_X_y=True)
     X = X / 16.0
     order = np.random.default_rng(seed).permutation(len(X))
     X, Y = X[order], np.eye(10)[y[order]]

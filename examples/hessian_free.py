@@ -40,11 +40,7 @@ def truncated_cg(Av, b, x0, max_iters=100, progress_eps=5e-4):
 
 
 def main():
-    try:
-        (X, Y), (Xt, Yt) = D.load()
-    except ImportError:
-        print("this example needs scikit-learn (pip install scikit-learn)", file=sys.stderr)
-        return 1
+    (X, Y), (Xt, Yt) = D.load()
     params = D.init()
     theta, unravel = ad.ravel_pytree(params)
     f = lambda th: D.loss(unravel(th), X, Y, L2)

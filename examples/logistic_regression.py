@@ -3,7 +3,6 @@ Newton with the exact Hessian vs Hessian-free Newton-CG vs BFGS vs gradient desc
 
     python examples/logistic_regression.py      # prints a table, writes out/logistic/
 """
-import os
 import sys
 import time
 
@@ -12,14 +11,13 @@ import numpy as np
 import autodiff as ad
 import autodiff.numpy as anp
 from autodiff.optimize import minimize
-from _common import out_dir, print_table, pyplot
+from _common import print_table, pyplot, require_sklearn, save_figure
 
 LAM = 1e-3
 
 
 def load():
-    from sklearn.datasets import load_breast_cancer
-    X, y = load_breast_cancer(return_X_y=True)
+    X, y = require_sklearn().load_breast_cancer(return_X_y=True)
     X = (X - X.mean(0)) / X.std(0)
     return np.hstack([X, np.ones((len(X), 1))]), y.astype(float)
 
@@ -49,11 +47,7 @@ def gradient_descent(X, y, w, iters=2000, gtol=1e-6, history=None):
 
 
 def main():
-    try:
-        X, y = load()
-    except ImportError:
-        print("this example needs scikit-learn (pip install scikit-learn)", file=sys.stderr)
-        return 1
+    X, y = load()
     w0 = np.zeros(X.shape[1])
     rows, histories = [], {}
     for method in ("newton", "newton-cg", "bfgs"):
@@ -94,10 +88,7 @@ def main():
         ax.set_xscale("symlog", linthresh=10)
         ax.set_title("Logistic regression (breast cancer): convergence")
         ax.legend()
-        fig.tight_layout()
-        path = os.path.join(out_dir("logistic"), "convergence.png")
-        fig.savefig(path, dpi=110)
-        print("wrote", path)
+        save_figure(fig, "logistic", "convergence.png")
     return 0
 
 

@@ -5,7 +5,6 @@ autodiff can also afford at this size.
 
     python examples/mlp_spectrum.py      # prints a table, writes out/mlp_spectrum/
 """
-import os
 import sys
 import time
 
@@ -13,7 +12,7 @@ import numpy as np
 
 import autodiff as ad
 from autodiff import curvature as C
-from _common import out_dir, print_table, pyplot
+from _common import print_table, pyplot, save_figure
 import _digits as D
 
 
@@ -34,11 +33,7 @@ def analyse(params, X, Y):
 
 
 def main():
-    try:
-        (X, Y), (Xt, Yt) = D.load()
-    except ImportError:
-        print("this example needs scikit-learn (pip install scikit-learn)", file=sys.stderr)
-        return 1
+    (X, Y), (Xt, Yt) = D.load()
     params = D.init()
     before = analyse(params, X, Y)
     res = ad.optimize.minimize(D.loss, params, method="trust-ncg", args=(X, Y),
@@ -73,10 +68,7 @@ def main():
             ax.set_ylim(1e-6, None)
         axes[0].set_ylabel("density")
         axes[0].legend()
-        fig.tight_layout()
-        path = os.path.join(out_dir("mlp_spectrum"), "spectrum.png")
-        fig.savefig(path, dpi=110)
-        print("wrote", path)
+        save_figure(fig, "mlp_spectrum", "spectrum.png")
     return 0
 
 

@@ -1,6 +1,6 @@
 """Property tests over random compositions of primitives (hypothesis)."""
 import numpy as np
-from hypothesis import given, strategies as st
+from hypothesis import assume, given, strategies as st
 
 import autodiff as ad
 import autodiff.numpy as anp
@@ -62,5 +62,7 @@ def test_jacfwd_equals_jacrev(program, x):
 
 @given(st.lists(step, min_size=1, max_size=4), vectors)
 def test_gradient_matches_finite_differences(program, x):
+    # sort has kinks where entries tie: finite differences are meaningless there
+    assume(np.min(np.diff(np.sort(x))) > 1e-3)
     f = build(program)
     ad.check_grads(lambda x: anp.sum(f(x)), (x,), order=2, rtol=1e-5, atol=1e-5)
