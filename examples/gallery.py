@@ -6,7 +6,9 @@
 2. an MLP loss with named layers (scopes become clusters)
 3. the reverse sweep of its gradient, as a graph of its own
 4. the forward-over-reverse sweep of an HVP: primal and tangent flows
-5. a graph of 100,000 operations folded to a readable size
+5. a graph of 150,000 operations folded to a readable size
+6. the gradient sweep of a 6-layer network folded by layer: forward ops and reverse-sweep ops
+   of each layer side by side
 """
 import os
 import sys
@@ -34,6 +36,14 @@ def mlp_loss(W1, W2, X, y):
         return anp.mean((pred - y) ** 2)
 
 
+def deep_network(W, X):
+    h = X
+    for k in range(W.shape[0]):
+        with ad.viz.scope(f"layer{k}"):
+            h = anp.tanh(h @ W[k] + 0.1)
+    return anp.sum(h ** 2)
+
+
 def long_chain(x):
     for _ in range(50_000):
         x = anp.sin(x) * 0.999 + 0.01
@@ -54,6 +64,9 @@ def main():
         ("3_mlp_gradient_sweep", lambda: ad.viz.grad_graph(mlp_loss, W1, W2, X, y)),
         ("4_hvp_sweep", lambda: ad.viz.hvp_graph(square_sin, x, np.array([1.0, 0.5]))),
         ("5_large_graph_folded", lambda: ad.viz.graph(long_chain, np.ones(3))),
+        ("6_deep_network_sweep_by_layer", lambda: ad.viz.grad_graph(
+            deep_network, rng.standard_normal((6, 4, 4)) * 0.5, X[:3, :] @ np.ones((3, 4)),
+            max_nodes=40)),
     ]
     for name, make in pictures:
         start = time.perf_counter()

@@ -149,3 +149,19 @@ def test_command_line(tmp_path):
     assert cli([f"{target}:loss", "--args", "np.ones(3)", "--mode", "hvp", "--v", "np.ones(3)",
                 "-o", str(out2)]) == 0
     assert out2.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_scopes_fold_per_flow_and_sweep_ops_join_their_scope():
+    def deep(W, x):
+        for k in range(W.shape[0]):
+            with ad.viz.scope(f"layer{k}"):
+                x = anp.tanh(W[k] @ x)
+        return anp.sum(x)
+    g = ad.viz.grad_graph(deep, np.full((5, 3, 3), 0.1), np.ones(3), max_nodes=20)
+    groups = [n for n in g.model.nodes.values() if n.kind == "group"]
+    by_scope = {}
+    for n in groups:
+        by_scope.setdefault(n.scope, set()).add(n.flow)
+    assert all(flows == {"primal", "cotangent"} for flows in by_scope.values())
+    assert len(by_scope) == 5 and g.num_nodes <= 20
+    assert "scope:" not in g.source  # DOT names never carry a ":" (a port separator)

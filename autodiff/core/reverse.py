@@ -10,8 +10,9 @@ import threading
 from .tracer import Trace, Tracer, bind
 from ..primitives.reductions import unbroadcast
 
-# How many backward sweeps this thread is inside: read by autodiff.viz to tell the operations
-# of a reverse sweep from those of the forward pass (touched once per sweep, not per operation).
+# Read by autodiff.viz: `depth`, how many backward sweeps this thread is inside (to tell the
+# reverse sweep's operations from the forward pass's), and `entry`, the output value whose
+# cotangent is being pulled back (so sweep operations join the scope of what they differentiate).
 sweep = threading.local()
 
 
@@ -86,6 +87,7 @@ class ReverseTrace(Trace):
                 continue
             if not keep_all:
                 cts[i] = None
+            sweep.entry = out
             rules = prim.vjp_rules
             for argnum, parent in parents:
                 if rules is not None:

@@ -2,7 +2,7 @@
 summary nodes, in this order, each only while the graph is still too large:
   1. array constants are hidden;
   2. chains (each op feeding only the next, which has no other input) become one node;
-  3. the largest user scopes become one node each;
+  3. every top-level user scope becomes one node per flow;
   4. what remains is cut, in tape order, into consecutive blocks.
 Every fold is reported in `model.notes`, and a summary node counts the ops inside it."""
 from collections import Counter
@@ -106,17 +106,10 @@ def _fold_chains(model, max_nodes):
 
 
 def _fold_scopes(model, max_nodes):
-    by_scope = {}
-    for n in model.nodes.values():
-        if n.kind in ("op", "group") and n.scope:
-            by_scope.setdefault(n.scope[0], []).append(n.id)
-    assign, size = {}, len(model.nodes)
-    for name, ids in sorted(by_scope.items(), key=lambda kv: -len(kv[1])):
-        if size <= max_nodes:
-            break
-        for i in ids:
-            assign[i] = f"scope:{name}"
-        size -= len(ids) - 1
+    """Every top-level scope becomes one node per flow (its forward ops, its reverse-sweep ops,
+    ...): a uniform picture of the model's structure that keeps the flows' directions."""
+    assign = {n.id: f"scope:{n.scope[0]}:{n.flow}" for n in model.nodes.values()
+              if n.kind in ("op", "group") and n.scope}
     return _quotient(model, assign, "{folded} ops in {groups} scopes folded")
 
 

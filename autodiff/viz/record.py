@@ -59,7 +59,13 @@ class RecordingTrace(ReverseTrace):
 
     def process(self, prim, args, params):
         node = super().process(prim, args, params)
-        self.meta.append((current_scope(), getattr(reverse.sweep, "depth", 0) > 0))
+        backward = getattr(reverse.sweep, "depth", 0) > 0
+        scope = current_scope()
+        if backward and not scope:  # a sweep operation joins the scope of what it differentiates
+            entry = getattr(reverse.sweep, "entry", None)
+            if isinstance(entry, reverse.Node) and entry._trace is self:
+                scope = self.meta[entry.index][0]
+        self.meta.append((scope, backward))
         return node
 
 

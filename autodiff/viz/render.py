@@ -84,9 +84,13 @@ def to_digraph(model, values=True, rankdir="TB"):
         node_attr=dict(fontname="Helvetica", fontsize="11", margin="0.08,0.04"),
         edge_attr=dict(arrowsize="0.7"))
     clusters = {}
+    # DOT names: tape positions as they are; others (which may hold ':', DOT's port
+    # separator, from user scope names) numbered
+    names = {nid: str(nid) if isinstance(nid, int) else f"n{k}"
+             for k, nid in enumerate(model.nodes)}
     for node in sorted(model.nodes.values(), key=lambda n: n.order):
         target = _cluster(dot, clusters, node.scope)
-        target.node(str(node.id), _label(node, values), **_node_attrs(node))
+        target.node(names[node.id], _label(node, values), **_node_attrs(node))
     for path in sorted(clusters, key=len, reverse=True):  # innermost first into their parents
         parent = clusters.get(path[:-1], dot) if len(path) > 1 else dot
         parent.subgraph(clusters[path])
@@ -97,7 +101,7 @@ def to_digraph(model, values=True, rankdir="TB"):
         if mult > 1:
             attrs["label"] = f"×{mult}"
             attrs["fontsize"] = "9"
-        dot.edge(str(src), str(dst), **attrs)
+        dot.edge(names[src], names[dst], **attrs)
     _legend(dot, model)
     return dot
 
