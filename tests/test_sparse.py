@@ -81,3 +81,39 @@ def test_bad_inputs():
         ad.sparse_hessian(rosen)(np.ones((2, 2)))
     with pytest.raises(TypeError, match="scalar output"):
         ad.hessian_sparsity(lambda x: x ** 2, np.ones(3))
+
+
+def _assert_valid(pattern, coloring):
+    """No row of a non-dense vertex meets two non-dense columns of one color; dense columns
+    have colors of their own."""
+    coo = pattern.tocoo()
+    dense, colors = coloring.dense, coloring.colors
+    keep = ~dense[coo.row] & ~dense[coo.col]
+    pairs = set()
+    for r, c in zip(coo.row[keep], colors[coo.col[keep]]):
+        assert (r, c) not in pairs
+        pairs.add((r, c))
+    dense_colors = colors[dense]
+    assert len(set(dense_colors)) == dense_colors.size
+    assert not set(dense_colors) & set(colors[~dense])
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_greedy_coloring_of_irregular_patterns(seed):
+    import scipy.sparse as sp
+    from autodiff.sparse.coloring import _periodic_colors
+    n = 60
+    A = sp.random(n, n, density=0.05, random_state=seed, format="csr").astype(bool)
+    A = (A + A.T + sp.eye(n, dtype=bool)).astype(bool).tolil()
+    A[0, :] = True  # one dense row and column
+    A[:, 0] = True
+    A = A.tocsr()
+    coloring = color_hessian(A)
+    assert _periodic_colors(A, coloring.dense) is None  # the greedy path is the one tested
+    _assert_valid(A, coloring)
+    assert coloring.num_colors < n
+    # and the recovery is exact for a random symmetric matrix with that pattern
+    from autodiff.sparse import seed_matrix, recover
+    M = sp.random(n, n, density=1.0, random_state=seed).toarray()
+    H = np.where(A.toarray(), M + M.T, 0.0)
+    np.testing.assert_allclose(recover(A, coloring, H @ seed_matrix(coloring)).toarray(), H)

@@ -3,7 +3,8 @@ seed direction, and every nonzero is recovered from the products H S, using symm
 
 Dense rows (high degree, like the hub of an arrowhead) get a color each; the remaining columns
 are colored so that no two of them share a color when they meet in a row of a non-dense vertex
-(distance-2 coloring of the sparse part, greedy, largest degree first). An entry H[i, j] is then
+(distance-2 coloring of the sparse part): by column index modulo a period when one works (the
+banded case, checked for all rows at once), else greedily, largest degree first. An entry H[i, j] is then
 read at (H S)[i, color j] unless i is dense and j is not, in which case it is read, by symmetry,
 at (H S)[j, color i]. The number of colors depends on the pattern's degrees, not on n: banded
 matrices need about their bandwidth, an arrowhead two.
@@ -29,6 +30,23 @@ def _dense_threshold(degrees):
     return best_t
 
 
+def _periodic_colors(P, dense):
+    """The fast path for banded-like patterns: color j -> j mod p for the smallest p (up to
+    about twice the largest row count) under which no non-dense row meets a color twice.
+    Checked for all rows at once; None if no period works."""
+    coo = P.tocoo()
+    keep = ~dense[coo.row] & ~dense[coo.col]
+    rows, cols = coo.row[keep].astype(np.int64), coo.col[keep].astype(np.int64)
+    if rows.size == 0:
+        return np.zeros(P.shape[0], dtype=np.int64)
+    widest = int(np.bincount(rows).max())
+    for p in range(widest, 2 * widest + 2):
+        keys = np.sort(rows * p + cols % p)
+        if not np.any(keys[1:] == keys[:-1]):
+            return np.arange(P.shape[0], dtype=np.int64) % p
+    return None
+
+
 def color_hessian(pattern):
     """A Coloring (colors per column, their count, dense-vertex mask) of a symmetric pattern."""
     P = pattern.tocsr().astype(bool)
@@ -42,6 +60,11 @@ def color_hessian(pattern):
         colors[v] = next_color
         next_color += 1
     sparse_colors_start = next_color
+    periodic = _periodic_colors(P, dense)
+    if periodic is not None:
+        colors[~dense] = sparse_colors_start + periodic[~dense]
+        used = np.flatnonzero(np.bincount(colors))  # renumber densely: 0 .. colors - 1
+        return Coloring(np.searchsorted(used, colors), used.size, dense)
     order = np.flatnonzero(~dense)
     order = order[np.argsort(-degrees[order], kind="stable")]
     forbidden = np.full(max(n, 1) + next_color + 1, -1, dtype=np.int64)
