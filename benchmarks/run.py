@@ -61,12 +61,12 @@ def problems(quick):
     sizes = (10, 1000) if quick else (10, 1000, 100_000)
     for n in sizes:
         yield "rosenbrock", n, lambda xp, c: W.rosenbrock(xp), (
-            "f", "grad", "hvp") + (("hessian",) if n <= 1000 else ())
+            "f", "grad", "hvp", "hvp (recorded)") + (("hessian",) if n <= 1000 else ())
     if not quick:
         yield "logistic", 100, lambda xp, c: W.logistic(xp, c(Xl), c(yl)), ("f", "grad", "hvp",
                                                                              "hessian")
     yield "mlp", 1409, lambda xp, c: W.mlp(xp, c(Xm), c(ym), 64), (
-        "f", "grad", "hvp") + (() if quick else ("hessian",))
+        "f", "grad", "hvp", "hvp (recorded)") + (() if quick else ("hessian",))
     yield "chain", 1000, lambda xp, c: W.chain(xp), ("f", "grad", "hvp")
 
 

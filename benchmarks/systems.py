@@ -37,8 +37,9 @@ class Autodiff(System):
     def ops(self, f, x, v):
         ad = self.ad
         g, h = ad.grad(f), ad.hessian(f)
+        recorded = ad.hvp_fn(f, x)  # the gradient recorded once, as Newton-CG / Lanczos use it
         return {"f": lambda: f(x), "grad": lambda: g(x), "hvp": lambda: ad.hvp(f, x, v),
-                "hessian": lambda: h(x)}
+                "hvp (recorded)": lambda: recorded(v), "hessian": lambda: h(x)}
 
 
 class Autograd(System):

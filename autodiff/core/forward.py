@@ -59,7 +59,7 @@ class JVPTrace(Trace):
             t_out = broadcast_to(t_out, target)
         return Dual(self, out, t_out)
 
-    def unpack(self, x, dtype=None):
+    def unpack(self, x):
         """(primal, tangent-or-None) of an output of the traced function."""
         if type(x) is Dual and x._trace is self:
             return x.value, x.tangent

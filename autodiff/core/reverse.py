@@ -72,6 +72,7 @@ class ReverseTrace(Trace):
             return self._sweep(seeds, keep_all)
         finally:
             sweep.depth -= 1
+            sweep.entry = None  # hold no value (nor the trace behind it) past the sweep
 
     def _sweep(self, seeds, keep_all):
         tape = self.tape
