@@ -21,7 +21,7 @@ class Primitive:
     """A named operation the tracers know how to differentiate."""
 
     __slots__ = ("name", "impl", "family", "broadcasts", "jvp_rules", "jvp_all",
-                 "vjp_rules", "vjp_all", "doc")
+                 "vjp_rules", "vjp_all", "vjp_accumulate", "doc")
 
     def __init__(self, name, impl, family, broadcasts=False, doc=None):
         self.name = name
@@ -32,6 +32,10 @@ class Primitive:
         # cotangents summed back to each argument's shape after one (`unbroadcast`).
         self.broadcasts = broadcasts
         self.jvp_rules = self.jvp_all = self.vjp_rules = self.vjp_all = None
+        # Optional, for primitives whose VJP scatters into a larger zero array (getitem): with
+        # plain-array cotangents, add into the parent's cotangent buffer in place instead:
+        # vjp_accumulate(buffer or None, g, *args, **params) -> buffer.
+        self.vjp_accumulate = None
         self.doc = doc
 
     def __call__(self, *args, **params):

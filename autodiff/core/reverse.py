@@ -7,6 +7,8 @@ cotangent is freed as soon as its entry has been pulled back. The tape lives as 
 """
 import threading
 
+import numpy as np
+
 from .tracer import Trace, Tracer, bind
 from ..primitives.reductions import unbroadcast
 
@@ -79,6 +81,9 @@ class ReverseTrace(Trace):
         cts = [None] * len(tape)
         for i, g in seeds.items():
             cts[i] = g if cts[i] is None else cts[i] + g
+        # Cotangent buffers this sweep allocated and nobody else has seen yet: adding into them
+        # in place is safe (each sits in exactly one slot of cts until its entry consumes it).
+        owned = set()
         for i in range(max(seeds), -1, -1):
             g = cts[i]
             if g is None:
@@ -88,9 +93,17 @@ class ReverseTrace(Trace):
                 continue
             if not keep_all:
                 cts[i] = None
+            owned.discard(id(g))
             sweep.entry = out
             rules = prim.vjp_rules
             for argnum, parent in parents:
+                prev = cts[parent]
+                if (prim.vjp_accumulate is not None and not keep_all and type(g) is np.ndarray
+                        and (prev is None or id(prev) in owned)):
+                    # add the pulled-back cotangent straight into the parent's buffer
+                    cts[parent] = prim.vjp_accumulate(prev, g, *values, **params)
+                    owned.add(id(cts[parent]))
+                    continue
                 if rules is not None:
                     rule = rules[argnum]
                     if rule is None:
@@ -104,6 +117,15 @@ class ReverseTrace(Trace):
                     continue
                 if prim.broadcasts:
                     c = unbroadcast(c, values[argnum].shape)
-                prev = cts[parent]
-                cts[parent] = c if prev is None else prev + c
+                if prev is None:
+                    cts[parent] = c
+                elif id(prev) in owned and type(c) is np.ndarray and c.shape == prev.shape \
+                        and np.can_cast(c.dtype, prev.dtype):
+                    np.add(prev, c, out=prev)
+                else:
+                    total = prev + c
+                    owned.discard(id(prev))
+                    if type(total) is np.ndarray and not keep_all:
+                        owned.add(id(total))
+                    cts[parent] = total
         return cts

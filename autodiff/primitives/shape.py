@@ -179,6 +179,22 @@ defjvp(getitem_p, lambda t, out, x, index, nb: getitem_p(t, index=index, nb=nb +
 defvjp(getitem_p, lambda g, out, x, index, nb: index_add_p(g, index=index, shape=x.shape, nb=nb))
 
 
+def _getitem_accumulate(buffer, g, x, index, nb):
+    """The adjoint of x[index] added into `buffer` in place (a new one if None)."""
+    if buffer is None:
+        return _index_add_impl(g, index, x.shape, nb)
+    idx, move = _batched(index, nb)
+    view, gv = (_to_back(buffer, nb), _to_back(g, nb)) if move else (buffer, g)
+    if any(_is_array_index(i) for i in index):
+        np.add.at(view, idx, gv)
+    else:
+        view[idx] += gv
+    return buffer
+
+
+getitem_p.vjp_accumulate = _getitem_accumulate
+
+
 def _index_add_jvp(t, out, g, index, shape, nb):
     nbt = batch_ndim(t, g)
     return index_add_p(t, index=index, shape=t.shape[:nbt] + shape, nb=nb + nbt)
