@@ -165,3 +165,16 @@ def test_scopes_fold_per_flow_and_sweep_ops_join_their_scope():
     assert all(flows == {"primal", "cotangent"} for flows in by_scope.values())
     assert len(by_scope) == 5 and g.num_nodes <= 20
     assert "scope:" not in g.source  # DOT names never carry a ":" (a port separator)
+
+
+def test_scope_as_decorator_and_nesting():
+    @ad.viz.scope("attention")
+    def block(x):
+        with ad.viz.scope("softmax"):
+            e = anp.exp(x - anp.max(x))
+            return e / anp.sum(e)
+    g = ad.viz.graph(lambda x: anp.sum(block(x) ** 2), np.array([0.1, 0.7, -0.3]))
+    scopes = {n.scope for n in g.model.nodes.values() if n.kind == "op"}
+    assert ("attention", "softmax") in scopes and () in scopes
+    src = g.source
+    assert "cluster_attention" in src and "cluster_attention/softmax" in src
