@@ -30,6 +30,8 @@ TARGETS = [  # (description, workload, n, op, limit, unit)
     ("chain hvp, us per op", "chain", 1000, "hvp", 8.0, "us/op"),
     ("Rosenbrock 1e5 grad / f", "rosenbrock", 100_000, "grad", 4.0, "x f"),
     ("Rosenbrock 1e5 hvp / f", "rosenbrock", 100_000, "hvp", 8.0, "x f"),
+    ("Rosenbrock 1e5 hvp, grad recorded once (hvp_fn) / f", "rosenbrock", 100_000,
+     "hvp (recorded)", 8.0, "x f"),
     ("Rosenbrock 1e3 hessian", "rosenbrock", 1000, "hessian", 0.020, "s"),
     ("logistic 100x100 hessian", "logistic", 100, "hessian", 0.012, "s"),
     ("MLP 1409 hessian", "mlp", 1409, "hessian", 0.8, "s"),
@@ -135,27 +137,67 @@ def add_ratios(rows):
         r["x_autodiff"] = r["seconds"] / o if o else None
 
 
+PEERS = ["autodiff", "autograd", "jax-eager", "jax-jit", "torch.func"]
+
+
+def _target_value(r, unit):
+    if r is None:
+        return None
+    return {"us/op": r["seconds"] / 1000 * 1e6, "x f": r["x_numpy_f"], "s": r["seconds"]}[unit]
+
+
 def targets(rows):
+    """Each target with autodiff's measured value and the peers' values on the same row."""
+    def find(system, workload, n, op):
+        return next((r for r in rows if r["system"] == system and r["workload"] == workload
+                     and r["n"] == n and r["op"] == op), None)
     out = []
     for desc, workload, n, op, limit, unit in TARGETS:
-        r = next((r for r in rows if r["system"] == "autodiff" and r["workload"] == workload
-                  and r["n"] == n and r["op"] == op), None)
-        if r is None:
+        ours = _target_value(find("autodiff", workload, n, op), unit)
+        if ours is None:
             continue
-        value = {"us/op": r["seconds"] / 1000 * 1e6, "x f": r["x_numpy_f"], "s": r["seconds"]}[unit]
-        out.append(dict(target=desc, limit=limit, unit=unit, measured=value,
-                        met=bool(value <= limit)))
+        peers = {p: _target_value(find(p, workload, n, op), unit) for p in PEERS[1:]}
+        out.append(dict(target=desc, limit=limit, unit=unit, measured=ours, peers=peers,
+                        met=bool(ours <= limit)))
     return out
+
+
+def targets_table(goals):
+    head = "| target | limit | " + " | ".join(PEERS) + " | met |"
+    lines = [head, "|---|---|" + "---|" * len(PEERS) + "---|"]
+    for g in goals:
+        vals = [g["measured"]] + [g["peers"][p] for p in PEERS[1:]]
+        cells = ["—" if v is None else f"{v:.3g} {g['unit']}" for v in vals]
+        lines.append(f"| {g['target']} | {g['limit']} {g['unit']} | " + " | ".join(cells)
+                     + f" | {'yes' if g['met'] else 'NO'} |")
+    return lines
+
+
+def update_readme(md_targets, machine):
+    """Rewrite the targets block of benchmarks/README.md with this run's numbers."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "README.md")
+    start, end = "<!-- targets:start -->", "<!-- targets:end -->"
+    text = open(path, encoding="utf-8").read()
+    if start not in text or end not in text:
+        return
+    block = "\n".join([start, "", machine, ""] + md_targets + ["", end])
+    text = text[:text.index(start)] + block + text[text.index(end) + len(end):]
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    print("updated", path)
 
 
 def fmt(x, digits=3):
     return "" if x is None else f"{x:.{digits}g}"
 
 
+def machine_line():
+    return (f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+            f"{platform.python_version()}, NumPy {np.__version__}; one thread, float64.")
+
+
 def markdown(rows, memory, goals, missing):
-    lines = [f"Machine: {platform.machine()}, {platform.processor() or 'cpu'}, "
-             f"{os.cpu_count()} cores, Python {platform.python_version()}, NumPy "
-             f"{np.__version__}; one thread, float64.", ""]
+    lines = [machine_line(), ""]
     if missing:
         lines += [f"Not installed (skipped): {', '.join(missing)}.", ""]
     lines += ["| workload | n | system | op | median s | x NumPy f | x autodiff |",
@@ -164,10 +206,7 @@ def markdown(rows, memory, goals, missing):
         extra = f" ({r['colors']} colors)" if "colors" in r else ""
         lines.append(f"| {r['workload']} | {r['n']} | {r['system']} | {r['op']}{extra} | "
                      f"{r['seconds']:.3e} | {fmt(r['x_numpy_f'])} | {fmt(r['x_autodiff'])} |")
-    lines += ["", "| target | limit | measured | met |", "|---|---|---|---|"]
-    for g in goals:
-        lines.append(f"| {g['target']} | {g['limit']} {g['unit']} | {g['measured']:.3g} "
-                     f"{g['unit']} | {'yes' if g['met'] else 'NO'} |")
+    lines += [""] + targets_table(goals)
     lines += ["", "| autodiff peak memory (tracemalloc) | n | op | MB |", "|---|---|---|---|"]
     for m in memory:
         lines.append(f"| {m['workload']} | {m['n']} | {m['op']} | {m['peak_mb']:.1f} |")
@@ -227,6 +266,8 @@ def main(argv=None):
     with open(os.path.join(opts.out, "results.json"), "w") as fh:
         json.dump(dict(rows=rows, memory=memory, targets=goals, missing=missing), fh, indent=1)
     plot(rows, os.path.join(opts.out, "time_vs_n.png"))
+    if not opts.quick and not opts.systems:
+        update_readme(targets_table(goals), machine_line())
     return 0
 
 

@@ -38,5 +38,5 @@ def test_benchmark_quick_mode_runs(tmp_path):
                              "--out", str(tmp_path)], capture_output=True, text=True,
                             timeout=600, env=dict(os.environ, MPLBACKEND="Agg"))
     assert result.returncode == 0, result.stderr[-3000:]
-    assert "| target | limit | measured | met |" in result.stdout
+    assert "| target | limit | autodiff |" in result.stdout
     assert (tmp_path / "results.json").exists() and (tmp_path / "results.md").exists()
