@@ -27,7 +27,7 @@ def coverage_table():
               + ", ".join(f"`{n}`" for n in composed) + ".", "",
               f"**No derivative (piecewise constant, run on values)** ({len(constant)}): "
               + ", ".join(f"`{n}`" for n in constant) + ".", "",
-              "**linalg**: `inv`, `solve`, `slogdet`, `det`, `norm`."]
+              "**linalg**: `inv`, `solve`, `slogdet`, `det`, `norm`, `cholesky`."]
     return "\n".join(lines)
 
 

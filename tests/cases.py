@@ -17,6 +17,11 @@ def pos(*shape):
     return r(*shape, lo=0.5, hi=2.0)
 
 
+def _spd(n):
+    b = r(n, n)
+    return b @ b.T + n * np.eye(n)
+
+
 def unary(fn, x):
     return [(fn, (x,))]
 
@@ -92,6 +97,8 @@ PRIMITIVE_CASES = {
     "solve": [(anp.linalg.solve, (r(3, 3) + 3 * np.eye(3), r(3))),
               (anp.linalg.solve, (r(3, 3) + 3 * np.eye(3), r(3, 2)))],
     "logabsdet": [(lambda a: anp.linalg.slogdet(a)[1], (r(3, 3) + 3 * np.eye(3),))],
+    "cholesky": [(anp.linalg.cholesky, (_spd(3),)),
+                 (lambda a: anp.linalg.cholesky(a + np.swapaxes(a, -1, -2)), (_spd(3) * 0.5,))],
 }
 
 COMPOSED_CASES = {
@@ -124,4 +131,13 @@ COMPOSED_CASES = {
     "norm_1": (lambda x: anp.linalg.norm(x, 1), (np.array([0.5, -1.0, 2.0]),)),
     "mod": (lambda x: anp.mod(x, 0.7), (np.array([0.2, 1.1, 2.5]),)),
     "array": (lambda x: anp.array([[x[0], x[1]], [x[1] * x[0], 2.0]]), (r(2),)),
+    "diff": (lambda x: anp.diff(x, 2, axis=1), (r(2, 5),)),
+    "tril_triu": (lambda x: anp.tril(x, -1) * 2.0 + anp.triu(x, 1) ** 2, (r(3, 4),)),
+    "pad": (lambda x: anp.pad(x, ((1, 0), (2, 1)), constant_values=1.5), (r(2, 2),)),
+    "ptp": (lambda x: anp.ptp(x, axis=0), (np.array([[1.0, 5.0], [3.0, 2.0], [0.5, 4.0]]),)),
+    "average": (lambda x, w: anp.average(x, axis=1, weights=w), (r(2, 3), pos(3))),
+    "median": (lambda x: anp.median(x, axis=1), (np.array([[0.3, -1.0, 2.0, 0.9], [1.0, 0.1, -0.5, 0.4]]),)),
+    "split": (lambda x: anp.split(x, [1, 3])[1] * anp.split(x, 4)[0].sum(), (r(4),)),
+    "cholesky_loglik": (lambda a: anp.sum(anp.log(anp.diagonal(anp.linalg.cholesky(a)))),
+                        (_spd(3),)),
 }

@@ -117,3 +117,10 @@ def test_greedy_coloring_of_irregular_patterns(seed):
     M = sp.random(n, n, density=1.0, random_state=seed).toarray()
     H = np.where(A.toarray(), M + M.T, 0.0)
     np.testing.assert_allclose(recover(A, coloring, H @ seed_matrix(coloring)).toarray(), H)
+
+
+def test_every_primitive_has_a_sparsity_rule():
+    from autodiff.core.primitive import REGISTRY
+    from autodiff.sparse.detect import RULES
+    missing = [n for n, p in REGISTRY.items() if n not in RULES and p.family != "elementwise"]
+    assert missing == []

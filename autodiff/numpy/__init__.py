@@ -27,7 +27,8 @@ COMPOSED = [
     "mean", "var", "std", "prod", "swapaxes", "moveaxis", "expand_dims", "squeeze", "ravel",
     "atleast_1d", "atleast_2d", "stack", "hstack", "vstack", "flip", "take", "roll", "repeat",
     "tile", "sort", "take_along_axis", "dot", "vdot", "inner", "outer", "tensordot",
-    "diagonal", "trace", "diag", "array", "asarray", "mod", "positive",
+    "diagonal", "trace", "diag", "array", "asarray", "mod", "positive", "diff", "tril", "triu",
+    "pad", "ptp", "average", "median", "split",
 ]
 
 _namespace = {}
@@ -38,7 +39,8 @@ _namespace.update(_N.NAMESPACE)
 _namespace.update(abs=_E.absolute, max=_R.amax, min=_R.amin, true_divide=_E.divide,
                   remainder=_F.mod)
 globals().update(_namespace)
-_install(_namespace, {n: getattr(linalg, n) for n in ("inv", "solve", "slogdet", "det", "norm")})
+_install(_namespace, {n: getattr(linalg, n) for n in ("inv", "solve", "slogdet", "det", "norm",
+                                                   "cholesky")})
 
 __all__ = sorted(_namespace) + ["linalg"]
 

@@ -312,3 +312,88 @@ def mod(x, y):
 def positive(x):
     """np.positive."""
     return x
+
+
+def diff(x, n=1, axis=-1):
+    """np.diff."""
+    axis = normalize_axis(axis, _ndim(x))
+    for _ in range(n):
+        m = shape_of(x)[axis]
+        head = (slice(None),) * axis
+        x = getitem(x, head + (slice(1, m),)) - getitem(x, head + (slice(0, m - 1),))
+    return x
+
+
+def _triangle_mask(x, k, lower):
+    n, m = shape_of(x)[-2:]
+    return np.tril(np.ones((n, m)), k) if lower else np.triu(np.ones((n, m)), k)
+
+
+def tril(x, k=0):
+    """np.tril (on the last two axes)."""
+    return x * _triangle_mask(x, k, True)
+
+
+def triu(x, k=0):
+    """np.triu (on the last two axes)."""
+    return x * _triangle_mask(x, k, False)
+
+
+def pad(x, pad_width, mode="constant", constant_values=0.0):
+    """np.pad, constant mode: the input placed inside a constant frame."""
+    if mode != "constant":
+        raise NotImplementedError(f"autodiff.numpy.pad supports mode='constant' only, got {mode!r}")
+    shape = shape_of(x)
+    widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (len(shape), 2))
+    out_shape = tuple(int(s + a + b) for s, (a, b) in zip(shape, widths))
+    index = tuple(slice(int(a), int(a) + s) for s, (a, _) in zip(shape, widths))
+    inside = S.index_add_p(x, index=index, shape=out_shape, nb=0)
+    if constant_values == 0:
+        return inside
+    frame = np.full(out_shape, float(constant_values))
+    frame[index] = 0.0
+    return inside + frame
+
+
+def ptp(x, axis=None, keepdims=False):
+    """np.ptp: max - min."""
+    return R.amax(x, axis, keepdims) - R.amin(x, axis, keepdims)
+
+
+def average(x, axis=None, weights=None):
+    """np.average (with optional weights, which may be traced too)."""
+    if weights is None:
+        return mean(x, axis)
+    if axis is not None and _ndim(weights) == 1 and _ndim(x) > 1:
+        shape = [1] * _ndim(x)
+        shape[normalize_axis(axis, _ndim(x))] = shape_of(weights)[0]
+        weights = reshape(weights, tuple(shape))
+    return R.sum(x * weights, axis) / R.sum(S.broadcast_to(weights, shape_of(x)) if
+                                           shape_of(weights) != shape_of(x) else weights, axis)
+
+
+def median(x, axis=None):
+    """np.median: the middle of the sorted values (the mean of the two middle ones)."""
+    if axis is None:
+        x, axis = ravel(x), 0
+    axis = normalize_axis(axis, _ndim(x))
+    s = sort(x, axis)
+    n = shape_of(x)[axis]
+    mid = [n // 2] if n % 2 else [n // 2 - 1, n // 2]
+    return mean(_take_axis(s, mid, axis), axis=axis)
+
+
+def split(x, indices_or_sections, axis=0):
+    """np.split: a list of differentiable pieces."""
+    axis = normalize_axis(axis, _ndim(x))
+    n = shape_of(x)[axis]
+    if isinstance(indices_or_sections, (int, np.integer)):
+        if n % indices_or_sections:
+            raise ValueError("array split does not result in an equal division")
+        step = n // indices_or_sections
+        bounds = list(range(step, n, step))
+    else:
+        bounds = list(indices_or_sections)
+    edges = [0] + bounds + [n]
+    head = (slice(None),) * axis
+    return [getitem(x, head + (slice(a, b),)) for a, b in zip(edges[:-1], edges[1:])]

@@ -3,7 +3,7 @@ import numpy as np
 
 from ..core.tracer import primal
 from ..primitives import elementwise as E, reductions as R
-from ..primitives.linalg import inv_p, solve_p, logabsdet_p
+from ..primitives.linalg import inv_p, solve_p, logabsdet_p, cholesky_p
 from ..primitives.shape import shape_of, reshape_p
 
 
@@ -55,3 +55,9 @@ def norm(x, ord=None, axis=None, keepdims=False):
         return R.sum(E.absolute(x) ** ord, axis=axis, keepdims=keepdims) ** (1.0 / ord)
     raise NotImplementedError(f"autodiff.numpy.linalg.norm: ord={ord!r} with axis={axis!r} "
                               "is not supported (matrix 2-norms and nuclear norms need an SVD)")
+
+
+def cholesky(a):
+    """np.linalg.cholesky: the lower factor L with a = L L^T (a's lower triangle is read)."""
+    _square(a, "cholesky")
+    return cholesky_p(a)

@@ -41,3 +41,38 @@ def _logabsdet_vjp(g, out, a):
 
 defjvp(logabsdet_p, _logabsdet_jvp)
 defvjp(logabsdet_p, _logabsdet_vjp)
+
+
+# --- Cholesky ----------------------------------------------------------------------------------
+# np.linalg.cholesky reads only the lower triangle of a, so its derivative is taken with respect
+# to that triangle: a perturbation t acts as its symmetric lower-triangle reading
+# tril(t) + tril(t, -1)^T. With X = L^-1 M L^-T, dL = L Phi(X), Phi = lower triangle with the
+# diagonal halved (Murray 2016, "Differentiation of the Cholesky decomposition").
+def _masks(n):
+    lower = np.tril(np.ones((n, n)))
+    return lower, lower - np.eye(n), lower - 0.5 * np.eye(n)
+
+
+def _sandwich(L, M):
+    """L^-1 M L^-T by two solves (no inverse formed)."""
+    return swap_last(solve_p(L, swap_last(solve_p(L, M))))
+
+
+def _cholesky_jvp(t, out, a):
+    lower, strict, phi = _masks(a.shape[-1])
+    m = t * lower + swap_last(t * strict)
+    return matmul_p(out, _sandwich(out, m) * phi)
+
+
+def _cholesky_vjp(g, out, a):
+    lower, strict, phi = _masks(a.shape[-1])
+    p = matmul_p(swap_last(out), g) * phi
+    lt = swap_last(out)
+    m = swap_last(solve_p(lt, swap_last(solve_p(lt, p))))  # L^-T P L^-1
+    return m * lower + swap_last(m) * strict  # the adjoint of the lower-triangle reading
+
+
+cholesky_p = primitive("cholesky", np.linalg.cholesky, F,
+                       doc="the lower Cholesky factor of a symmetric positive-definite matrix")
+defjvp(cholesky_p, _cholesky_jvp)
+defvjp(cholesky_p, _cholesky_vjp)
