@@ -16,7 +16,8 @@ IDS = [f"{name}-{i}" for name, i, _, _ in ALL]
 
 
 def test_every_primitive_has_a_case():
-    assert sorted(set(REGISTRY) - set(PRIMITIVE_CASES)) == []
+    shipped = {name for name, p in REGISTRY.items() if p.family != "user"}  # docs add "user" ones
+    assert sorted(shipped - set(PRIMITIVE_CASES)) == []
 
 
 def _flat(fn, args):
