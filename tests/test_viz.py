@@ -178,3 +178,10 @@ def test_scope_as_decorator_and_nesting():
     assert ("attention", "softmax") in scopes and () in scopes
     src = g.source
     assert "cluster_attention" in src and "cluster_attention/softmax" in src
+
+
+def test_constant_output_is_drawn_with_its_value():
+    g = ad.viz.hvp_graph(lambda x: anp.sum(3.0 * x), np.ones(2), np.ones(2))  # H = 0
+    kinds = sorted(n.kind for n in g.model.nodes.values())
+    assert kinds == ["input", "input", "output"]
+    assert "output (constant)" in g.source and "[0 0]" in g.source

@@ -16,6 +16,7 @@ from ..core import reverse
 from ..core.reverse import ReverseTrace
 from ..core.tracer import Tracer, primal
 from ..pytree import flatten, unflatten
+from ..transforms import _float_leaf
 
 _scopes = threading.local()
 
@@ -107,8 +108,7 @@ def argument_names(f, args):
     names += [f"arg{i}" for i in range(len(names), len(args))]
     out = []
     for name, a in zip(names, args):
-        leaves, td = flatten(a)
-        if td.kind == "leaf":
+        if flatten(a)[1].kind == "leaf":
             out.append(name)
         else:
             out.extend(f"{name}{path}" for path in _leaf_paths(a))
@@ -133,9 +133,7 @@ def record(f, args, names=None):
     names = names or argument_names(f, args)
     nodes = []
     for leaf, name in zip(leaves, names):
-        value = leaf if isinstance(leaf, Tracer) else np.asarray(leaf, dtype=float) \
-            if np.asarray(leaf).dtype.kind in "biu" else np.asarray(leaf)
-        nodes.append(trace.input(value, name))
+        nodes.append(trace.input(_float_leaf(leaf, "autodiff.viz"), name))
     out = f(*unflatten(td, nodes))
     return trace, nodes, flatten(out)[0]
 
@@ -165,6 +163,7 @@ def model_from_trace(trace, outputs, title, grads=None):
     model = GraphModel(title)
     tape, meta = trace.tape, trace.meta
     needed = _ancestors(tape, [o.index for o in outputs if trace.index_of(o) is not None])
+    needed |= {i for i, entry in enumerate(tape) if entry[0] is None}  # inputs, always drawn
     const_ids = {}
     for i in sorted(needed):
         prim, params, values, parents, out = tape[i]
@@ -192,11 +191,14 @@ def model_from_trace(trace, outputs, title, grads=None):
         if grads is not None and grads[i] is not None:
             node.grad = primal(grads[i])
     for k, o in enumerate(outputs):
-        if trace.index_of(o) is None:
-            continue
         oid = f"out{k}"
-        model.add(GraphNode(oid, "output", f"output {k}" if len(outputs) > 1 else "output",
-                            label="output"))
+        name = f"output {k}" if len(outputs) > 1 else "output"
+        if trace.index_of(o) is None:  # it does not depend on the inputs
+            v = primal(o)
+            model.add(GraphNode(oid, "output", name, np.shape(v), np.result_type(v), v,
+                                label=f"{name} (constant)"))
+            continue
+        model.add(GraphNode(oid, "output", name, label=name))
         model.edges.append((o.index, oid, 1))
     return model
 
@@ -219,7 +221,7 @@ def mark_tangent_flow(model, tangent_inputs):
     for src, dst, _ in sorted(model.edges, key=lambda e: model.nodes[e[1]].order):
         if src in tangent:
             tangent.add(dst)
-    for nid in tangent:
+    for nid in tangent & set(model.nodes):  # inputs H v does not depend on are not drawn
         node = model.nodes[nid]
         if node.kind == "op":
             node.flow = "tangent_cotangent" if node.flow == "cotangent" else "tangent"

@@ -48,9 +48,9 @@ def _label(node, values):
         more = "" if len(node.ops) <= 4 else ", …"
         rows = [f"<B>{node.count} ops</B>", f'<FONT POINT-SIZE="9">{html.escape(top + more)}</FONT>']
     small = '<FONT POINT-SIZE="9" COLOR="#555555">{}</FONT>'
-    if node.kind != "output":
+    if node.kind != "output" or node.value is not None:  # outputs show only constant values
         rows.append(small.format(html.escape(_shape_text(node))))
-    if values and node.kind != "output" and node.value is not None:
+    if values and node.value is not None:
         text = summarize(node.value)
         if text:
             rows.append(f'<FONT POINT-SIZE="9">{html.escape(text)}</FONT>')
