@@ -106,7 +106,7 @@ class _TorchNamespace:
 
     def __init__(self, torch):
         self.sum, self.mean, self.tanh, self.sin = torch.sum, torch.mean, torch.tanh, torch.sin
-        self.logaddexp = torch.logaddexp
+        self.logaddexp = lambda a, b: torch.logaddexp(torch.as_tensor(a, dtype=b.dtype), b)
 
 
 def available(names=None):
