@@ -159,12 +159,13 @@ def vjp(fun, *primals, has_aux=False):
     return result, vjp_fn
 
 
-def jacrev(fun, argnums=0):
+def jacrev(fun, argnums=0, has_aux=False):
     """Jacobian by reverse mode: one forward pass, one reverse sweep per output element.
-    For an output of shape s and an input of shape t, the Jacobian has shape s + t."""
+    For an output of shape s and an input of shape t, the Jacobian has shape s + t. With
+    has_aux=True, fun returns (output, aux) and the result is (jacobian, aux)."""
     def jacrev_fun(*args, **kwargs):
         dyn, rebuild = _split_args("jacrev", args, argnums)
-        out, vjp_fn = vjp(lambda d: fun(*rebuild(d), **kwargs), dyn)
+        out, vjp_fn, *aux = vjp(lambda d: fun(*rebuild(d), **kwargs), dyn, has_aux=has_aux)
         out_leaves, out_td = flatten(out)
         in_td = flatten(dyn)[1]
         blocks = []
@@ -184,7 +185,8 @@ def jacrev(fun, argnums=0):
                 else:
                     per_input.append(np.zeros(shape + xs))
             blocks.append(unflatten(in_td, per_input))
-        return unflatten(out_td, blocks)
+        jac = unflatten(out_td, blocks)
+        return (jac, aux[0]) if has_aux else jac
     _name(jacrev_fun, "jacrev", fun)
     return jacrev_fun
 
@@ -232,9 +234,10 @@ def _basis_chunk(start, k, offset, size, dtype):
     return e
 
 
-def jacfwd(fun, argnums=0, chunk_size=None):
+def jacfwd(fun, argnums=0, chunk_size=None, has_aux=False):
     """Jacobian by forward mode: the identity is pushed through f as batched tangents,
-    `chunk_size` directions per pass (bounding memory). Output shape s + t, as jacrev."""
+    `chunk_size` directions per pass (bounding memory). Output shape s + t, as jacrev. With
+    has_aux=True, fun returns (output, aux) and the result is (jacobian, aux)."""
     def jacfwd_fun(*args, **kwargs):
         dyn, rebuild = _split_args("jacfwd", args, argnums)
         leaves, in_td = flatten(dyn)
@@ -245,7 +248,7 @@ def jacfwd(fun, argnums=0, chunk_size=None):
         dtype = np.result_type(*[primal(x) for x in leaves]) if leaves else np.float64
         chunk = chunk_size or (n if n <= ONE_SWEEP_UP_TO else DEFAULT_CHUNK_SIZE)
         chunk = max(1, min(n, chunk))
-        tangent_chunks, out_td, out_values = None, None, None
+        tangent_chunks, out_td, out_values, aux = None, None, None, None
         for start in range(0, max(n, 1), chunk):
             k = min(chunk, n - start) if n else 0
             trace = JVPTrace((k,))
@@ -254,7 +257,11 @@ def jacfwd(fun, argnums=0, chunk_size=None):
                 e = _basis_chunk(start, k, offset, size, dtype)
                 ins.append(x if e is None else Dual(trace, x, e.reshape((k,) + s)))
                 offset += size
-            out_leaves, out_td = flatten(fun(*rebuild(unflatten(in_td, ins)), **kwargs))
+            res = fun(*rebuild(unflatten(in_td, ins)), **kwargs)
+            res, chunk_aux = _split_aux("jacfwd", res, has_aux)
+            if aux is None and has_aux:
+                aux = _strip(trace, chunk_aux)
+            out_leaves, out_td = flatten(res)
             if tangent_chunks is None:
                 tangent_chunks = [[] for _ in out_leaves]
             out_values = []
@@ -276,7 +283,8 @@ def jacfwd(fun, argnums=0, chunk_size=None):
                 per_input.append(b)
                 offset += size
             blocks.append(unflatten(in_td, per_input))
-        return unflatten(out_td, blocks)
+        jac = unflatten(out_td, blocks)
+        return (jac, aux) if has_aux else jac
     _name(jacfwd_fun, "jacfwd", fun)
     return jacfwd_fun
 
@@ -313,11 +321,13 @@ def hvp_fn(fun, x):
     return hessian_vector_product
 
 
-def hessian(fun, argnums=0, chunk_size=None):
+def hessian(fun, argnums=0, chunk_size=None, has_aux=False):
     """The exact Hessian, forward-over-reverse: jacfwd(grad(f)), with the identity pushed as
     batched tangents through the reverse sweep (`chunk_size` directions at a time). For an input
-    of shape s the Hessian has shape s + s; a tuple argnums gives nested blocks, as in JAX."""
-    h = jacfwd(grad(fun, argnums), argnums, chunk_size=chunk_size)
+    of shape s the Hessian has shape s + s; a tuple argnums gives nested blocks, as in JAX.
+    With has_aux=True, fun returns (scalar, aux) and the result is (hessian, aux)."""
+    h = jacfwd(grad(fun, argnums, has_aux=has_aux), argnums, chunk_size=chunk_size,
+               has_aux=has_aux)
     _name(h, "hessian", fun)
     return h
 

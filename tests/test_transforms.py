@@ -298,3 +298,17 @@ def test_cotangents_accumulate_in_place_without_aliasing():
     g = ad.viz.graph(f(np), x, grads=True)  # keep_all sweeps (pictures) never add in place
     inputs = [n for n in g.model.nodes.values() if n.kind == "input"]
     np.testing.assert_allclose(inputs[0].grad, first, rtol=1e-12)
+
+
+def test_jacobians_and_hessian_with_aux():
+    f = lambda x: (anp.sin(x) * x, {"norm": anp.sum(x ** 2)})
+    x = np.array([0.3, -1.2])
+    for jac in (ad.jacfwd, ad.jacrev):
+        J, aux = jac(f, has_aux=True)(x)
+        np.testing.assert_allclose(J, np.diag(np.cos(x) * x + np.sin(x)))
+        assert np.isclose(aux["norm"], np.sum(x ** 2)) and not isinstance(aux["norm"], ad.core.tracer.Tracer)
+    H, aux = ad.hessian(lambda x: (anp.sum(x ** 3), x * 2.0), has_aux=True)(x)
+    np.testing.assert_allclose(H, np.diag(6 * x))
+    np.testing.assert_allclose(aux, 2 * x)
+    with pytest.raises(TypeError, match="pair"):
+        ad.jacfwd(lambda x: x, has_aux=True)(x)
