@@ -3,7 +3,8 @@
 - `<!-- operator-coverage -->` becomes a table of the primitive registry and the
   autodiff.numpy namespace;
 - `<!-- benchmark-results -->` becomes benchmarks/results/results.md (the last full run);
-- images/generated/*.svg are drawn by autodiff.viz at build time.
+- images/generated/*.svg are drawn by autodiff.viz at build time, and time_vs_n.png is the last
+  full benchmark run's plot.
 """
 import os
 
@@ -61,4 +62,7 @@ def on_files(files, config):
     for name, graph in _pictures().items():
         svg = graph.to_dot().pipe(format="svg")
         files.append(File.generated(config, f"images/generated/{name}", content=svg))
+    plot = os.path.join(ROOT, "benchmarks", "results", "time_vs_n.png")
+    with open(plot, "rb") as fh:
+        files.append(File.generated(config, "images/generated/time_vs_n.png", content=fh.read()))
     return files
