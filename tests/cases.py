@@ -131,6 +131,7 @@ COMPOSED_CASES = {
     "norm_1": (lambda x: anp.linalg.norm(x, 1), (np.array([0.5, -1.0, 2.0]),)),
     "mod": (lambda x: anp.mod(x, 0.7), (np.array([0.2, 1.1, 2.5]),)),
     "array": (lambda x: anp.array([[x[0], x[1]], [x[1] * x[0], 2.0]]), (r(2),)),
+    "sign": (lambda x: x * anp.sign(x) + 3.0 * anp.sign(x), (np.array([-1.5, 0.5, 2.0]),)),
     "diff": (lambda x: anp.diff(x, 2, axis=1), (r(2, 5),)),
     "tril_triu": (lambda x: anp.tril(x, -1) * 2.0 + anp.triu(x, 1) ** 2, (r(3, 4),)),
     "pad": (lambda x: anp.pad(x, ((1, 0), (2, 1)), constant_values=1.5), (r(2, 2),)),
