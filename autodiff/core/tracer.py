@@ -87,8 +87,9 @@ class Tracer:
     def __array__(self, dtype=None, copy=None):
         raise TypeError(
             "A traced value was converted to a plain NumPy array (np.asarray, np.array, or a "
-            "NumPy function autodiff does not know), which would drop its derivative. Use "
-            "autodiff.numpy functions, or autodiff.stop_gradient(x) if a constant is wanted.")
+            "NumPy function autodiff does not know), which would drop its derivative. To build "
+            "an array from traced values use np.stack / np.concatenate or "
+            "autodiff.numpy.array; use autodiff.stop_gradient(x) if a constant is wanted.")
 
     def __repr__(self):
         return f"{type(self).__name__}(level={self._trace.level}, value={self.value!r})"
