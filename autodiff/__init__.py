@@ -9,6 +9,7 @@ from .transforms import (grad, value_and_grad, vjp, jvp, jacrev, jacobian, jacfw
                          hvp_fn, hessian, stop_gradient)
 from .pytree import tree_map, ravel_pytree
 from .checks import check_grads
+from .allocator import tune_allocator
 from . import optimize, curvature  # noqa: E402  (scipy is imported only when they are used)
 from .optimize import ggnvp
 from .curvature import hessian_operator, classify_critical_point
@@ -19,4 +20,5 @@ __version__ = "0.1.0"
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacobian", "jacfwd", "hvp",
            "hvp_fn", "hessian", "stop_gradient", "tree_map", "ravel_pytree", "check_grads",
            "numpy", "viz", "optimize", "curvature", "ggnvp", "hessian_operator",
-           "classify_critical_point", "sparse", "hessian_sparsity", "sparse_hessian"]
+           "classify_critical_point", "sparse", "hessian_sparsity", "sparse_hessian",
+           "tune_allocator"]

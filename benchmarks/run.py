@@ -242,6 +242,10 @@ def plot(rows, path):
 
 
 def main(argv=None):
+    import autodiff
+    # The same allocator settings for every system in this process: without them glibc mmaps
+    # and unmaps each large NumPy temporary, and timings drift with its dynamic threshold.
+    tuned = autodiff.tune_allocator()
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small sizes, numpy + autodiff")
@@ -252,6 +256,7 @@ def main(argv=None):
     names = opts.systems.split(",") if opts.systems else (["numpy", "autodiff"] if opts.quick
                                                           else None)
     systems, missing = S.available(names)
+    print(f"allocator tuned (glibc mallopt): {tuned}")
     print("systems:", ", ".join(s.name for s in systems),
           f"(not installed: {', '.join(missing)})" if missing else "")
     rows, memory = run(systems, opts.quick)

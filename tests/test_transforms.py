@@ -312,3 +312,12 @@ def test_jacobians_and_hessian_with_aux():
     np.testing.assert_allclose(aux, 2 * x)
     with pytest.raises(TypeError, match="pair"):
         ad.jacfwd(lambda x: x, has_aux=True)(x)
+
+
+def test_tune_allocator_is_harmless():
+    import platform
+    applied = ad.tune_allocator()
+    assert isinstance(applied, bool)
+    if platform.system() == "Linux" and platform.libc_ver()[0] == "glibc":
+        assert applied
+    np.testing.assert_allclose(ad.hvp(lambda x: anp.sum(x ** 3), np.ones(3), np.ones(3)), 6.0)
