@@ -28,7 +28,8 @@ COMPOSED = [
     "atleast_1d", "atleast_2d", "stack", "hstack", "vstack", "flip", "take", "roll", "repeat",
     "tile", "sort", "take_along_axis", "dot", "vdot", "inner", "outer", "tensordot",
     "diagonal", "trace", "diag", "array", "asarray", "mod", "positive", "diff", "tril", "triu",
-    "pad", "ptp", "average", "median", "split",
+    "pad", "ptp", "average", "median", "split", "trapezoid", "cumprod", "kron", "cross",
+    "deg2rad", "rad2deg", "convolve", "interp",
 ]
 
 _namespace = {}
@@ -37,7 +38,7 @@ for _module, _names in ((_E, ELEMENTWISE), (_R, REDUCTIONS), (_S, SHAPE), (_P, P
     _namespace.update({n: getattr(_module, n) for n in _names})
 _namespace.update(_N.NAMESPACE)
 _namespace.update(abs=_E.absolute, max=_R.amax, min=_R.amin, true_divide=_E.divide,
-                  remainder=_F.mod)
+                  remainder=_F.mod, trapz=_F.trapezoid, radians=_F.deg2rad, degrees=_F.rad2deg)
 globals().update(_namespace)
 _install(_namespace, {n: getattr(linalg, n) for n in ("inv", "solve", "slogdet", "det", "norm",
                                                    "cholesky")})

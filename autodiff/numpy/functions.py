@@ -397,3 +397,106 @@ def split(x, indices_or_sections, axis=0):
     edges = [0] + bounds + [n]
     head = (slice(None),) * axis
     return [getitem(x, head + (slice(a, b),)) for a, b in zip(edges[:-1], edges[1:])]
+
+
+def trapezoid(y, x=None, dx=1.0, axis=-1):
+    """np.trapezoid (np.trapz): the trapezoidal rule; y and x may both be traced."""
+    axis = normalize_axis(axis, _ndim(y))
+    n = shape_of(y)[axis]
+    head = (slice(None),) * axis
+    lo, hi = getitem(y, head + (slice(0, n - 1),)), getitem(y, head + (slice(1, n),))
+    if x is None:
+        return R.sum(lo + hi, axis=axis) * (0.5 * dx)
+    d = diff(x, axis=-1 if _ndim(x) == 1 else axis)
+    if _ndim(x) == 1 and _ndim(y) > 1:
+        d = reshape(d, tuple(-1 if a == axis else 1 for a in range(_ndim(y))))
+    return R.sum((lo + hi) * d, axis=axis) * 0.5
+
+
+def cumprod(x, axis=None):
+    """np.cumprod as a parallel prefix product (log2 n steps of shifted products): exact
+    derivatives of every order, zeros included."""
+    if axis is None:
+        x, axis = ravel(x), 0
+    axis = normalize_axis(axis, _ndim(x))
+    n = shape_of(x)[axis]
+    head = (slice(None),) * axis
+    shift = 1
+    while shift < n:
+        ones = np.ones(shape_of(x)[:axis] + (shift,) + shape_of(x)[axis + 1:],
+                       dtype=np.result_type(primal(x)))
+        shifted = S.concatenate([ones, getitem(x, head + (slice(0, n - shift),))], axis=axis)
+        x = x * shifted
+        shift *= 2
+    return x
+
+
+def kron(a, b):
+    """np.kron for matrices and vectors."""
+    na, nb = _ndim(a), _ndim(b)
+    if na != nb or na not in (1, 2):
+        raise NotImplementedError("autodiff.numpy.kron supports two vectors or two matrices")
+    if na == 1:
+        return ravel(outer(a, b))
+    (p, q), (r, s) = shape_of(a), shape_of(b)
+    return reshape(reshape(a, (p, 1, q, 1)) * reshape(b, (1, r, 1, s)), (p * r, q * s))
+
+
+def cross(a, b, axis=-1):
+    """np.cross of 3-vectors (along the last axis)."""
+    if shape_of(a)[-1] != 3 or shape_of(b)[-1] != 3 or axis not in (-1, _ndim(a) - 1):
+        raise NotImplementedError("autodiff.numpy.cross supports 3-vectors along the last axis")
+    c = lambda v, i: getitem(v, (Ellipsis, i))
+    return stack([c(a, 1) * c(b, 2) - c(a, 2) * c(b, 1), c(a, 2) * c(b, 0) - c(a, 0) * c(b, 2),
+                  c(a, 0) * c(b, 1) - c(a, 1) * c(b, 0)], axis=-1)
+
+
+def deg2rad(x):
+    """np.deg2rad."""
+    return x * (np.pi / 180.0)
+
+
+def rad2deg(x):
+    """np.rad2deg."""
+    return x * (180.0 / np.pi)
+
+
+def convolve(a, v, mode="full"):
+    """np.convolve (1-D; 'full', 'same', 'valid'), as a sum of shifted products: both inputs
+    may be traced. Best for short kernels (one product per kernel tap)."""
+    n, m = shape_of(a)[0], shape_of(v)[0]
+    if m > n:
+        a, v, n, m = v, a, m, n
+    size = n + m - 1
+    full = None
+    for k in range(m):
+        term = E.multiply(getitem(v, k), a)
+        term = pad(term, ((k, m - 1 - k),))
+        full = term if full is None else full + term
+    if mode == "full":
+        return full
+    if mode == "same":
+        start = (size - max(n, m)) // 2
+        return getitem(full, slice(start, start + max(n, m)))
+    if mode == "valid":
+        return getitem(full, slice(m - 1, n))
+    raise ValueError(f"mode must be 'full', 'same' or 'valid', got {mode!r}")
+
+
+def interp(x, xp, fp, left=None, right=None):
+    """np.interp: piecewise-linear; differentiable in x (the local slope) and in fp, with the
+    breakpoints xp constant."""
+    xv, xpv = np.asarray(primal(x), dtype=float), np.asarray(primal(xp), dtype=float)
+    if isinstance(xp, Tracer):
+        raise NotImplementedError("autodiff.numpy.interp: xp (the breakpoints) must be constant")
+    k = np.clip(np.searchsorted(xpv, xv, side="right") - 1, 0, len(xpv) - 2)
+    x0, x1 = xpv[k], xpv[k + 1]
+    f0, f1 = take(fp, k), take(fp, k + 1)
+    w = (x - x0) / (x1 - x0)
+    out = f0 + w * (f1 - f0)
+    below, above = xv < xpv[0], xv > xpv[-1]
+    if below.any():
+        out = E.where(below, take(fp, 0) if left is None else left, out)
+    if above.any():
+        out = E.where(above, take(fp, len(xpv) - 1) if right is None else right, out)
+    return out

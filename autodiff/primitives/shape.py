@@ -238,6 +238,8 @@ def canonical_index(index, shape):
 
 def getitem(x, index):
     """x[index]: slices, negative steps, integers, integer arrays, boolean masks, ..., None."""
+    if not isinstance(x, (Tracer, np.ndarray)):
+        x = np.asarray(x)  # lists and scalars index like arrays
     index = canonical_index(index, shape_of(x))
     return getitem_p(x, index=index, nb=0)
 
