@@ -28,7 +28,8 @@ def coverage_table():
               + ", ".join(f"`{n}`" for n in composed) + ".", "",
               f"**No derivative (piecewise constant, run on values)** ({len(constant)}): "
               + ", ".join(f"`{n}`" for n in constant) + ".", "",
-              "**linalg**: `inv`, `solve`, `slogdet`, `det`, `norm`, `cholesky`."]
+              "**linalg**: `inv`, `solve`, `slogdet`, `det`, `norm` (vectors, Frobenius, matrix 2-norm), "
+              "`cholesky`, `eigh`, `eigvalsh`."]
     return "\n".join(lines)
 
 

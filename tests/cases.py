@@ -22,6 +22,11 @@ def _spd(n):
     return b @ b.T + n * np.eye(n)
 
 
+def _distinct_spectrum(n):
+    q, _ = np.linalg.qr(r(n, n))
+    return q @ np.diag(np.arange(1.0, n + 1) ** 2) @ q.T
+
+
 def unary(fn, x):
     return [(fn, (x,))]
 
@@ -97,6 +102,8 @@ PRIMITIVE_CASES = {
     "solve": [(anp.linalg.solve, (r(3, 3) + 3 * np.eye(3), r(3))),
               (anp.linalg.solve, (r(3, 3) + 3 * np.eye(3), r(3, 2)))],
     "logabsdet": [(lambda a: anp.linalg.slogdet(a)[1], (r(3, 3) + 3 * np.eye(3),))],
+    "eigh": [(lambda a: anp.linalg.eigh(a)[0] * 2.0 + anp.sum(anp.abs(anp.linalg.eigh(a)[1]), 0),
+              (_distinct_spectrum(3),))],
     "cholesky": [(anp.linalg.cholesky, (_spd(3),)),
                  (lambda a: anp.linalg.cholesky(a + np.swapaxes(a, -1, -2)), (_spd(3) * 0.5,))],
 }
@@ -128,6 +135,7 @@ COMPOSED_CASES = {
     "diagonal": (lambda x: anp.diagonal(x, 1), (r(3, 4),)),
     "det": (anp.linalg.det, (r(3, 3) + 2 * np.eye(3),)),
     "norm": (anp.linalg.norm, (r(4),)),
+    "norm_2_matrix": (lambda a: anp.linalg.norm(a, 2), (r(3, 2),)),
     "norm_1": (lambda x: anp.linalg.norm(x, 1), (np.array([0.5, -1.0, 2.0]),)),
     "mod": (lambda x: anp.mod(x, 0.7), (np.array([0.2, 1.1, 2.5]),)),
     "array": (lambda x: anp.array([[x[0], x[1]], [x[1] * x[0], 2.0]]), (r(2),)),

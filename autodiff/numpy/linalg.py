@@ -3,8 +3,9 @@ import numpy as np
 
 from ..core.tracer import primal
 from ..primitives import elementwise as E, reductions as R
-from ..primitives.linalg import inv_p, solve_p, logabsdet_p, cholesky_p
-from ..primitives.shape import shape_of, reshape_p
+from ..primitives.products import matmul_p, swap_last
+from ..primitives.linalg import inv_p, solve_p, logabsdet_p, cholesky_p, eigh_p
+from ..primitives.shape import shape_of, reshape_p, getitem
 
 
 def _square(a, name):
@@ -51,13 +52,29 @@ def norm(x, ord=None, axis=None, keepdims=False):
         return R.amin(E.absolute(x), axis=axis, keepdims=keepdims)
     if vector and ord == 1:
         return R.sum(E.absolute(x), axis=axis, keepdims=keepdims)
+    if not vector and ord == 2 and axis is None and len(shape_of(x)) == 2:
+        return E.sqrt(R.amax(eigvalsh(matmul_p(swap_last(x), x))))  # the largest singular value
     if vector and isinstance(ord, (int, float)) and ord > 0:
         return R.sum(E.absolute(x) ** ord, axis=axis, keepdims=keepdims) ** (1.0 / ord)
     raise NotImplementedError(f"autodiff.numpy.linalg.norm: ord={ord!r} with axis={axis!r} "
-                              "is not supported (matrix 2-norms and nuclear norms need an SVD)")
+                              "is not supported")
 
 
 def cholesky(a):
     """np.linalg.cholesky: the lower factor L with a = L L^T (a's lower triangle is read)."""
     _square(a, "cholesky")
     return cholesky_p(a)
+
+
+def eigh(a):
+    """np.linalg.eigh: (eigenvalues ascending, eigenvectors as columns) of a symmetric matrix
+    (its lower triangle is read). Derivatives need distinct eigenvalues."""
+    _square(a, "eigh")
+    packed = eigh_p(a)
+    return getitem(packed, (Ellipsis, 0, slice(None))), getitem(packed, (Ellipsis, slice(1, None),
+                                                                          slice(None)))
+
+
+def eigvalsh(a):
+    """np.linalg.eigvalsh: the eigenvalues (ascending) of a symmetric matrix."""
+    return eigh(a)[0]

@@ -5,7 +5,7 @@ import numpy as np
 from ..core.primitive import primitive, defjvp, defvjp
 from .products import matmul_p, swap_last
 from .reductions import sum_p
-from .shape import reshape_p, shape_of
+from .shape import reshape_p, shape_of, getitem, concatenate, reshape
 
 F = "linalg"
 
@@ -76,3 +76,52 @@ cholesky_p = primitive("cholesky", np.linalg.cholesky, F,
                        doc="the lower Cholesky factor of a symmetric positive-definite matrix")
 defjvp(cholesky_p, _cholesky_jvp)
 defvjp(cholesky_p, _cholesky_vjp)
+
+
+# --- symmetric eigendecomposition ---------------------------------------------------------------
+# One output holding both results: row 0 the eigenvalues (ascending), rows 1.. the eigenvectors
+# as columns, as np.linalg.eigh returns them. Like cholesky, it reads a's lower triangle. For
+# distinct eigenvalues (the derivative does not exist at a crossing): with K = V^T M V,
+# d lambda = diag(K) and dV = V (F o K), F_ij = 1 / (lambda_j - lambda_i) off the diagonal.
+def _eigh_impl(a):
+    w, v = np.linalg.eigh(a)
+    return np.concatenate([w[..., None, :], v], axis=-2)
+
+
+def _eigh_parts(out):
+    return getitem(out, (Ellipsis, 0, slice(None))), getitem(out, (Ellipsis, slice(1, None),
+                                                                    slice(None)))
+
+
+def _gaps(w):
+    """F_ij = 1 / (w_j - w_i) for i != j, 0 on the diagonal (differentiable in w)."""
+    n = w.shape[-1]
+    eye = np.eye(n)
+    d = reshape(w, w.shape[:-1] + (1, n)) - reshape(w, w.shape[:-1] + (n, 1))
+    return (1.0 - eye) / (d + eye)
+
+
+def _eigh_jvp(t, out, a):
+    lower, strict, _ = _masks(a.shape[-1])
+    m = t * lower + swap_last(t * strict)
+    w, v = _eigh_parts(out)
+    k = matmul_p(matmul_p(swap_last(v), m), v)
+    dw = sum_p(k * np.eye(a.shape[-1]), axis=(len(k.shape) - 1,), keepdims=False)
+    dv = matmul_p(v, _gaps(w) * k)
+    return concatenate([reshape(dw, dw.shape[:-1] + (1, dw.shape[-1])), dv], axis=-2)
+
+
+def _eigh_vjp(g, out, a):
+    lower, strict, _ = _masks(a.shape[-1])
+    w, v = _eigh_parts(out)
+    gw, gv = _eigh_parts(g)
+    n = a.shape[-1]
+    b = reshape(gw, gw.shape[:-1] + (1, n)) * np.eye(n) + _gaps(w) * matmul_p(swap_last(v), gv)
+    m = matmul_p(matmul_p(v, b), swap_last(v))
+    return m * lower + swap_last(m) * strict
+
+
+eigh_p = primitive("eigh", _eigh_impl, F,
+                   doc="eigenvalues (row 0) and eigenvectors (rows 1..) of a symmetric matrix")
+defjvp(eigh_p, _eigh_jvp)
+defvjp(eigh_p, _eigh_vjp)
