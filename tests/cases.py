@@ -153,7 +153,7 @@ COMPOSED_CASES = {
                                                           [1.1, -0.7, 0.3, 2.0, 0.9]]),)),
     "kron": (lambda a, b: anp.kron(a, b) + anp.kron(a[0], b[:, 0]).sum(), (r(2, 3), r(2, 2))),
     "cross": (anp.cross, (r(2, 3), r(3))),
-    "deg2rad": (lambda x: anp.sin(anp.deg2rad(x)) + anp.rad2deg(x), (r(3) * 90,)),
+    "deg2rad": (lambda x: anp.sin(anp.deg2rad(x)) + 0.01 * anp.rad2deg(x), (r(3) * 30,)),
     "convolve": (lambda a, v: anp.concatenate([anp.convolve(a, v), anp.convolve(a, v, "same"),
                                                anp.convolve(v, a, "valid")]), (r(5), r(3))),
     "interp": (lambda x, fp: anp.interp(x, np.array([0.0, 0.5, 1.0, 2.0]), fp),
