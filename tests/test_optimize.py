@@ -114,3 +114,10 @@ def test_ggnvp_equals_explicit_gauss_newton():
     np.testing.assert_allclose(ad.ggnvp(model, loss, W, V), expected, rtol=1e-10)
     G = J.T @ HL @ J
     assert np.linalg.eigvalsh(G).min() > -1e-10  # positive semi-definite
+
+
+def test_newton_stops_at_rounding_level_on_badly_scaled_problems():
+    f = lambda x: 1e10 * anp.sum((x - 1.0 / 3.0) ** 2) + anp.sum(anp.exp(x))
+    res = minimize(f, np.zeros(50), method="newton", options={"gtol": 1e-14})
+    assert res.success and res.nit < 20, res.message
+    np.testing.assert_allclose(res.x, 1.0 / 3.0, atol=1e-9)

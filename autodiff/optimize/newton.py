@@ -13,8 +13,10 @@ def modified_newton_direction(H, g, floor=1e-8):
     return -Q @ ((Q.T @ g) / lam)
 
 
-def newton(obj, x0, gtol=1e-8, maxiter=100, c1=1e-4, callback=None):
-    """Minimize obj (a ScipyObjective) from the flat vector x0. Returns (x, f, g, nit,
+def newton(obj, x0, gtol=1e-8, xtol=1e-12, maxiter=100, c1=1e-4, callback=None):
+    """Minimize obj (a ScipyObjective) from the flat vector x0: stop when the gradient's largest
+    entry is at most gtol, or a step moves x by at most xtol relative to |x| (the gradient can
+    be stuck above gtol at rounding level for badly scaled problems). Returns (x, f, g, nit,
     success, message)."""
     x = np.array(x0, dtype=float)
     f, g = obj.fun_and_jac(x)
@@ -34,7 +36,10 @@ def newton(obj, x0, gtol=1e-8, maxiter=100, c1=1e-4, callback=None):
             step *= 0.5
             if step < 1e-16:
                 return x, f, g, nit, False, "Line search failed to decrease the function."
+        moved = np.linalg.norm(x_new - x)
         x, f, g = x_new, f_new, obj.jac(x_new)
         if callback is not None:
             callback(x)
+        if moved <= xtol * (1.0 + np.linalg.norm(x)):
+            return x, f, g, nit + 1, True, "Optimization terminated successfully (step below xtol)."
     return x, f, g, maxiter, False, "Maximum number of iterations reached."
