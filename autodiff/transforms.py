@@ -103,10 +103,13 @@ def value_and_grad(fun, argnums=0, has_aux=False):
         out, aux = _split_aux("grad", res, has_aux)
         index = trace.index_of(out)
         value = out.value if index is not None else out
-        if isinstance(value, (list, tuple, dict)) or np.shape(value) != ():
-            shape = np.shape(value) if not isinstance(value, dict) else "a dict"
+        what = (f"a {type(value).__name__}" if isinstance(value, (list, tuple, dict))
+                else None if np.shape(value) == () else f"shape {np.shape(value)}")
+        if what is not None:
+            hint = ("If it returns (output, aux), pass has_aux=True. "
+                    if isinstance(value, tuple) and len(value) == 2 and not has_aux else "")
             raise TypeError(f"grad requires a function with a scalar output, but it returned "
-                            f"shape {shape}. Use jacobian (jacrev/jacfwd) or vjp for non-scalar "
+                            f"{what}. {hint}Use jacobian (jacrev/jacfwd) or vjp for non-scalar "
                             "outputs, or reduce the output to a scalar (e.g. sum).")
         seeds = {} if index is None else {index: np.ones((), dtype=np.result_type(primal(value)))}
         grads = unflatten(td, _pull_back(trace, nodes, seeds))

@@ -86,3 +86,10 @@ def test_shape_errors_are_numpy_like():
 def test_index_with_traced_value():
     with pytest.raises(TypeError, match="index must not be a traced value"):
         ad.grad(lambda x: x[x])(np.ones(2))
+
+
+def test_grad_of_a_pytree_output_says_so():
+    with pytest.raises(TypeError, match="returned a list"):
+        ad.grad(lambda x: [x[0], x[1]])(np.ones(2))
+    with pytest.raises(TypeError, match="returned a tuple. If it returns \\(output, aux\\), pass has_aux=True"):
+        ad.grad(lambda x: (anp.sum(x), x))(np.ones(2))
