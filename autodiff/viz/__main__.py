@@ -1,6 +1,6 @@
 """Command line: draw a function's computation graph without writing any code.
 
-    python -m autodiff.viz examples/functions.py:rosenbrock --args "np.ones(4)" -o rosen.svg
+    python -m autodiff.viz examples/demo.py:rosenbrock --args "np.ones(4)" -o rosen.svg
     python -m autodiff.viz model.py:loss --args "np.zeros(3)" --mode hvp --v "np.ones(3)" -o h.png
 
 --args and --v are Python expressions (NumPy is available as np), evaluated like the user's own
