@@ -185,3 +185,12 @@ def test_constant_output_is_drawn_with_its_value():
     kinds = sorted(n.kind for n in g.model.nodes.values())
     assert kinds == ["input", "input", "output"]
     assert "output (constant)" in g.source and "[0 0]" in g.source
+
+
+def test_pytree_inputs_are_named_by_path():
+    def loss(params):
+        return anp.sum(params["w"] ** 2) * params["b"]
+    p = {"w": np.ones(2), "b": 2.0}
+    g = ad.viz.hvp_graph(loss, p, p)
+    names = sorted(n.label for n in g.model.nodes.values() if n.kind == "input")
+    assert names == ["params['b']", "params['w']", "v['b']", "v['w']"]

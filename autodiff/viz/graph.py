@@ -108,7 +108,8 @@ def hvp_graph(f, x, v, values=True, max_nodes=DEFAULT_MAX_NODES, rankdir="TB", t
     """The computation of hvp(f, x, v) as a graph: forward-over-reverse, with the primal and
     tangent flows of the forward pass and of the reverse sweep told apart."""
     names = argument_names(f, (x,))
-    names += [f"v{n[len(names[0]):]}" if n.startswith(names[0]) else "v" for n in names]
+    base = argument_names(f, (0.0,))[0]  # the parameter's own name: v's leaves mirror x's
+    names += ["v" + n[len(base):] for n in names]
     trace, inputs, outs = record(lambda x, v: hvp_transform(f, x, v), (x, v), names)
     name = getattr(f, "__name__", "f")
     model = model_from_trace(trace, outs, title or f"hvp({name}): forward-over-reverse")
