@@ -3,6 +3,8 @@
 primitive; useful to users who add their own."""
 import numpy as np
 
+from .numpy.functions import ravel
+from .primitives.shape import concatenate
 from .transforms import jvp, vjp
 from .core.tracer import primal
 
@@ -66,5 +68,4 @@ def check_grads(f, args, order=2, modes=("fwd", "rev"), eps=1e-6, rtol=1e-6, ato
 
 def _stack(cts):
     """All cotangents of a VJP as one flat vector (a function output to check in turn)."""
-    from .numpy import concatenate, ravel
     return concatenate([ravel(c) for c in cts]) if len(cts) > 1 else cts[0]

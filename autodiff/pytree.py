@@ -1,5 +1,9 @@
 """Pytrees: nested dicts, lists and tuples whose leaves are arrays or numbers. Derivatives of
 functions of pytrees come back in the same structure (dicts in sorted-key order, as in JAX)."""
+import numpy as np
+
+from .primitives.shape import reshape
+
 
 
 class TreeDef:
@@ -84,7 +88,6 @@ def tree_map(fn, tree, *rest):
 def ravel_pytree(tree):
     """(flat float vector, unravel): unravel(vector) rebuilds a pytree of tree's structure,
     shapes and dtypes. Lets vector-based solvers (scipy) work on dicts of arrays."""
-    import numpy as np
     leaves, td = flatten(tree)
     arrays = [np.asarray(x) for x in leaves]
     shapes = [a.shape for a in arrays]
@@ -92,8 +95,7 @@ def ravel_pytree(tree):
     dtypes = [a.dtype if a.dtype.kind == "f" else np.dtype(np.float64) for a in arrays]
     flat = np.concatenate([a.ravel().astype(float) for a in arrays]) if arrays else np.zeros(0)
 
-    def unravel(vector):
-        from .numpy import reshape  # traced vectors unravel differentiably
+    def unravel(vector):  # traced vectors unravel differentiably
         if np.shape(vector) != flat.shape:
             raise ValueError(f"unravel: expected a vector of shape {flat.shape}, "
                              f"got {np.shape(vector)}")

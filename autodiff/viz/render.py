@@ -6,6 +6,8 @@ import shutil
 import graphviz
 import numpy as np
 
+from .record import GraphNode
+
 FLOW_STYLE = {  # fill colour, edge colour, edge style, legend text
     "primal": ("#dbe9f6", "#34495e", "solid", "forward (primal) values"),
     "tangent": ("#fde3c3", "#e67e22", "dashed", "tangents (forward mode)"),
@@ -143,7 +145,6 @@ def _legend(dot, model):
 
 
 def _node_attrs_for(kind):
-    from .record import GraphNode
     return _node_attrs(GraphNode("legend", kind, kind))
 
 
