@@ -45,10 +45,14 @@ class Primitive:
         return f"<primitive {self.name}>"
 
 
+BUILTIN_FAMILIES = ("elementwise", "reductions", "shape", "products", "linalg")
+
+
 def primitive(name, impl, family, broadcasts=False, doc=None):
-    """Create and register a primitive."""
-    if name in REGISTRY:
-        raise ValueError(f"primitive {name!r} is already registered")
+    """Create and register a primitive. Redefining one of your own (a notebook cell run again)
+    replaces it; a name autodiff itself uses is refused."""
+    if name in REGISTRY and REGISTRY[name].family in BUILTIN_FAMILIES:
+        raise ValueError(f"primitive {name!r} is one of autodiff's own; choose another name")
     prim = Primitive(name, impl, family, broadcasts, doc)
     REGISTRY[name] = prim
     return prim
