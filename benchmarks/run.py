@@ -218,19 +218,20 @@ def machine_line():
 
 
 def markdown(rows, memory, goals, missing):
+    """The summary first (targets beside the peers, memory), then every measurement."""
     lines = [machine_line(), ""]
     if missing:
         lines += [f"Not installed (skipped): {', '.join(missing)}.", ""]
-    lines += ["| workload | n | system | op | median s | x NumPy f | x autodiff |",
+    lines += targets_table(goals)
+    lines += ["", "| autodiff peak memory (tracemalloc) | n | op | MB |", "|---|---|---|---|"]
+    for m in memory:
+        lines.append(f"| {m['workload']} | {m['n']} | {m['op']} | {m['peak_mb']:.1f} |")
+    lines += ["", "| workload | n | system | op | median s | x NumPy f | x autodiff |",
               "|---|---|---|---|---|---|---|"]
     for r in rows:
         extra = f" ({r['colors']} colors)" if "colors" in r else ""
         lines.append(f"| {r['workload']} | {r['n']} | {r['system']} | {r['op']}{extra} | "
                      f"{r['seconds']:.3e} | {fmt(r['x_numpy_f'])} | {fmt(r['x_autodiff'])} |")
-    lines += [""] + targets_table(goals)
-    lines += ["", "| autodiff peak memory (tracemalloc) | n | op | MB |", "|---|---|---|---|"]
-    for m in memory:
-        lines.append(f"| {m['workload']} | {m['n']} | {m['op']} | {m['peak_mb']:.1f} |")
     return "\n".join(lines) + "\n"
 
 
