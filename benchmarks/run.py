@@ -12,7 +12,8 @@ import sys
 # on some processors), which makes a current NumPy run slower generic kernels. A full benchmark
 # run re-executes itself without them so NumPy's BLAS runs at its real speed, as the peers' own
 # kernels do; --quick runs (the test suite's) and --keep-openblas-env leave the environment alone.
-if ("--quick" not in sys.argv and "--keep-openblas-env" not in sys.argv
+if (__name__ == "__main__" and "--quick" not in sys.argv
+        and "--keep-openblas-env" not in sys.argv
         and ({"OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"} & set(os.environ))):
     _env = {k: v for k, v in os.environ.items()
             if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
