@@ -67,3 +67,34 @@ def test_gradient_matches_finite_differences(program, x):
     assume(all(name != "sort" for _, name, _ in program))
     f = build(program)
     ad.check_grads(lambda x: anp.sum(f(x)), (x,), order=2, rtol=1e-5, atol=1e-5)
+
+
+matrices = st.integers(2, 4).flatmap(lambda n: st.tuples(
+    st.lists(st.floats(-1.0, 1.0), min_size=n * n, max_size=n * n).map(
+        lambda v, n=n: np.array(v).reshape(n, n)),
+    st.integers(0, 2**31 - 1)))
+
+LINALG = {
+    "logdet_cholesky": lambda A: 2.0 * anp.sum(anp.log(anp.diagonal(anp.linalg.cholesky(A)))),
+    "slogdet": lambda A: anp.linalg.slogdet(A)[1],
+    "inv_trace": lambda A: anp.trace(anp.linalg.inv(A) @ A @ A),
+    "solve_quad": lambda A: anp.sum(anp.linalg.solve(A, anp.sum(A, axis=0)) ** 2),
+    "frobenius": lambda A: anp.linalg.norm(A @ A.T),
+    "softmax_rows": lambda A: anp.sum(anp.exp(A) / anp.sum(anp.exp(A), axis=1, keepdims=True)
+                                      * anp.cumsum(A, axis=1)),
+}
+
+
+@given(matrices, st.sampled_from(sorted(LINALG)))
+def test_matrix_functions_hvp_hessian_and_symmetry(data, name):
+    M, seed = data
+    n = M.shape[0]
+    A0 = M @ M.T + n * np.eye(n)  # symmetric positive definite: every function is defined
+    f = LINALG[name]
+    s = lambda a: f(anp.reshape(a, (n, n)))
+    x = A0.ravel()
+    v = np.random.default_rng(seed).standard_normal(n * n)
+    H = ad.hessian(s)(x)
+    np.testing.assert_allclose(H, H.T, rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(ad.hvp(s, x, v), H @ v, rtol=1e-8, atol=1e-9)
+    np.testing.assert_allclose(ad.jacrev(ad.grad(s))(x), H, rtol=1e-8, atol=1e-9)
