@@ -293,17 +293,22 @@ def jacfwd(fun, argnums=0, chunk_size=None, has_aux=False):
 
 
 # --- second order --------------------------------------------------------------------------------
-def hvp(fun, x, v):
-    """H(x) v for scalar f, exactly, by forward-over-reverse: one forward pass and one reverse
-    sweep, both on dual numbers (x, v). x and v are pytrees of the same structure and shapes."""
+def _check_direction(fname, x, v):
+    """v must be a pytree of x's structure and shapes (a direction in x's space)."""
     x_leaves, xtd = flatten(x)
     v_leaves, vtd = flatten(v)
     if xtd != vtd:
-        raise ValueError(f"hvp: v's structure {vtd} does not match x's {xtd}")
+        raise ValueError(f"{fname}: v's structure {vtd} does not match x's {xtd}")
     for a, b in zip(x_leaves, v_leaves):
         if np.shape(primal(a)) != np.shape(primal(b)):
-            raise ValueError(f"hvp: v has shape {np.shape(primal(b))} but x has shape "
+            raise ValueError(f"{fname}: v has shape {np.shape(primal(b))} but x has shape "
                              f"{np.shape(primal(a))}; they must match")
+
+
+def hvp(fun, x, v):
+    """H(x) v for scalar f, exactly, by forward-over-reverse: one forward pass and one reverse
+    sweep, both on dual numbers (x, v). x and v are pytrees of the same structure and shapes."""
+    _check_direction("hvp", x, v)
     return jvp(grad(fun), (x,), (v,))[1]
 
 
@@ -312,14 +317,9 @@ def hvp_fn(fun, x):
     once and each product is one reverse sweep over that recording (H is symmetric, so the
     VJP of the gradient is H v). For a single product, `hvp` is cheaper."""
     _, vjp_fn = vjp(grad(fun), x)
-    x_leaves, xtd = flatten(x)
-    shapes = [np.shape(primal(a)) for a in x_leaves]
 
     def hessian_vector_product(v):
-        v_leaves, vtd = flatten(v)
-        if vtd != xtd or [np.shape(primal(b)) for b in v_leaves] != shapes:
-            raise ValueError(f"hvp_fn: v must have x's structure and shapes {shapes}, got "
-                             f"{[np.shape(primal(b)) for b in v_leaves]}")
+        _check_direction("hvp_fn", x, v)
         return vjp_fn(v)[0]
     return hessian_vector_product
 

@@ -48,9 +48,22 @@ defvjp(logabsdet_p, _logabsdet_vjp)
 # to that triangle: a perturbation t acts as its symmetric lower-triangle reading
 # tril(t) + tril(t, -1)^T. With X = L^-1 M L^-T, dL = L Phi(X), Phi = lower triangle with the
 # diagonal halved (Murray 2016, "Differentiation of the Cholesky decomposition").
-def _masks(n):
-    lower = np.tril(np.ones((n, n)))
-    return lower, lower - np.eye(n), lower - 0.5 * np.eye(n)
+def _phi(n):
+    """Lower triangle with the diagonal halved, as a mask."""
+    return np.tril(np.ones((n, n))) - 0.5 * np.eye(n)
+
+
+def _lower_reading(t):
+    """The symmetric matrix a perturbation t of a means to a routine reading a's lower triangle:
+    tril(t) + tril(t, -1)^T."""
+    n = t.shape[-1]
+    return t * np.tril(np.ones((n, n))) + swap_last(t * np.tril(np.ones((n, n)), -1))
+
+
+def _lower_reading_adjoint(m):
+    """The adjoint of `_lower_reading`: tril(m) + tril(m^T, -1)."""
+    n = m.shape[-1]
+    return m * np.tril(np.ones((n, n))) + swap_last(m) * np.tril(np.ones((n, n)), -1)
 
 
 def _sandwich(L, M):
@@ -59,17 +72,13 @@ def _sandwich(L, M):
 
 
 def _cholesky_jvp(t, out, a):
-    lower, strict, phi = _masks(a.shape[-1])
-    m = t * lower + swap_last(t * strict)
-    return matmul_p(out, _sandwich(out, m) * phi)
+    return matmul_p(out, _sandwich(out, _lower_reading(t)) * _phi(a.shape[-1]))
 
 
 def _cholesky_vjp(g, out, a):
-    lower, strict, phi = _masks(a.shape[-1])
-    p = matmul_p(swap_last(out), g) * phi
+    p = matmul_p(swap_last(out), g) * _phi(a.shape[-1])
     lt = swap_last(out)
-    m = swap_last(solve_p(lt, swap_last(solve_p(lt, p))))  # L^-T P L^-1
-    return m * lower + swap_last(m) * strict  # the adjoint of the lower-triangle reading
+    return _lower_reading_adjoint(swap_last(solve_p(lt, swap_last(solve_p(lt, p)))))  # L^-T P L^-1
 
 
 cholesky_p = primitive("cholesky", np.linalg.cholesky, F,
@@ -102,23 +111,19 @@ def _gaps(w):
 
 
 def _eigh_jvp(t, out, a):
-    lower, strict, _ = _masks(a.shape[-1])
-    m = t * lower + swap_last(t * strict)
     w, v = _eigh_parts(out)
-    k = matmul_p(matmul_p(swap_last(v), m), v)
+    k = matmul_p(matmul_p(swap_last(v), _lower_reading(t)), v)
     dw = sum_p(k * np.eye(a.shape[-1]), axis=(len(k.shape) - 1,), keepdims=False)
     dv = matmul_p(v, _gaps(w) * k)
     return concatenate([reshape(dw, dw.shape[:-1] + (1, dw.shape[-1])), dv], axis=-2)
 
 
 def _eigh_vjp(g, out, a):
-    lower, strict, _ = _masks(a.shape[-1])
     w, v = _eigh_parts(out)
     gw, gv = _eigh_parts(g)
     n = a.shape[-1]
     b = reshape(gw, gw.shape[:-1] + (1, n)) * np.eye(n) + _gaps(w) * matmul_p(swap_last(v), gv)
-    m = matmul_p(matmul_p(v, b), swap_last(v))
-    return m * lower + swap_last(m) * strict
+    return _lower_reading_adjoint(matmul_p(matmul_p(v, b), swap_last(v)))
 
 
 eigh_p = primitive("eigh", _eigh_impl, F,
