@@ -72,10 +72,11 @@ def _split_aux(fname, res, has_aux):
 
 
 # --- reverse mode ------------------------------------------------------------------------------
-def _record(fname, f_of_tree, tree):
-    """Run f on tape inputs: (trace, input nodes, treedef, raw output)."""
+def _record(fname, f_of_tree, tree, trace=None):
+    """Run f on tape inputs (of `trace`, a fresh ReverseTrace by default):
+    (trace, input nodes, treedef, raw output)."""
     leaves, td = flatten(tree)
-    trace = ReverseTrace()
+    trace = ReverseTrace() if trace is None else trace
     nodes = [trace.input(_float_leaf(x, fname)) for x in leaves]
     return trace, nodes, td, f_of_tree(unflatten(td, nodes))
 

@@ -15,8 +15,8 @@ import numpy as np
 from ..core import reverse
 from ..core.reverse import ReverseTrace
 from ..core.tracer import Tracer, primal
-from ..pytree import flatten, unflatten
-from ..transforms import _float_leaf
+from ..pytree import flatten
+from ..transforms import _record
 
 _scopes = threading.local()
 
@@ -45,17 +45,18 @@ def current_scope():
 class RecordingTrace(ReverseTrace):
     """A tape that remembers each entry's scope and sweep phase."""
 
-    __slots__ = ("meta", "names")
+    __slots__ = ("meta", "names", "_pending_names")
 
-    def __init__(self):
+    def __init__(self, input_names=()):
         super().__init__()
         self.meta = []  # per tape entry: (scope tuple, inside a backward sweep?)
         self.names = {}  # input tape index -> argument name
+        self._pending_names = list(input_names)  # for the inputs, in order
 
-    def input(self, value, name="x"):
+    def input(self, value):
         node = super().input(value)
         self.meta.append((current_scope(), False))
-        self.names[node.index] = name
+        self.names[node.index] = self._pending_names.pop(0) if self._pending_names else "x"
         return node
 
     def process(self, prim, args, params):
@@ -128,13 +129,8 @@ def _leaf_paths(tree, prefix=""):
 
 def record(f, args, names=None):
     """Run f on recording-tape inputs: (trace, input nodes, output leaves)."""
-    trace = RecordingTrace()
-    leaves, td = flatten(tuple(args))
-    names = names or argument_names(f, args)
-    nodes = []
-    for leaf, name in zip(leaves, names):
-        nodes.append(trace.input(_float_leaf(leaf, "autodiff.viz"), name))
-    out = f(*unflatten(td, nodes))
+    trace = RecordingTrace(names or argument_names(f, args))
+    trace, nodes, _, out = _record("autodiff.viz", lambda a: f(*a), tuple(args), trace)
     return trace, nodes, flatten(out)[0]
 
 
@@ -157,9 +153,8 @@ def _fmt(x):
 
 
 def model_from_trace(trace, outputs, title, grads=None):
-    """A GraphModel of everything recorded on `trace` that leads to `outputs`; `grads`
-    (cotangents per tape index) annotates nodes. Tangent flow is what depends on inputs named
-    in `tangent_inputs` (see hvp_graph)."""
+    """A GraphModel of everything recorded on `trace` that leads to `outputs` (and of all
+    inputs); `grads` (cotangents per tape index) annotates nodes."""
     model = GraphModel(title)
     tape, meta = trace.tape, trace.meta
     needed = _ancestors(tape, [o.index for o in outputs if trace.index_of(o) is not None])
