@@ -300,6 +300,36 @@ def test_cotangents_accumulate_in_place_without_aliasing():
     np.testing.assert_allclose(inputs[0].grad, first, rtol=1e-12)
 
 
+def test_dual_cotangents_accumulate_in_place_without_aliasing():
+    # The same for forward-over-reverse: dual cotangents (HVPs; batched for Hessians) scattered
+    # into one buffer by slices, repeated and separated advanced indexes, and reused recordings.
+    autograd = pytest.importorskip("autograd")
+    agnp = pytest.importorskip("autograd.numpy")
+
+    def f(np_):
+        def loss(x):
+            a = x[1:, ::-1] * x[:-1, :]
+            b = x[np.array([0, 2, 0]), :, np.array([1, 0, 1])] ** 2
+            c = np_.sum(a * a) + np_.sum(b * x[0, :, 0]) + np_.sum(np_.sin(x[:, 1:]) * a[0, 0])
+            return c + np_.sum(x[2] ** 3) + np_.sum(x[-1, -1] * x)
+        return loss
+    x = rng.standard_normal((3, 4, 2))
+    v = rng.standard_normal(x.shape)
+    H = autograd.hessian(f(agnp))(x).reshape(x.size, x.size)
+    np.testing.assert_allclose(ad.hvp(f(np), x, v), (H @ v.ravel()).reshape(x.shape), rtol=1e-10)
+    for chunk in (None, 5):
+        np.testing.assert_allclose(ad.hessian(f(np), chunk_size=chunk)(x).reshape(H.shape), H,
+                                   rtol=1e-10)
+    hv = ad.hvp_fn(f(np), x)
+    first = hv(v).copy()
+    np.testing.assert_allclose(hv(v), first)
+    np.testing.assert_allclose(first, (H @ v.ravel()).reshape(x.shape), rtol=1e-10)
+    # third order: the Hessian's own derivative along v, against autograd
+    third = ad.jvp(ad.hessian(f(np)), (x,), (v,))[1].reshape(H.shape)
+    their = autograd.jacobian(lambda y: autograd.hessian(f(agnp))(y).reshape(H.shape))(x)
+    np.testing.assert_allclose(third, their.reshape(H.shape + (-1,)) @ v.ravel(), rtol=1e-9)
+
+
 def test_jacobians_and_hessian_with_aux():
     f = lambda x: (anp.sin(x) * x, {"norm": anp.sum(x ** 2)})
     x = np.array([0.3, -1.2])

@@ -32,9 +32,10 @@ class Primitive:
         # cotangents summed back to each argument's shape after one (`unbroadcast`).
         self.broadcasts = broadcasts
         self.jvp_rules = self.jvp_all = self.vjp_rules = self.vjp_all = None
-        # Optional, for primitives whose VJP scatters into a larger zero array (getitem): with
-        # plain-array cotangents, add into the parent's cotangent buffer in place instead:
-        # vjp_accumulate(buffer or None, g, *args, **params) -> buffer.
+        # Optional, for primitives whose VJP scatters into a larger zero array (getitem): add
+        # into the parent's cotangent buffer in place instead (see core/accumulate.py):
+        # vjp_accumulate(buffer or None, g, lead, *args, **params) -> buffer, where g and the
+        # buffer are plain arrays with `lead` extra leading batch axes over the argument.
         self.vjp_accumulate = None
         self.doc = doc
 

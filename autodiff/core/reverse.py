@@ -9,6 +9,7 @@ import threading
 
 import numpy as np
 
+from .accumulate import add_into, scatter_into
 from .tracer import Trace, Tracer, bind
 from ..primitives.reductions import unbroadcast
 
@@ -81,9 +82,10 @@ class ReverseTrace(Trace):
         cts = [None] * len(tape)
         for i, g in seeds.items():
             cts[i] = g if cts[i] is None else cts[i] + g
-        # Cotangent buffers this sweep allocated and nobody else has seen yet: adding into them
-        # in place is safe (each sits in exactly one slot of cts until its entry consumes it).
-        owned = set()
+        # Cotangent buffers this sweep allocated and nobody else has seen yet, by id (the dict
+        # keeps them alive, so an id is never reused while listed): each sits in exactly one slot
+        # of cts until its entry consumes it, so adding into it in place is safe.
+        owned = {}
         for i in range(max(seeds), -1, -1):
             g = cts[i]
             if g is None:
@@ -93,17 +95,17 @@ class ReverseTrace(Trace):
                 continue
             if not keep_all:
                 cts[i] = None
-            owned.discard(id(g))
+            owned.pop(id(g), None)
             sweep.entry = out
             rules = prim.vjp_rules
             for argnum, parent in parents:
                 prev = cts[parent]
-                if (prim.vjp_accumulate is not None and not keep_all and type(g) is np.ndarray
-                        and (prev is None or id(prev) in owned)):
-                    # add the pulled-back cotangent straight into the parent's buffer
-                    cts[parent] = prim.vjp_accumulate(prev, g, *values, **params)
-                    owned.add(id(cts[parent]))
-                    continue
+                mine = prev is None or id(prev) in owned
+                if prim.vjp_accumulate is not None and mine and not keep_all:
+                    total = scatter_into(prim, prev, g, values, params)
+                    if total is not None:  # the adjoint added straight into the parent's buffer
+                        cts[parent] = owned[id(total)] = total
+                        continue
                 if rules is not None:
                     rule = rules[argnum]
                     if rule is None:
@@ -119,13 +121,10 @@ class ReverseTrace(Trace):
                     c = unbroadcast(c, values[argnum].shape)
                 if prev is None:
                     cts[parent] = c
-                elif id(prev) in owned and type(c) is np.ndarray and c.shape == prev.shape \
-                        and np.can_cast(c.dtype, prev.dtype):
-                    np.add(prev, c, out=prev)
-                else:
+                elif not (mine and add_into(prev, c) is not None):
+                    owned.pop(id(prev), None)
                     total = prev + c
-                    owned.discard(id(prev))
                     if type(total) is np.ndarray and not keep_all:
-                        owned.add(id(total))
+                        owned[id(total)] = total
                     cts[parent] = total
         return cts

@@ -179,10 +179,12 @@ defjvp(getitem_p, lambda t, out, x, index, nb: getitem_p(t, index=index, nb=nb +
 defvjp(getitem_p, lambda g, out, x, index, nb: index_add_p(g, index=index, shape=x.shape, nb=nb))
 
 
-def _getitem_accumulate(buffer, g, x, index, nb):
-    """The adjoint of x[index] added into `buffer` in place (a new one if None)."""
+def _getitem_accumulate(buffer, g, lead, x, index, nb):
+    """The adjoint of x[index] added into `buffer` in place (a new one if None); `lead` is the
+    shape of extra leading batch axes that g and the buffer carry over x (a batched tangent)."""
+    nb += len(lead)
     if buffer is None:
-        return _index_add_impl(g, index, x.shape, nb)
+        return _index_add_impl(g, index, lead + x.shape, nb)
     idx, move = _batched(index, nb)
     view, gv = (_to_back(buffer, nb), _to_back(g, nb)) if move else (buffer, g)
     if any(_is_array_index(i) for i in index):

@@ -1,0 +1,71 @@
+"""In-place accumulation of cotangents in the reverse sweep.
+
+When several tape entries pull back into one value (x used twice, slices of one array), its
+cotangent is a sum. Adding each contribution into one buffer that the sweep itself allocated --
+instead of a new array per sum, and a zeros array of the full size per slice -- saves whole passes
+over the data. The sweep does this for plain arrays and for dual numbers of plain arrays (the
+cotangents of forward-over-reverse: every HVP and Hessian). Anything else (deeper nesting, other
+array types) returns None here and the sweep takes the ordinary, traced sum.
+
+Only buffers the sweep created are written into: it tracks them, and a buffer leaves that set as
+soon as anything else could see it.
+"""
+import numpy as np
+
+from .forward import Dual
+
+
+def _split(x):
+    """(trace or None, value, tangent or None) for a plain array or a dual number of plain
+    arrays; None for anything else."""
+    if type(x) is np.ndarray:
+        return None, x, None
+    if type(x) is Dual and type(x.value) is np.ndarray and type(x.tangent) is np.ndarray:
+        return x._trace, x.value, x.tangent
+    return None
+
+
+def _fits(buffer, c):
+    return buffer.shape == c.shape and np.can_cast(c.dtype, buffer.dtype)
+
+
+def add_into(buffer, c):
+    """buffer += c in place (buffer one of the sweep's own); returns buffer, or None when c is
+    not of a kind, shape or dtype that can be added in place."""
+    b, cs = _split(buffer), _split(c)
+    if b is None or cs is None:
+        return None
+    (btrace, bv, bt), (ctrace, cv, ct) = b, cs
+    if not _fits(bv, cv):
+        return None
+    if ct is not None and (btrace is not ctrace or not _fits(bt, ct)):
+        return None
+    np.add(bv, cv, out=bv)
+    if ct is not None:
+        np.add(bt, ct, out=bt)
+    return buffer
+
+
+def scatter_into(prim, buffer, g, values, params):
+    """Add the adjoint of `prim` applied to cotangent g into buffer (None: a new buffer), in
+    place, with prim.vjp_accumulate; returns the buffer, or None if g is not of a kind that
+    allows it."""
+    gs = _split(g)
+    if gs is None:
+        return None
+    gtrace, gv, gt = gs
+    if buffer is None:
+        btrace, bv, bt = gtrace, None, None
+    else:
+        btrace, bv, bt = _split(buffer)
+        if gt is not None and btrace is not None and btrace is not gtrace:
+            return None
+    bv = prim.vjp_accumulate(bv, gv, (), *values, **params)
+    if gt is not None:
+        bt = prim.vjp_accumulate(bt, gt, gt.shape[:gt.ndim - gv.ndim], *values, **params)
+    if gtrace is None and btrace is None:
+        return bv
+    if type(buffer) is Dual:  # keep the object: the sweep knows its buffers by identity
+        buffer.value, buffer.tangent = bv, bt
+        return buffer
+    return Dual(btrace or gtrace, bv, bt)
