@@ -218,6 +218,41 @@ def test_deep_chain_is_iterative():
     assert np.isclose(g, (1 + 1e-6) ** 1_000_000)
 
 
+def test_deferred_tangents_are_forced_iteratively():
+    # Under grad, the tangents of recorded values are deferred until read; the value's tangent
+    # at the end of a long chain is read only at the end and must be computed without recursion.
+    def chain(x):
+        for _ in range(100_000):
+            x = x + 1e-5 * x
+        return x
+    (value, slope), (dvalue, dslope) = ad.jvp(ad.value_and_grad(chain), (1.0,), (2.0,))
+    assert np.isclose(value, (1 + 1e-5) ** 100_000) and np.isclose(slope, value)
+    assert np.isclose(dvalue, 2.0 * slope) and dslope == 0.0
+
+
+def test_tangents_that_only_lead_to_the_value_are_not_computed():
+    from autodiff.core.primitive import primitive, defdiagonal
+    jvp_calls = []
+
+    def partial(t, out, x):
+        jvp_calls.append(t.shape)
+        return t / (1.0 + anp.exp(-x))  # reads x only, not the output
+    softplus = primitive("softplus_counted", lambda x: np.logaddexp(0.0, x), family="user",
+                         broadcasts=True)
+    defdiagonal(softplus, partial)
+    f = lambda x: anp.sum(softplus(x) * 3.0) + anp.sum(x ** 3)
+    x, v = rng.standard_normal(4), rng.standard_normal(4)
+    s = 1.0 / (1.0 + np.exp(-x))
+    expected = 3.0 * s * (1 - s) * v + 6.0 * x * v
+    np.testing.assert_allclose(ad.hvp(f, x, v), expected, rtol=1e-12)
+    # The sweep's VJP runs `partial` once on dual numbers; the forward pass's JVP of
+    # softplus(x), which only leads on to f's value, never runs.
+    assert len(jvp_calls) == 1
+    jvp_calls.clear()
+    np.testing.assert_allclose(ad.hessian(f)(x), np.diag(expected / v), rtol=1e-12)
+    assert len(jvp_calls) == 1
+
+
 def test_tape_released():
     import weakref
     from autodiff.core import reverse

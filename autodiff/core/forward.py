@@ -3,20 +3,65 @@
 A tangent may carry leading batch axes (`batch`), so k directions share one pass: this is how
 `jacfwd` and `hessian` avoid k separate sweeps. A missing tangent is a symbolic zero: an output
 none of whose inputs carry a tangent of this trace is returned as a plain constant, at no cost.
+
+A value that a reverse-mode tape records (`process_kept`) gets its tangent only when something
+reads it. Forward-over-reverse (HVPs, Hessians) records every value of the forward pass, but the
+reverse sweep reads the tangents of only those its rules use (x in d(x**2) = 2x dx, not x**2
+itself), so the tangents of the rest -- all that only lead on to f's value -- are never computed.
 """
-from .tracer import Trace, Tracer, bind
+import numpy as np
+
+from .tracer import Trace, Tracer, bind, primal
 from ..primitives.shape import broadcast_to, lift_to_rank
 
 
 class Dual(Tracer):
-    """A value with a tangent (shape `batch + value.shape`) of one `JVPTrace`."""
+    """A value with a tangent (shape `batch + value.shape`) of one `JVPTrace`.
 
-    __slots__ = ("tangent",)
+    A deferred tangent is kept as `_pending` = (primitive, arguments, params) and computed on
+    first read of `tangent`."""
+
+    __slots__ = ("_tangent", "_pending")
 
     def __init__(self, trace, value, tangent):
         self._trace = trace
         self.value = value
-        self.tangent = tangent
+        self._tangent = tangent
+        self._pending = None
+
+    @property
+    def tangent(self):
+        if self._pending is not None:
+            _force(self)
+        return self._tangent
+
+    @tangent.setter
+    def tangent(self, t):
+        self._tangent, self._pending = t, None
+
+
+def _force(dual):
+    """Compute a deferred tangent and the deferred tangents it needs, iteratively (a recorded
+    chain may be a million operations long)."""
+    stack = [dual]
+    while stack:
+        d = stack[-1]
+        if d._pending is None:
+            stack.pop()
+            continue
+        prim, args, params = d._pending
+        trace = d._trace
+        waiting = [a for a in args if type(a) is Dual and a._trace is trace
+                   and a._pending is not None]
+        if waiting:
+            stack.extend(waiting)
+            continue
+        values, tangents = trace.split(args)
+        t = trace.tangent_out(prim, tangents, d.value, values, params)
+        if t is None:  # every rule gave a symbolic zero
+            t = np.zeros(trace.batch + d.value.shape, dtype=primal(d.value).dtype)
+        d._tangent, d._pending = t, None
+        stack.pop()
 
 
 class JVPTrace(Trace):
@@ -28,7 +73,8 @@ class JVPTrace(Trace):
         super().__init__()
         self.batch = tuple(batch)
 
-    def process(self, prim, args, params):
+    def split(self, args):
+        """(primal values, tangents-or-None) of a primitive's arguments."""
         values, tangents = [], []
         for a in args:
             if type(a) is Dual and a._trace is self:
@@ -37,7 +83,40 @@ class JVPTrace(Trace):
             else:
                 values.append(a)
                 tangents.append(None)
+        return values, tangents
+
+    def process(self, prim, args, params):
+        values, tangents = self.split(args)
         out = bind(prim, *values, **params)
+        t_out = self.tangent_out(prim, tangents, out, values, params)
+        return out if t_out is None else Dual(self, out, t_out)
+
+    def process_kept(self, prim, args, params):
+        """As process, for a value a tape keeps: its tangent is deferred until read. Only when
+        every input is a plain array (or a deferred tangent, which will be one), so computing
+        the tangent later is unobservable to any other trace (e.g. a picture being recorded)."""
+        values, deferred = [], False
+        for a in args:
+            if type(a) is Dual and a._trace is self:
+                if isinstance(a.value, Tracer) or (a._pending is None
+                                                   and isinstance(a._tangent, Tracer)):
+                    return self.process(prim, args, params)
+                values.append(a.value)
+                deferred = True
+            elif isinstance(a, Tracer):
+                return self.process(prim, args, params)
+            else:
+                values.append(a)
+        if not deferred:
+            return self.process(prim, args, params)
+        d = Dual(self, prim.impl(*values, **params), None)
+        d._pending = (prim, args, params)
+        return d
+
+    def tangent_out(self, prim, tangents, out, values, params):
+        """The output's tangent by the primitive's JVP rules (None: a symbolic zero)."""
+        if all(t is None for t in tangents):
+            return None
         if prim.jvp_all is not None:
             t_out = prim.jvp_all(tangents, out, *values, **params)
         else:
@@ -53,11 +132,11 @@ class JVPTrace(Trace):
                 c = rules[i](t, out, *values, **params)
                 t_out = c if t_out is None else t_out + c
         if t_out is None:
-            return out
+            return None
         target = self.batch + out.shape
         if t_out.shape != target:
             t_out = broadcast_to(t_out, target)
-        return Dual(self, out, t_out)
+        return t_out
 
     def unpack(self, x):
         """(primal, tangent-or-None) of an output of the traced function."""

@@ -10,7 +10,7 @@ import threading
 import numpy as np
 
 from .accumulate import add_into, scatter_into
-from .tracer import Trace, Tracer, bind
+from .tracer import Trace, Tracer, bind_kept
 from ..primitives.reductions import unbroadcast
 
 # Read by autodiff.viz: `depth`, how many backward sweeps this thread is inside (to tell the
@@ -55,7 +55,7 @@ class ReverseTrace(Trace):
                 parents.append((i, a.index))
             else:
                 values.append(a)
-        out = bind(prim, *values, **params)
+        out = bind_kept(prim, values, params)
         tape = self.tape
         tape.append((prim, params, values, parents, out))
         return Node(self, out, len(tape) - 1)

@@ -102,14 +102,28 @@ def primal(x):
     return x
 
 
-def bind(prim, *args, **params):
-    """Apply a primitive: to its NumPy impl if no argument is traced, else to the top trace."""
+def _top_trace(args):
     top = None
     for a in args:
         if isinstance(a, Tracer):
             t = a._trace
             if top is None or t.level > top.level:
                 top = t
+    return top
+
+
+def bind(prim, *args, **params):
+    """Apply a primitive: to its NumPy impl if no argument is traced, else to the top trace."""
+    top = _top_trace(args)
     if top is None:
         return prim.impl(*args, **params)
     return top.process(prim, args, params)
+
+
+def bind_kept(prim, args, params):
+    """bind, for a result that a reverse-mode tape keeps: the top trace may defer work on it
+    until it is needed (`process_kept`; forward mode defers the tangent)."""
+    top = _top_trace(args)
+    if top is None:
+        return prim.impl(*args, **params)
+    return getattr(top, "process_kept", top.process)(prim, args, params)
