@@ -4,6 +4,7 @@ log-log plot. A peer that is not installed is a skipped column, not an error.
 
     python benchmarks/run.py            # everything (several minutes)
     python benchmarks/run.py --quick    # small sizes, numpy and autodiff only (seconds)
+    python benchmarks/run.py --systems numpy,autodiff --workloads rosenbrock,mlp --out /tmp/b
 """
 import os
 import sys
@@ -83,10 +84,15 @@ def problems(quick):
     yield "chain", 1000, lambda xp, c: W.chain(xp), ("f", "grad", "hvp")
 
 
-def run(systems, quick):
+WORKLOADS = ("rosenbrock", "logistic", "mlp", "chain", "sparse")
+
+
+def run(systems, quick, workloads=WORKLOADS):
     rows, memory = [], []
     rng = np.random.default_rng(1)
     for workload, n, make, ops in problems(quick):
+        if workload not in workloads:
+            continue
         x0 = 0.3 if workload == "chain" else rng.uniform(-0.5, 0.5, n)
         v0 = 1.0 if workload == "chain" else rng.standard_normal(n)
         for system in systems:
@@ -105,7 +111,8 @@ def run(systems, quick):
                         workload != "chain":
                     memory.append(dict(workload=workload, n=n, op=op,
                                        peak_mb=peak_memory_mb(available[op])))
-    rows += sparse_rows(quick, memory)
+    if "sparse" in workloads:
+        rows += sparse_rows(quick, memory)
     return rows, memory
 
 
@@ -274,6 +281,7 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="small sizes, numpy + autodiff")
     parser.add_argument("--systems", help="comma-separated subset of: numpy, autodiff, "
                         "autograd, jax-eager, jax-jit, torch.func")
+    parser.add_argument("--workloads", help="comma-separated subset of: " + ", ".join(WORKLOADS))
     parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results"))
     parser.add_argument("--keep-openblas-env", action="store_true",
                         help="keep OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE if set (slower kernels)")
@@ -284,7 +292,11 @@ def main(argv=None):
     print(f"allocator tuned (glibc mallopt): {tuned}")
     print("systems:", ", ".join(s.name for s in systems),
           f"(not installed: {', '.join(missing)})" if missing else "")
-    rows, memory = run(systems, opts.quick)
+    workloads = opts.workloads.split(",") if opts.workloads else WORKLOADS
+    unknown = set(workloads) - set(WORKLOADS)
+    if unknown:
+        parser.error(f"unknown workload(s): {', '.join(sorted(unknown))}")
+    rows, memory = run(systems, opts.quick, workloads)
     add_ratios(rows)
     goals = targets(rows)
     md = markdown(rows, memory, goals, missing)
@@ -296,7 +308,7 @@ def main(argv=None):
     with open(os.path.join(opts.out, "results.json"), "w") as fh:
         json.dump(dict(rows=rows, memory=memory, targets=goals, missing=missing), fh, indent=1)
     plot(rows, os.path.join(opts.out, "time_vs_n.png"))
-    if not opts.quick and not opts.systems:
+    if not opts.quick and not opts.systems and not opts.workloads:
         update_readme(targets_table(goals), machine_line())
     return 0
 

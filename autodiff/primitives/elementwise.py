@@ -5,6 +5,7 @@ import numpy as np
 
 from ..core.primitive import primitive, defdiagonal
 from ..core.tracer import Tracer, primal
+from .shape import lift_to_rank
 
 F = "elementwise"
 _LN2, _LN10 = np.log(2.0), np.log(10.0)
@@ -30,13 +31,33 @@ def _const(x):
 # --- arithmetic ------------------------------------------------------------------------------
 add = _binary("add", np.add, lambda t, out, x, y: t, lambda t, out, x, y: t)
 subtract = _binary("subtract", np.subtract, lambda t, out, x, y: t, lambda t, out, x, y: -t)
+
+
+def _subtract_jvp(tangents, out, x, y):
+    """t_x - t_y in one pass (the per-argument rules would negate t_y, then add)."""
+    (tx, ty), rank = tangents, len(out.shape)
+    if ty is None:
+        return lift_to_rank(tx, x, rank)
+    ty = lift_to_rank(ty, y, rank)
+    return -ty if tx is None else lift_to_rank(tx, x, rank) - ty
+
+
+subtract.jvp_all = _subtract_jvp
 multiply = _binary("multiply", np.multiply, lambda t, out, x, y: t * y, lambda t, out, x, y: t * x)
 divide = _binary("divide", np.true_divide,
                  lambda t, out, x, y: t / y, lambda t, out, x, y: -t * out / y)
 negative = _unary("negative", np.negative, lambda t, out, x: -t)
 reciprocal = _unary("reciprocal", lambda x: np.reciprocal(np.asarray(x, dtype=np.result_type(x, 1.0))),
                     lambda t, out, x: -t * out * out)
-square = _unary("square", np.square, lambda t, out, x: 2.0 * t * x)
+def _scaled_product(c, t, x):
+    """c * t * x with the constant c applied to a plain array rather than to a dual number
+    where there is the choice: one array pass instead of two (forward-over-reverse)."""
+    if isinstance(t, Tracer) and not isinstance(x, Tracer):
+        return t * (c * x)
+    return (c * t) * x
+
+
+square = _unary("square", np.square, lambda t, out, x: _scaled_product(2.0, t, x))
 
 
 def _pow_partial_x(t, out, x, y):
@@ -44,7 +65,7 @@ def _pow_partial_x(t, out, x, y):
         if y == 1:
             return t
         if y == 2:
-            return t * (2.0 * x)
+            return _scaled_product(2.0, t, x)
     return t * y * power(x, y - 1)
 
 
