@@ -9,9 +9,7 @@ reads it. Forward-over-reverse (HVPs, Hessians) records every value of the forwa
 reverse sweep reads the tangents of only those its rules use (x in d(x**2) = 2x dx, not x**2
 itself), so the tangents of the rest -- all that only lead on to f's value -- are never computed.
 """
-import numpy as np
-
-from .tracer import Trace, Tracer, bind, primal
+from .tracer import Trace, Tracer, bind
 from ..primitives.shape import broadcast_to, lift_to_rank
 
 
@@ -19,7 +17,7 @@ class Dual(Tracer):
     """A value with a tangent (shape `batch + value.shape`) of one `JVPTrace`.
 
     A deferred tangent is kept as `_pending` = (primitive, arguments, params) and computed on
-    first read of `tangent`."""
+    first read of `tangent`; it may turn out to be None, a symbolic zero."""
 
     __slots__ = ("_tangent", "_pending")
 
@@ -57,10 +55,9 @@ def _force(dual):
             stack.extend(waiting)
             continue
         values, tangents = trace.split(args)
-        t = trace.tangent_out(prim, tangents, d.value, values, params)
-        if t is None:  # every rule gave a symbolic zero
-            t = np.zeros(trace.batch + d.value.shape, dtype=primal(d.value).dtype)
-        d._tangent, d._pending = t, None
+        # None if every rule gave a symbolic zero: then the tangent stays a symbolic zero
+        d._tangent = trace.tangent_out(prim, tangents, d.value, values, params)
+        d._pending = None
         stack.pop()
 
 

@@ -27,9 +27,15 @@ matmul_p = primitive("matmul", _matmul_impl, F, broadcasts=True,
                      doc="a @ b for operands of rank >= 2 (the wrapper handles vectors)")
 
 
+def _reshapes_free(t):
+    """Whether folding t's leading axes needs no copy (a tangent of a transposed value does not
+    fold for free: copying it costs more than the batched product saves)."""
+    return type(t) is not np.ndarray or t.flags.c_contiguous
+
+
 def _matmul_jvp_a(t, out, a, b):
     nb = len(t.shape) - len(out.shape)
-    if nb and len(b.shape) == 2:  # batched tangents x one matrix: a single big product
+    if nb and len(b.shape) == 2 and _reshapes_free(t):  # batched x one matrix: one product
         s = t.shape
         rows = reshape_p(t, shape=(int(np.prod(s[:-1])), s[-1]))
         return reshape_p(matmul_p(rows, b), shape=s[:-1] + (b.shape[-1],))

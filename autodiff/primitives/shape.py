@@ -175,7 +175,17 @@ getitem_p = primitive("getitem", _getitem_impl, F,
                       doc="x[index], index canonical; nb leading axes are batch axes")
 index_add_p = primitive("index_add", _index_add_impl, F,
                         doc="zeros(shape) with g added at index: the adjoint of getitem")
-defjvp(getitem_p, lambda t, out, x, index, nb: getitem_p(t, index=index, nb=nb + batch_ndim(t, x)))
+def _getitem_jvp(t, out, x, index, nb):
+    nbt = batch_ndim(t, x)
+    part = getitem_p(t, index=index, nb=nb + nbt)
+    if nbt and type(part) is np.ndarray and not part.any():
+        # A batch of tangents (jacfwd, hessian) is a block of the identity: the part of it that
+        # a slice picks out is often all zero, and a symbolic zero saves all work downstream.
+        return None
+    return part
+
+
+defjvp(getitem_p, _getitem_jvp)
 defvjp(getitem_p, lambda g, out, x, index, nb: index_add_p(g, index=index, shape=x.shape, nb=nb))
 
 
