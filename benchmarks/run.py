@@ -219,15 +219,27 @@ def blas_kernel():
         return "unknown (no threadpoolctl)"
 
 
-def machine_line():
+def pin_cpu(choice):
+    """Run on one CPU: by default the last one, away from CPU 0, which on the VMs measured here
+    takes the machine's interrupts (timings there drifted by up to 30% between runs)."""
+    if choice == "none" or not hasattr(os, "sched_setaffinity"):
+        return None
+    cpus = sorted(os.sched_getaffinity(0))
+    cpu = cpus[-1] if choice is None else int(choice)
+    os.sched_setaffinity(0, {cpu})
+    return cpu
+
+
+def machine_line(cpu=None):
+    pinned = "" if cpu is None else f", pinned to CPU {cpu}"
     return (f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
             f"{platform.python_version()}, NumPy {np.__version__} (BLAS: {blas_kernel()}); "
-            "one thread, float64, allocator tuned.")
+            f"one thread{pinned}, float64, allocator tuned.")
 
 
-def markdown(rows, memory, goals, missing):
+def markdown(rows, memory, goals, missing, cpu=None):
     """The summary first (targets beside the peers, memory), then every measurement."""
-    lines = [machine_line(), ""]
+    lines = [machine_line(cpu), ""]
     if missing:
         lines += [f"Not installed (skipped): {', '.join(missing)}.", ""]
     lines += targets_table(goals)
@@ -283,9 +295,12 @@ def main(argv=None):
                         "autograd, jax-eager, jax-jit, torch.func")
     parser.add_argument("--workloads", help="comma-separated subset of: " + ", ".join(WORKLOADS))
     parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results"))
+    parser.add_argument("--cpu", help="CPU to pin the run to (default: the last one; 'none': "
+                        "do not pin)")
     parser.add_argument("--keep-openblas-env", action="store_true",
                         help="keep OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE if set (slower kernels)")
     opts = parser.parse_args(argv)
+    cpu = pin_cpu(opts.cpu)
     names = opts.systems.split(",") if opts.systems else (["numpy", "autodiff"] if opts.quick
                                                           else None)
     systems, missing = S.available(names)
@@ -299,7 +314,7 @@ def main(argv=None):
     rows, memory = run(systems, opts.quick, workloads)
     add_ratios(rows)
     goals = targets(rows)
-    md = markdown(rows, memory, goals, missing)
+    md = markdown(rows, memory, goals, missing, cpu)
     print()
     print(md)
     os.makedirs(opts.out, exist_ok=True)
@@ -309,7 +324,7 @@ def main(argv=None):
         json.dump(dict(rows=rows, memory=memory, targets=goals, missing=missing), fh, indent=1)
     plot(rows, os.path.join(opts.out, "time_vs_n.png"))
     if not opts.quick and not opts.systems and not opts.workloads:
-        update_readme(targets_table(goals), machine_line())
+        update_readme(targets_table(goals), machine_line(cpu))
     return 0
 
 
