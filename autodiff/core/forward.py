@@ -76,7 +76,7 @@ class JVPTrace(Trace):
         for a in args:
             if type(a) is Dual and a._trace is self:
                 values.append(a.value)
-                tangents.append(a.tangent)
+                tangents.append(a._tangent if a._pending is None else a.tangent)
             else:
                 values.append(a)
                 tangents.append(None)
@@ -112,7 +112,7 @@ class JVPTrace(Trace):
 
     def tangent_out(self, prim, tangents, out, values, params):
         """The output's tangent by the primitive's JVP rules (None: a symbolic zero)."""
-        if all(t is None for t in tangents):
+        if tangents.count(None) == len(tangents):
             return None
         if prim.jvp_all is not None:
             t_out = prim.jvp_all(tangents, out, *values, **params)
@@ -121,11 +121,12 @@ class JVPTrace(Trace):
             rules = prim.jvp_rules
             if rules is None:
                 raise NotImplementedError(f"primitive {prim.name!r} has no JVP rule")
+            rank = len(out.shape)
             for i, t in enumerate(tangents):
                 if t is None or rules[i] is None:
                     continue
-                if prim.broadcasts:
-                    t = lift_to_rank(t, values[i], len(out.shape))
+                if prim.broadcasts and len(values[i].shape) != rank:
+                    t = lift_to_rank(t, values[i], rank)
                 c = rules[i](t, out, *values, **params)
                 t_out = c if t_out is None else t_out + c
         if t_out is None:

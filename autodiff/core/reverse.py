@@ -10,7 +10,7 @@ import threading
 import numpy as np
 
 from .accumulate import add_into, scatter_into
-from .tracer import Trace, Tracer, bind_kept
+from .tracer import Trace, Tracer
 from ..primitives.reductions import unbroadcast
 
 # Read by autodiff.viz: `depth`, how many backward sweeps this thread is inside (to tell the
@@ -48,14 +48,16 @@ class ReverseTrace(Trace):
         return Node(self, value, len(self.tape) - 1)
 
     def process(self, prim, args, params):
-        values, parents = [], []
+        values, parents, below = [], [], None
         for i, a in enumerate(args):
             if type(a) is Node and a._trace is self:
-                values.append(a.value)
                 parents.append((i, a.index))
-            else:
-                values.append(a)
-        out = bind_kept(prim, values, params)
+                a = a.value
+            values.append(a)
+            if isinstance(a, Tracer) and (below is None or a._trace.level > below.level):
+                below = a._trace  # the trace that handles the primitive on our values
+        out = prim.impl(*values, **params) if below is None else \
+            below.process_kept(prim, values, params)
         tape = self.tape
         tape.append((prim, params, values, parents, out))
         return Node(self, out, len(tape) - 1)

@@ -22,6 +22,11 @@ class Trace:
     def __init__(self):
         self.level = _next_level()
 
+    def process_kept(self, prim, args, params):
+        """As process, for a result that a reverse-mode tape keeps: a trace may defer work on
+        it until it is needed (forward mode defers the tangent)."""
+        return self.process(prim, args, params)
+
 
 class Tracer:
     """A value being differentiated: `value` is its primal (an array or a lower-level tracer).
@@ -102,28 +107,14 @@ def primal(x):
     return x
 
 
-def _top_trace(args):
+def bind(prim, *args, **params):
+    """Apply a primitive: to its NumPy impl if no argument is traced, else to the top trace."""
     top = None
     for a in args:
         if isinstance(a, Tracer):
             t = a._trace
             if top is None or t.level > top.level:
                 top = t
-    return top
-
-
-def bind(prim, *args, **params):
-    """Apply a primitive: to its NumPy impl if no argument is traced, else to the top trace."""
-    top = _top_trace(args)
     if top is None:
         return prim.impl(*args, **params)
     return top.process(prim, args, params)
-
-
-def bind_kept(prim, args, params):
-    """bind, for a result that a reverse-mode tape keeps: the top trace may defer work on it
-    until it is needed (`process_kept`; forward mode defers the tangent)."""
-    top = _top_trace(args)
-    if top is None:
-        return prim.impl(*args, **params)
-    return getattr(top, "process_kept", top.process)(prim, args, params)
