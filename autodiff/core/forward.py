@@ -112,7 +112,10 @@ class JVPTrace(Trace):
 
     def tangent_out(self, prim, tangents, out, values, params):
         """The output's tangent by the primitive's JVP rules (None: a symbolic zero)."""
-        if tangents.count(None) == len(tangents):
+        for t in tangents:
+            if t is not None:
+                break
+        else:
             return None
         if prim.jvp_all is not None:
             t_out = prim.jvp_all(tangents, out, *values, **params)
