@@ -84,24 +84,40 @@ def test_bad_inputs():
 
 
 def _assert_valid(pattern, coloring):
-    """No row of a non-dense vertex meets two non-dense columns of one color; dense columns
-    have colors of their own."""
-    coo = pattern.tocoo()
+    """A star coloring of the non-dense vertices (adjacent ones differ; no path on four of them
+    has two colors only), and dense columns have colors of their own."""
     dense, colors = coloring.dense, coloring.colors
-    keep = ~dense[coo.row] & ~dense[coo.col]
-    pairs = set()
-    for r, c in zip(coo.row[keep], colors[coo.col[keep]]):
-        assert (r, c) not in pairs
-        pairs.add((r, c))
+    P = pattern.tocsr()
+    nbrs = [set(P.indices[P.indptr[v]:P.indptr[v + 1]]) - {v} for v in range(P.shape[0])]
+    nbrs = [{w for w in ws if not dense[w]} if not dense[v] else set() for v, ws in enumerate(nbrs)]
+    for w, ws in enumerate(nbrs):
+        for x in ws:
+            assert colors[w] != colors[x]
+            for a in nbrs[w] - {x}:
+                for b in nbrs[x] - {w, a}:
+                    assert not (colors[a] == colors[x] and colors[b] == colors[w]), (a, w, x, b)
     dense_colors = colors[dense]
     assert len(set(dense_colors)) == dense_colors.size
     assert not set(dense_colors) & set(colors[~dense])
+
+
+def _distance2_colors(P):
+    """A reference: greedy distance-2 coloring (largest degree first), the simpler kind."""
+    n = P.shape[0]
+    nbrs = [set(P.indices[P.indptr[v]:P.indptr[v + 1]]) - {v} for v in range(n)]
+    colors = {}
+    for v in sorted(range(n), key=lambda v: -len(nbrs[v])):
+        near = set().union(nbrs[v], *(nbrs[w] for w in nbrs[v])) - {v}
+        taken = {colors[u] for u in near if u in colors}
+        colors[v] = next(c for c in range(n) if c not in taken)
+    return max(colors.values()) + 1
 
 
 @pytest.mark.parametrize("seed", range(4))
 def test_greedy_coloring_of_irregular_patterns(seed):
     import scipy.sparse as sp
     from autodiff.sparse.coloring import _periodic_colors
+    from autodiff.sparse import seed_matrix, recover
     n = 60
     A = sp.random(n, n, density=0.05, random_state=seed, format="csr").astype(bool)
     A = (A + A.T + sp.eye(n, dtype=bool)).astype(bool).tolil()
@@ -113,10 +129,44 @@ def test_greedy_coloring_of_irregular_patterns(seed):
     _assert_valid(A, coloring)
     assert coloring.num_colors < n
     # and the recovery is exact for a random symmetric matrix with that pattern
-    from autodiff.sparse import seed_matrix, recover
     M = sp.random(n, n, density=1.0, random_state=seed).toarray()
     H = np.where(A.toarray(), M + M.T, 0.0)
     np.testing.assert_allclose(recover(A, coloring, H @ seed_matrix(coloring)).toarray(), H)
+
+
+def test_star_coloring_needs_fewer_colors_than_distance_2():
+    import scipy.sparse as sp
+    fewer = []
+    for seed in range(5):
+        n = 300
+        A = sp.random(n, n, density=4.0 / n, random_state=seed, format="csr").astype(bool)
+        A = (A + A.T + sp.eye(n, dtype=bool)).astype(bool).tocsr()
+        coloring = color_hessian(A)
+        _assert_valid(A, coloring)
+        fewer.append(_distance2_colors(A) - coloring.num_colors)
+    assert min(fewer) >= 0 and sum(fewer) > 0, fewer
+
+
+def test_sparse_hessian_of_irregular_couplings():
+    # Pairs coupled at random: no banded structure, so the greedy star coloring is used.
+    rng = np.random.default_rng(5)
+    i, j = rng.integers(0, 80, 120), rng.integers(0, 80, 120)
+
+    def f(x):
+        return anp.sum(anp.sin(x[i] * x[j])) + anp.sum(x ** 4)
+    x = rng.uniform(0.1, 1.0, 80)
+    sh = ad.sparse_hessian(f)
+    np.testing.assert_allclose(sh(x).toarray(), ad.hessian(f)(x), rtol=1e-12, atol=1e-12)
+    assert sh.num_colors < 20
+
+
+def test_recovery_refuses_a_coloring_made_for_another_pattern():
+    import scipy.sparse as sp
+    from autodiff.sparse import recovery_plan
+    band = sp.diags([1, 1, 1], [-1, 0, 1], shape=(8, 8), format="csr", dtype=bool)
+    full = sp.csr_matrix(np.ones((8, 8), dtype=bool))
+    with pytest.raises(ValueError, match="not made for this pattern"):
+        recovery_plan(full, color_hessian(band))
 
 
 def test_every_primitive_has_a_sparsity_rule():

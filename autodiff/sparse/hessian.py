@@ -5,7 +5,7 @@ import numpy as np
 from ..core.forward import Dual, JVPTrace
 from ..core.tracer import primal
 from ..transforms import grad
-from .coloring import color_hessian, seed_matrix, recover
+from .coloring import color_hessian, seed_matrix, recover, recovery_plan
 from .detect import hessian_sparsity
 
 
@@ -31,7 +31,7 @@ class SparseHessian:
     def __init__(self, f, sparsity=None, chunk_size=None):
         self.f = f
         self.pattern = sparsity
-        self.coloring = None
+        self.coloring = self.plan = None
         self.chunk_size = chunk_size
 
     @property
@@ -49,8 +49,9 @@ class SparseHessian:
                              f"{x.size}")
         if self.coloring is None:
             self.coloring = color_hessian(self.pattern)
+            self.plan = recovery_plan(self.pattern, self.coloring)
         HS = hessian_times_matrix(self.f, x, seed_matrix(self.coloring), self.chunk_size)
-        return recover(self.pattern, self.coloring, HS)
+        return recover(self.pattern, self.coloring, HS, self.plan)
 
 
 def sparse_hessian(f, sparsity=None, chunk_size=None):
