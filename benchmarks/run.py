@@ -230,9 +230,18 @@ def pin_cpu(choice):
     return cpu
 
 
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as fh:
+            return next(line.split(":", 1)[1].strip() for line in fh
+                        if line.startswith("model name"))
+    except (OSError, StopIteration):
+        return platform.processor() or platform.machine()
+
+
 def machine_line(cpu=None):
     pinned = "" if cpu is None else f", pinned to CPU {cpu}"
-    return (f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+    return (f"Machine: {cpu_model()} ({platform.machine()}), {os.cpu_count()} cores, Python "
             f"{platform.python_version()}, NumPy {np.__version__} (BLAS: {blas_kernel()}); "
             f"one thread{pinned}, float64, allocator tuned.")
 
