@@ -106,6 +106,8 @@ class ReverseTrace(Trace):
                 if prim.vjp_accumulate is not None and mine and not keep_all:
                     total = scatter_into(prim, prev, g, values, params)
                     if total is not None:  # the adjoint added straight into the parent's buffer
+                        if total is not prev:  # a plain buffer now wrapped as a dual number
+                            owned.pop(id(prev), None)
                         cts[parent] = owned[id(total)] = total
                         continue
                 if rules is not None:

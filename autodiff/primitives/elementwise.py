@@ -43,12 +43,15 @@ def _subtract_jvp(tangents, out, x, y):
 
 
 subtract.jvp_all = _subtract_jvp
+
 multiply = _binary("multiply", np.multiply, lambda t, out, x, y: t * y, lambda t, out, x, y: t * x)
 divide = _binary("divide", np.true_divide,
                  lambda t, out, x, y: t / y, lambda t, out, x, y: -t * out / y)
 negative = _unary("negative", np.negative, lambda t, out, x: -t)
 reciprocal = _unary("reciprocal", lambda x: np.reciprocal(np.asarray(x, dtype=np.result_type(x, 1.0))),
                     lambda t, out, x: -t * out * out)
+
+
 def _scaled_product(c, t, x):
     """c * t * x with the constant c applied to a plain array rather than to a dual number
     where there is the choice: one array pass instead of two (forward-over-reverse)."""

@@ -175,6 +175,8 @@ getitem_p = primitive("getitem", _getitem_impl, F,
                       doc="x[index], index canonical; nb leading axes are batch axes")
 index_add_p = primitive("index_add", _index_add_impl, F,
                         doc="zeros(shape) with g added at index: the adjoint of getitem")
+
+
 def _getitem_jvp(t, out, x, index, nb):
     nbt = batch_ndim(t, x)
     part = getitem_p(t, index=index, nb=nb + nbt)
