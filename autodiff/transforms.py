@@ -164,35 +164,37 @@ def vjp(fun, *primals, has_aux=False):
 
 
 def jacrev(fun, argnums=0, has_aux=False):
-    """Jacobian by reverse mode: one forward pass, one reverse sweep per output element.
+    """Jacobian by reverse mode: one forward pass, then the recorded reverse sweep run on a batch
+    of cotangents -- the identity over the output, pushed as batched tangents through the VJP,
+    which is linear in its cotangent -- so ceil(m / chunk) sweeps for m outputs instead of m.
     For an output of shape s and an input of shape t, the Jacobian has shape s + t. With
     has_aux=True, fun returns (output, aux) and the result is (jacobian, aux)."""
     def jacrev_fun(*args, **kwargs):
         dyn, rebuild = _split_args("jacrev", args, argnums)
         out, vjp_fn, *aux = vjp(lambda d: fun(*rebuild(d), **kwargs), dyn, has_aux=has_aux)
         out_leaves, out_td = flatten(out)
-        in_td = flatten(dyn)[1]
-        blocks = []
-        for j, o in enumerate(out_leaves):
-            shape = np.shape(primal(o))
-            rows = []
-            for r in range(int(np.prod(shape))):
-                ct = [_zeros_like(x) for x in out_leaves]
-                ct[j] = np.zeros(shape, dtype=ct[j].dtype)
-                ct[j].reshape(-1)[r] = 1
-                rows.append(flatten(vjp_fn(unflatten(out_td, ct))[0])[0])
-            per_input = []
-            for i, x in enumerate(flatten(dyn)[0]):
-                xs = np.shape(primal(_float_leaf(x, "jacrev")))
-                if rows:
-                    per_input.append(reshape(stack([row[i] for row in rows]), shape + xs))
-                else:
-                    per_input.append(np.zeros(shape + xs))
-            blocks.append(unflatten(in_td, per_input))
+        in_leaves, in_td = flatten(dyn)
+        zero = [_zeros_like(o) for o in out_leaves]
+        if sum(z.size for z in zero) == 1:  # one output: one plain sweep is cheaper
+            ones = [np.ones_like(z) for z in zero]
+            rows = flatten(vjp_fn(unflatten(out_td, ones))[0])[0]
+            transposed = [[reshape(r, np.shape(z) + np.shape(r)) for z in zero] for r in rows]
+        else:  # transposed[i][j]: d out_j / d in_i, of shape in_i + out_j
+            jt = flatten(jacfwd(lambda ct: vjp_fn(ct)[0])(unflatten(out_td, zero)))[0]
+            transposed = [[_swap_blocks(jt[i * len(zero) + j], np.shape(primal(x)))
+                           for j in range(len(zero))] for i, x in enumerate(in_leaves)]
+        blocks = [unflatten(in_td, [transposed[i][j] for i in range(len(in_leaves))])
+                  for j in range(len(zero))]
         jac = unflatten(out_td, blocks)
         return (jac, aux[0]) if has_aux else jac
     _name(jacrev_fun, "jacrev", fun)
     return jacrev_fun
+
+
+def _swap_blocks(b, lead_shape):
+    """An array of shape lead + rest as rest + lead."""
+    k = len(lead_shape)
+    return transpose(b, tuple(range(k, len(shape_of(b)))) + tuple(range(k)))
 
 
 jacobian = jacrev

@@ -402,6 +402,45 @@ def test_jacobians_and_hessian_with_aux():
         ad.jacfwd(lambda x: x, has_aux=True)(x)
 
 
+def test_jacrev_sweeps_once_per_chunk_of_outputs():
+    # PyTorch #50584-style row-by-row loops are what jacrev must not do: 300 outputs take
+    # ceil(300 / 64) sweeps, each carrying a batch of cotangents.
+    from autodiff.core import reverse
+    sweeps = []
+    original = reverse.ReverseTrace._sweep
+
+    def spy(self, *a):
+        sweeps.append(1)
+        return original(self, *a)
+    A = rng.standard_normal((300, 40))
+    x = rng.standard_normal(40)
+    reverse.ReverseTrace._sweep = spy
+    try:
+        J = ad.jacrev(lambda x: anp.tanh(A @ x) * x[0])(x)
+    finally:
+        reverse.ReverseTrace._sweep = original
+    assert len(sweeps) == 5
+    np.testing.assert_allclose(J, ad.jacfwd(lambda x: anp.tanh(A @ x) * x[0])(x), rtol=1e-12)
+
+
+@pytest.mark.parametrize("f,args,argnums", [
+    (lambda x: x[:0], (np.ones(3),), 0),  # no outputs
+    (lambda x: (anp.sin(x), {"a": x[0] * x[1], "b": anp.ones(2)}), (np.arange(3.0),), 0),
+    (lambda d: d["u"] * anp.sum(d["v"]), ({"u": np.arange(3.0), "v": np.ones((2, 2))},), 0),
+    (lambda x, y: anp.outer(x, anp.ravel(y)), (np.arange(3.0), np.ones((2, 2))), (0, 1)),
+    (lambda x: 3.0, (np.ones(3),), 0),  # a constant
+    (lambda x: anp.sum(x ** 3).reshape(1, 1), (np.arange(3.0),), 0),  # one output, not 0-d
+])
+def test_jacrev_matches_jacfwd_on_pytrees_and_edge_shapes(f, args, argnums):
+    from autodiff.pytree import flatten
+    (rev, rev_td), (fwd, fwd_td) = (flatten(jac(f, argnums=argnums)(*args))
+                                    for jac in (ad.jacrev, ad.jacfwd))
+    assert rev_td == fwd_td
+    for a, b in zip(rev, fwd):
+        assert np.shape(a) == np.shape(b)
+        np.testing.assert_allclose(a, b, atol=1e-12)
+
+
 def test_tune_allocator_is_harmless():
     import platform
     applied = ad.tune_allocator()
