@@ -27,6 +27,12 @@ def _distinct_spectrum(n):
     return q @ np.diag(np.arange(1.0, n + 1) ** 2) @ q.T
 
 
+def _svd_invariants(u, s, vh):
+    """Outputs of an SVD that do not depend on the singular vectors' signs."""
+    return anp.concatenate([s * 2.0, anp.ravel(u @ vh), anp.sum(anp.abs(u), 0),
+                            anp.sum(anp.abs(vh), 1)])
+
+
 def unary(fn, x):
     return [(fn, (x,))]
 
@@ -104,6 +110,9 @@ PRIMITIVE_CASES = {
     "logabsdet": [(lambda a: anp.linalg.slogdet(a)[1], (r(3, 3) + 3 * np.eye(3),))],
     "eigh": [(lambda a: anp.linalg.eigh(a)[0] * 2.0 + anp.sum(anp.abs(anp.linalg.eigh(a)[1]), 0),
               (_distinct_spectrum(3),))],
+    "svd": [(lambda a: _svd_invariants(*anp.linalg.svd(a, full_matrices=False)), (r(4, 3),)),
+            (lambda a: _svd_invariants(*anp.linalg.svd(a, full_matrices=False)), (r(2, 3),)),
+            (lambda a: anp.linalg.svd(a, compute_uv=False), (r(2, 3, 3),))],
     "cholesky": [(anp.linalg.cholesky, (_spd(3),)),
                  (lambda a: anp.linalg.cholesky(a + np.swapaxes(a, -1, -2)), (_spd(3) * 0.5,))],
 }
@@ -136,6 +145,8 @@ COMPOSED_CASES = {
     "det": (anp.linalg.det, (r(3, 3) + 2 * np.eye(3),)),
     "norm": (anp.linalg.norm, (r(4),)),
     "norm_2_matrix": (lambda a: anp.linalg.norm(a, 2), (r(3, 2),)),
+    "norm_nuc_and_-2": (lambda a: anp.linalg.norm(a, "nuc") * anp.linalg.norm(a, -2), (r(2, 3),)),
+    "pinv": (lambda a: anp.linalg.pinv(a) + anp.linalg.pinv(a[:2, :2]).sum(), (r(3, 2),)),
     "norm_1": (lambda x: anp.linalg.norm(x, 1), (np.array([0.5, -1.0, 2.0]),)),
     "mod": (lambda x: anp.mod(x, 0.7), (np.array([0.2, 1.1, 2.5]),)),
     "array": (lambda x: anp.array([[x[0], x[1]], [x[1] * x[0], 2.0]]), (r(2),)),

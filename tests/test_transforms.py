@@ -448,3 +448,31 @@ def test_tune_allocator_is_harmless():
     if platform.system() == "Linux" and platform.libc_ver()[0] == "glibc":
         assert applied
     np.testing.assert_allclose(ad.hvp(lambda x: anp.sum(x ** 3), np.ones(3), np.ones(3)), 6.0)
+
+
+def test_svd_pinv_and_matrix_norms_match_numpy_in_plain_numpy_code():
+    A = rng.standard_normal((4, 3))
+    u, s, vh = np.linalg.svd(A, full_matrices=False)
+    f = lambda a: np.linalg.svd(a, full_matrices=False)  # plain NumPy code, dispatched
+    np.testing.assert_allclose(ad.jacfwd(lambda a: f(a)[1])(A), ad.jacrev(lambda a: f(a)[1])(A),
+                               rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(ad.grad(lambda a: np.sum(np.linalg.svd(a, compute_uv=False)))(A),
+                               u @ vh, rtol=1e-12)  # d(nuclear norm)/dA = U V^T
+    np.testing.assert_allclose(ad.grad(lambda a: np.linalg.norm(a, 2))(A),
+                               np.outer(u[:, 0], vh[0]), rtol=1e-12)
+    np.testing.assert_allclose(ad.grad(lambda a: np.linalg.norm(a, "nuc"))(A), u @ vh, rtol=1e-12)
+    P = ad.jacfwd(np.linalg.pinv)(A)
+    eps = 1e-6
+    E = np.zeros_like(A)
+    E[1, 2] = eps
+    fd = (np.linalg.pinv(A + E) - np.linalg.pinv(A - E)) / (2 * eps)
+    np.testing.assert_allclose(P[..., 1, 2], fd, rtol=1e-6, atol=1e-9)
+    # a rank-deficient matrix: pinv agrees with NumPy (the dropped singular value stays dropped)
+    B = np.outer(rng.standard_normal(4), rng.standard_normal(3))
+    np.testing.assert_allclose(ad.jvp(np.linalg.pinv, (B,), (B,))[0], np.linalg.pinv(B),
+                               atol=1e-12)
+    square = rng.standard_normal((3, 3))
+    np.testing.assert_allclose(ad.jvp(lambda a: np.linalg.svd(a)[1], (square,), (square,))[1],
+                               np.linalg.svd(square)[1], rtol=1e-10)  # d s along a = s
+    with pytest.raises(NotImplementedError, match="full_matrices=False"):
+        ad.grad(lambda a: np.sum(np.linalg.svd(a)[0]))(A)

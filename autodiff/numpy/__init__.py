@@ -41,7 +41,8 @@ _namespace.update(abs=_E.absolute, max=_R.amax, min=_R.amin, true_divide=_E.divi
                   remainder=_F.mod, trapz=_F.trapezoid, radians=_F.deg2rad, degrees=_F.rad2deg)
 globals().update(_namespace)
 _install(_namespace, {n: getattr(linalg, n) for n in ("inv", "solve", "slogdet", "det", "norm",
-                                                   "cholesky", "eigh", "eigvalsh")})
+                                                   "cholesky", "eigh", "eigvalsh", "svd",
+                                                   "pinv")})
 
 __all__ = sorted(_namespace) + ["linalg"]
 

@@ -4,7 +4,7 @@ import numpy as np
 from ..core.tracer import primal
 from ..primitives import elementwise as E, reductions as R
 from ..primitives.products import matmul_p, swap_last
-from ..primitives.linalg import inv_p, solve_p, logabsdet_p, cholesky_p, eigh_p
+from ..primitives.linalg import inv_p, solve_p, logabsdet_p, cholesky_p, eigh_p, svd_p, svd_parts
 from ..primitives.shape import shape_of, reshape_p, getitem
 
 
@@ -52,8 +52,9 @@ def norm(x, ord=None, axis=None, keepdims=False):
         return R.amin(E.absolute(x), axis=axis, keepdims=keepdims)
     if vector and ord == 1:
         return R.sum(E.absolute(x), axis=axis, keepdims=keepdims)
-    if not vector and ord == 2 and axis is None and len(shape_of(x)) == 2:
-        return E.sqrt(R.amax(eigvalsh(matmul_p(swap_last(x), x))))  # the largest singular value
+    if not vector and ord in (2, -2, "nuc") and axis is None and len(shape_of(x)) == 2:
+        s = svd(x, compute_uv=False)  # spectral norm, smallest singular value, nuclear norm
+        return R.amax(s) if ord == 2 else R.amin(s) if ord == -2 else R.sum(s)
     if vector and isinstance(ord, (int, float)) and ord > 0:
         return R.sum(E.absolute(x) ** ord, axis=axis, keepdims=keepdims) ** (1.0 / ord)
     raise NotImplementedError(f"autodiff.numpy.linalg.norm: ord={ord!r} with axis={axis!r} "
@@ -78,3 +79,32 @@ def eigh(a):
 def eigvalsh(a):
     """np.linalg.eigvalsh: the eigenvalues (ascending) of a symmetric matrix."""
     return eigh(a)[0]
+
+
+def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
+    """np.linalg.svd: (U, s, Vh) with s descending, or s alone with compute_uv=False.
+    Derivatives need distinct, nonzero singular values. For a non-square a, full_matrices=True
+    would add singular vectors that are not unique (no derivative): pass full_matrices=False."""
+    sa = shape_of(a)
+    if len(sa) < 2:
+        raise ValueError(f"svd: expected a matrix (or a stack of them), got shape {sa}")
+    m, n = sa[-2:]
+    if compute_uv and full_matrices and m != n:
+        raise NotImplementedError(
+            f"svd of a {m} x {n} matrix with full_matrices=True: the {abs(m - n)} extra singular "
+            "vectors are not unique, so they have no derivative; pass full_matrices=False")
+    u, s, v = svd_parts(svd_p(a), m)
+    return (u, s, swap_last(v)) if compute_uv else s
+
+
+def pinv(a, rcond=None):
+    """np.linalg.pinv via the SVD: singular values at most rcond * largest are treated as zero
+    (default: max(m, n) * machine epsilon). Differentiable where the rank does not change."""
+    u, s, vh = svd(a, full_matrices=False)
+    sv = primal(s)
+    if rcond is None:
+        rcond = max(shape_of(a)[-2:]) * np.finfo(np.result_type(sv)).eps
+    keep = sv > np.asarray(rcond)[..., None] * np.max(sv, axis=-1, keepdims=True)
+    inv_s = E.where(keep, 1.0 / E.where(keep, s, 1.0), 0.0)
+    return matmul_p(swap_last(vh) * reshape_p(inv_s, shape=shape_of(inv_s)[:-1] + (1,) +
+                                              shape_of(inv_s)[-1:]), swap_last(u))

@@ -1,5 +1,5 @@
-"""Linear-algebra primitives on the last two axes (leading axes broadcast): inv, solve and
-the log-absolute-determinant (slogdet and det build on it)."""
+"""Linear-algebra primitives on the last two axes (leading axes broadcast): inv, solve, the
+log-absolute-determinant (slogdet and det build on it), cholesky, eigh and svd."""
 import numpy as np
 
 from ..core.primitive import primitive, defjvp, defvjp
@@ -130,3 +130,68 @@ eigh_p = primitive("eigh", _eigh_impl, F,
                    doc="eigenvalues (row 0) and eigenvectors (rows 1..) of a symmetric matrix")
 defjvp(eigh_p, _eigh_jvp)
 defvjp(eigh_p, _eigh_vjp)
+
+
+# --- singular value decomposition ---------------------------------------------------------------
+# The thin SVD a = U diag(s) V^T (k = min(m, n) singular values, descending), packed in one output
+# of shape (k, m + 1 + n): row i holds U[:, i], s[i] and V[:, i]. For distinct nonzero singular
+# values (Townsend 2016, "Differentiating the singular value decomposition"), with P = U^T dA V
+# and F_ij = 1 / (s_j^2 - s_i^2) off the diagonal:
+#   ds = diag(P),  dU = U (F o (P S + S P^T)) + (I - U U^T) dA V S^-1,
+#   dV = V (F o (S P + P^T S)) + (I - V V^T) dA^T U S^-1.
+def _svd_impl(a):
+    u, s, vh = np.linalg.svd(a, full_matrices=False)
+    return np.concatenate([np.swapaxes(u, -1, -2), s[..., None], vh], axis=-1)
+
+
+def svd_parts(out, m):
+    """(U, s, V) from the packed output, for an input with m rows."""
+    return (swap_last(getitem(out, (Ellipsis, slice(None), slice(0, m)))),
+            getitem(out, (Ellipsis, slice(None), m)),
+            swap_last(getitem(out, (Ellipsis, slice(None), slice(m + 1, None)))))
+
+
+def _svd_pack(u, s, v):
+    return concatenate([swap_last(u), reshape(s, shape_of(s) + (1,)), swap_last(v)], axis=-1)
+
+
+def _row(s):
+    """s as a row that scales the columns of a matrix (x * _row(s) is x diag(s))."""
+    return reshape(s, shape_of(s)[:-1] + (1, shape_of(s)[-1]))
+
+
+def _col(s):
+    return reshape(s, shape_of(s) + (1,))
+
+
+def _svd_jvp(t, out, a):
+    u, s, v = svd_parts(out, a.shape[-2])
+    k = s.shape[-1]
+    p = matmul_p(matmul_p(swap_last(u), t), v)
+    f = _gaps(s * s)
+    ds = sum_p(p * np.eye(k), axis=(len(p.shape) - 1,), keepdims=False)
+    du = matmul_p(u, f * (p * _row(s) + _col(s) * swap_last(p))) \
+        + (matmul_p(t, v) - matmul_p(u, p)) * _row(1.0 / s)
+    dv = matmul_p(v, f * (_col(s) * p + swap_last(p) * _row(s))) \
+        + (matmul_p(swap_last(t), u) - matmul_p(v, swap_last(p))) * _row(1.0 / s)
+    return _svd_pack(du, ds, dv)
+
+
+def _svd_vjp(g, out, a):
+    u, s, v = svd_parts(out, a.shape[-2])
+    gu, gs, gv = svd_parts(g, a.shape[-2])
+    k = s.shape[-1]
+    f = _gaps(s * s)
+    utgu, vtgv = matmul_p(swap_last(u), gu), matmul_p(swap_last(v), gv)
+    j, q = f * utgu, f * vtgv
+    inner = (j + swap_last(j)) * _row(s) + _row(gs) * np.eye(k) + _col(s) * (q + swap_last(q))
+    outside_u = (gu - matmul_p(u, utgu)) * _row(1.0 / s)  # (I - U U^T) gU S^-1
+    outside_v = (gv - matmul_p(v, vtgv)) * _row(1.0 / s)  # (I - V V^T) gV S^-1
+    return matmul_p(matmul_p(u, inner) + outside_u, swap_last(v)) \
+        + matmul_p(u, swap_last(outside_v))
+
+
+svd_p = primitive("svd", _svd_impl, F,
+                  doc="the thin SVD packed: row i is U[:, i], s[i], V[:, i] (s descending)")
+defjvp(svd_p, _svd_jvp)
+defvjp(svd_p, _svd_vjp)

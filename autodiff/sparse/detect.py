@@ -19,7 +19,7 @@ NONLINEAR_UNARY = {"exp", "expm1", "exp2", "log", "log1p", "log2", "log10", "sqr
 PIECEWISE_LINEAR = {"negative", "abs", "add", "subtract", "maximum", "minimum", "where", "clip"}
 INDEX_MAPS = {"reshape", "transpose", "broadcast_to", "getitem", "cast"}
 REDUCTIONS = {"sum", "amax", "amin"}
-DENSE = {"einsum", "inv", "solve", "logabsdet", "cholesky", "eigh"}
+DENSE = {"einsum", "inv", "solve", "logabsdet", "cholesky", "eigh", "svd"}
 MAX_DENSE_ENTRIES = 50_000_000
 
 
