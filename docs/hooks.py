@@ -28,8 +28,9 @@ def coverage_table():
               + ", ".join(f"`{n}`" for n in composed) + ".", "",
               f"**No derivative (piecewise constant, run on values)** ({len(constant)}): "
               + ", ".join(f"`{n}`" for n in constant) + ".", "",
-              "**linalg**: `inv`, `solve`, `slogdet`, `det`, `norm` (vectors, Frobenius, matrix 2-norm), "
-              "`cholesky`, `eigh`, `eigvalsh`."]
+              "**linalg**: `inv`, `solve`, `slogdet`, `det`, `norm` (vectors; matrices: Frobenius, "
+              "2, -2, nuclear), `cholesky`, `eigh`, `eigvalsh`, `svd` (thin: `full_matrices=False`, "
+              "or square), `pinv`."]
     return "\n".join(lines)
 
 
