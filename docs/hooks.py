@@ -30,7 +30,7 @@ def coverage_table():
               + ", ".join(f"`{n}`" for n in constant) + ".", "",
               "**linalg**: `inv`, `solve`, `slogdet`, `det`, `norm` (vectors; matrices: Frobenius, "
               "2, -2, nuclear), `cholesky`, `eigh`, `eigvalsh`, `svd` (thin: `full_matrices=False`, "
-              "or square), `pinv`."]
+              "or square), `pinv`, `lstsq`, `matrix_power`, `multi_dot`."]
     return "\n".join(lines)
 
 

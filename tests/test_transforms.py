@@ -476,3 +476,20 @@ def test_svd_pinv_and_matrix_norms_match_numpy_in_plain_numpy_code():
                                np.linalg.svd(square)[1], rtol=1e-10)  # d s along a = s
     with pytest.raises(NotImplementedError, match="full_matrices=False"):
         ad.grad(lambda a: np.sum(np.linalg.svd(a)[0]))(A)
+
+
+@pytest.mark.parametrize("shape_b", [(5,), (5, 2)])
+def test_lstsq_matrix_power_multi_dot_agree_with_numpy(shape_b):
+    A, b = rng.standard_normal((5, 3)), rng.standard_normal(shape_b)
+    for ours, theirs in zip(anp.linalg.lstsq(A, b), np.linalg.lstsq(A, b, rcond=None)):
+        np.testing.assert_allclose(ours, theirs, atol=1e-12)
+    wide = rng.standard_normal((2, 5))  # underdetermined: minimum norm, no residuals
+    for ours, theirs in zip(anp.linalg.lstsq(wide, b[:2]), np.linalg.lstsq(wide, b[:2], rcond=None)):
+        np.testing.assert_allclose(ours, theirs, atol=1e-12)
+    M = rng.standard_normal((3, 3))
+    for n in (0, 1, 2, 5, -2):
+        np.testing.assert_allclose(anp.linalg.matrix_power(M, n), np.linalg.matrix_power(M, n),
+                                   rtol=1e-10)
+    v = rng.standard_normal(3)
+    np.testing.assert_allclose(anp.linalg.multi_dot([v, M, M.T, v]),
+                               np.linalg.multi_dot([v, M, M.T, v]))

@@ -42,7 +42,8 @@ _namespace.update(abs=_E.absolute, max=_R.amax, min=_R.amin, true_divide=_E.divi
 globals().update(_namespace)
 _install(_namespace, {n: getattr(linalg, n) for n in ("inv", "solve", "slogdet", "det", "norm",
                                                    "cholesky", "eigh", "eigvalsh", "svd",
-                                                   "pinv")})
+                                                   "pinv", "lstsq", "matrix_power",
+                                                   "multi_dot")})
 
 __all__ = sorted(_namespace) + ["linalg"]
 

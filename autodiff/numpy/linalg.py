@@ -6,6 +6,7 @@ from ..primitives import elementwise as E, reductions as R
 from ..primitives.products import matmul_p, swap_last
 from ..primitives.linalg import inv_p, solve_p, logabsdet_p, cholesky_p, eigh_p, svd_p, svd_parts
 from ..primitives.shape import shape_of, reshape_p, getitem
+from .functions import dot
 
 
 def _square(a, name):
@@ -97,14 +98,75 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
     return (u, s, swap_last(v)) if compute_uv else s
 
 
-def pinv(a, rcond=None):
-    """np.linalg.pinv via the SVD: singular values at most rcond * largest are treated as zero
-    (default: max(m, n) * machine epsilon). Differentiable where the rank does not change."""
-    u, s, vh = svd(a, full_matrices=False)
+def _kept(s, rcond, shape):
+    """The singular values above rcond * largest (default rcond: max(m, n) * machine epsilon):
+    a constant mask, so derivatives hold where the rank does not change."""
     sv = primal(s)
     if rcond is None:
-        rcond = max(shape_of(a)[-2:]) * np.finfo(np.result_type(sv)).eps
-    keep = sv > np.asarray(rcond)[..., None] * np.max(sv, axis=-1, keepdims=True)
+        rcond = max(shape[-2:]) * np.finfo(np.result_type(sv)).eps
+    return sv > np.asarray(rcond)[..., None] * np.max(sv, axis=-1, keepdims=True)
+
+
+def _pinv_from_svd(u, s, vh, keep):
     inv_s = E.where(keep, 1.0 / E.where(keep, s, 1.0), 0.0)
-    return matmul_p(swap_last(vh) * reshape_p(inv_s, shape=shape_of(inv_s)[:-1] + (1,) +
-                                              shape_of(inv_s)[-1:]), swap_last(u))
+    row = reshape_p(inv_s, shape=shape_of(inv_s)[:-1] + (1,) + shape_of(inv_s)[-1:])
+    return matmul_p(swap_last(vh) * row, swap_last(u))
+
+
+def pinv(a, rcond=None):
+    """np.linalg.pinv via the SVD: singular values at most rcond * largest are treated as zero
+    (default rcond: max(m, n) * machine epsilon). Differentiable where the rank does not change."""
+    u, s, vh = svd(a, full_matrices=False)
+    return _pinv_from_svd(u, s, vh, _kept(s, rcond, shape_of(a)))
+
+
+def lstsq(a, b, rcond=None):
+    """np.linalg.lstsq: (x, residuals, rank, s), x = pinv(a) b, the minimum-norm least-squares
+    solution, through the SVD. residuals (squared norms per column of b) only when a has full
+    column rank and more rows than columns, as in NumPy. Differentiable where the rank is fixed."""
+    sa, sb = shape_of(a), shape_of(b)
+    if len(sa) != 2 or len(sb) not in (1, 2) or sb[0] != sa[0]:
+        raise ValueError(f"lstsq: expected a of shape (m, n) and b of shape (m,) or (m, k), got "
+                         f"{sa} and {sb}")
+    u, s, vh = svd(a, full_matrices=False)
+    keep = _kept(s, rcond, sa)
+    x = dot(_pinv_from_svd(u, s, vh, keep), b)
+    rank = int(np.sum(keep))
+    residuals = np.zeros((0,))
+    if rank == sa[1] and sa[0] > sa[1]:
+        r = dot(a, x) - b
+        residuals = R.sum(r * r, axis=0)
+        if len(sb) == 1:
+            residuals = reshape_p(residuals, shape=(1,))
+    return x, residuals, rank, s
+
+
+def matrix_power(a, n):
+    """np.linalg.matrix_power: a to an integer power by repeated squaring (inv(a) for n < 0)."""
+    _square(a, "matrix_power")
+    if not isinstance(n, (int, np.integer)):
+        raise TypeError("matrix_power: the exponent must be an integer")
+    if n < 0:
+        a, n = inv(a), -n
+    result = None
+    while n:
+        if n & 1:
+            result = a if result is None else matmul_p(result, a)
+        n >>= 1
+        if n:
+            a = matmul_p(a, a)
+    if result is None:  # n == 0: the identity (a constant), of a's shape and dtype
+        s = shape_of(a)
+        return np.broadcast_to(np.eye(s[-1], dtype=np.result_type(primal(a))), s).copy()
+    return result
+
+
+def multi_dot(arrays):
+    """np.linalg.multi_dot: the product of a chain of matrices (vectors allowed at the ends)."""
+    arrays = list(arrays)
+    if len(arrays) < 2:
+        raise ValueError("multi_dot: expecting at least two arrays")
+    out = arrays[0]
+    for b in arrays[1:]:
+        out = dot(out, b)
+    return out
