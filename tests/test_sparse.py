@@ -49,6 +49,25 @@ def test_sparse_hessian_equals_dense(f, n):
     np.testing.assert_allclose(S.toarray(), ad.hessian(f)(x), rtol=1e-12, atol=1e-12)
 
 
+C = np.diag(np.ones(4)) + np.diag(np.ones(3), 1)
+
+
+@pytest.mark.parametrize("f,n", [
+    (lambda x: anp.einsum("i,j->", x[:3], x[3:6]) + anp.sum(x[6:] ** 2), 9),
+    (lambda x: anp.sum(anp.reshape(x[:12], (3, 2, 2)) @ anp.reshape(x[12:], (3, 2, 2))), 24),
+    (lambda x: anp.einsum("ij,ji->", x.reshape(3, 3), x.reshape(3, 3))
+     + anp.einsum("ii->", x.reshape(3, 3)) ** 2, 9),
+    (lambda x: anp.sum(anp.einsum("ij,jk,ik->i", x.reshape(2, 4), C, x.reshape(2, 4))), 8),
+    (lambda x: anp.sum((x[:6].reshape(2, 3) @ x[6:].reshape(3, 2)) ** 2), 12),
+    (lambda x: anp.einsum("i,i,i->", x[:3], x[3:6], x[6:]), 9),
+], ids=["outer", "batched_matmul", "trace", "sparse_constant", "matmul", "triple"])
+def test_patterns_are_exact_for_einsum_and_matmul(f, n):
+    x = np.random.default_rng(6).uniform(0.1, 1.0, n)
+    P = ad.hessian_sparsity(f, x).toarray()
+    H = ad.hessian(f)(x)
+    assert (P == (H != 0)).all(), (np.argwhere(P != (H != 0)))
+
+
 def test_patterns_are_exact_for_elementwise_code():
     x = np.random.default_rng(2).uniform(0.1, 1.0, 9)
     P = ad.hessian_sparsity(rosen, x).toarray()

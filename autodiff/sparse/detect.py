@@ -4,8 +4,9 @@ Every traced value carries a sparse boolean matrix D (its elements x the inputs)
 each element depends on. Linear primitives combine rows of D; each nonlinear interaction adds
 to the Hessian pattern the input pairs it couples: a nonlinear unary op on an element with
 dependencies d adds d x d, a product x*y adds dx x dy. The result is a superset of the true
-pattern (never missing an entry), exact for elementwise, indexing and reduction code; products
-of two traced matrices and dense linear algebra are treated conservatively.
+pattern (never missing an entry), exact for elementwise, indexing, reduction, matmul and einsum
+code (up to a few million iteration points; beyond, dense); dense linear algebra (inv, solve,
+det, cholesky, eigh, svd) couples everything it reads.
 """
 import numpy as np
 
@@ -19,8 +20,9 @@ NONLINEAR_UNARY = {"exp", "expm1", "exp2", "log", "log1p", "log2", "log10", "sqr
 PIECEWISE_LINEAR = {"negative", "abs", "add", "subtract", "maximum", "minimum", "where", "clip"}
 INDEX_MAPS = {"reshape", "transpose", "broadcast_to", "getitem", "cast"}
 REDUCTIONS = {"sum", "amax", "amin"}
-DENSE = {"einsum", "inv", "solve", "logabsdet", "cholesky", "eigh", "svd"}
+DENSE = {"inv", "solve", "logabsdet", "cholesky", "eigh", "svd"}
 MAX_DENSE_ENTRIES = 50_000_000
+MAX_ENUMERATED = 4_000_000  # iteration points of an einsum / matmul enumerated exactly
 
 
 class SparsityTracer(Tracer):
@@ -144,23 +146,65 @@ def _elementwise(tr, prim, values, deps, out, params):
     return total
 
 
+def _contraction(tr, values, deps, ids, out_ids):
+    """Exact for any sum of products: `ids[k]` and `out_ids` broadcast over the iteration space,
+    each point of which reads element ids[k] of every operand k and adds their product into
+    element out_ids. Points where a constant operand is zero are dropped."""
+    shape = np.broadcast_shapes(out_ids.shape, *(i.shape for i in ids))
+    keep = np.ones(shape, dtype=bool)
+    for v, d, i in zip(values, deps, ids):
+        if not d.nnz:
+            keep &= np.broadcast_to(np.asarray(v).ravel()[i] != 0, shape)
+    points = [np.broadcast_to(i, shape)[keep] for i in ids]
+    at = np.broadcast_to(out_ids, shape)[keep]
+    size, sp = int(out_ids.size), tr.sp
+    d_out = sp.csr_matrix((size, tr.n), dtype=bool)
+    for k, (v, d) in enumerate(zip(values, deps)):
+        if d.nnz:
+            pairs = np.unique(np.stack([at, points[k]]), axis=1)
+            d_out = d_out + _apply(_selection(sp, pairs[0], size, pairs.shape[1]), d[pairs[1]])
+            for j in range(k + 1, len(values)):  # a product couples every two traced factors
+                if deps[j].nnz:
+                    both = np.unique(np.stack([points[k], points[j]]), axis=1)
+                    tr.couple(d[both[0]], deps[j][both[1]])
+                    tr.couple(deps[j][both[1]], d[both[0]])
+    return d_out
+
+
+def _einsum(tr, prim, values, deps, out, params):
+    ins, res = params["spec"].split("->")
+    ins = ins.split(",")
+    sizes = {c: n for sub, v in zip(ins, values) for c, n in zip(sub, np.shape(v))}
+    letters = sorted(sizes)
+    if int(np.prod([sizes[c] for c in letters])) > MAX_ENUMERATED:
+        return _dense(tr, prim, values, deps, out, params)
+    grid = {c: np.arange(sizes[c]).reshape([-1 if c == l else 1 for l in letters])
+            for c in letters}
+
+    def ids_of(sub, shape):
+        flat = np.ravel_multi_index(tuple(grid[c] for c in sub), shape) if sub else \
+            np.zeros([1] * len(letters), dtype=np.int64)
+        return np.asarray(flat)
+    ids = [ids_of(sub, np.shape(v)) for sub, v in zip(ins, values)]
+    return _contraction(tr, values, deps, ids, ids_of(res, np.shape(out)))
+
+
 def _matmul(tr, prim, values, deps, out, params):
     a, b = values
-    if np.ndim(a) != 2 or np.ndim(b) != 2:
-        return _dense(tr, prim, values, deps, out, params)
-    (n, m), p = np.shape(a), np.shape(b)[1]
     sp = tr.sp
-    if deps[1].nnz == 0:  # traced a @ constant b: (i,k) reads a[i,j] where b[j,k] != 0
-        return _apply(sp.kron(sp.eye(n, dtype=np.int8), sp.csr_matrix(b != 0).T), deps[0])
-    if deps[0].nnz == 0:  # constant a @ traced b: (i,k) reads b[j,k] where a[i,j] != 0
+    if np.ndim(a) == 2 and np.ndim(b) == 2 and not (deps[0].nnz and deps[1].nnz):
+        (n, m), p = np.shape(a), np.shape(b)[1]
+        if deps[1].nnz == 0:  # traced a @ constant b: (i,k) reads a[i,j] where b[j,k] != 0
+            return _apply(sp.kron(sp.eye(n, dtype=np.int8), sp.csr_matrix(b != 0).T), deps[0])
+        # constant a @ traced b: (i,k) reads b[j,k] where a[i,j] != 0
         return _apply(sp.kron(sp.csr_matrix(a != 0), sp.eye(p, dtype=np.int8)), deps[1])
-    ones = lambda r, c: sp.csr_matrix(np.ones((r, c), dtype=np.int8))
-    d_out = _apply(sp.kron(sp.eye(n, dtype=np.int8), ones(p, m)), deps[0]) + \
-        _apply(sp.kron(ones(n, m), sp.eye(p, dtype=np.int8)), deps[1])
-    pairs = sp.kron(ones(n, 1), sp.kron(sp.eye(m, dtype=np.int8), ones(1, p)))  # a[i,j] b[j,k]
-    coupled = (deps[0].T.astype(np.int8) @ pairs @ deps[1].astype(np.int8)).astype(bool)
-    tr.hessian_terms.extend([coupled, coupled.T])
-    return d_out
+    # out[..., i, k] = sum over j of a[..., i, j] b[..., j, k], leading axes broadcast
+    ida = np.arange(np.size(a)).reshape(np.shape(a))[..., :, :, None]
+    idb = np.arange(np.size(b)).reshape(np.shape(b))[..., None, :, :]
+    ido = np.arange(np.size(out)).reshape(np.shape(out))[..., :, None, :]
+    if int(np.prod(np.broadcast_shapes(ida.shape, idb.shape))) > MAX_ENUMERATED:
+        return _dense(tr, prim, values, deps, out, params)
+    return _contraction(tr, values, deps, [ida, idb], ido)
 
 
 def _dense(tr, prim, values, deps, out, params):
@@ -178,7 +222,7 @@ def _dense(tr, prim, values, deps, out, params):
 
 RULES = {**{n: _index_map for n in INDEX_MAPS}, **{n: _reduction for n in REDUCTIONS},
          **{n: _dense for n in DENSE}, "concatenate": _concatenate, "index_add": _index_add,
-         "cumsum": _cumsum, "matmul": _matmul}
+         "cumsum": _cumsum, "matmul": _matmul, "einsum": _einsum}
 
 
 def hessian_sparsity(f, x):
