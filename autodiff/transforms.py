@@ -175,15 +175,15 @@ def jacrev(fun, argnums=0, has_aux=False):
         out_leaves, out_td = flatten(out)
         in_leaves, in_td = flatten(dyn)
         zero = [_zeros_like(o) for o in out_leaves]
+        # part[i][j]: d out_j / d in_i, of shape out_j + in_i
         if sum(z.size for z in zero) == 1:  # one output: one plain sweep is cheaper
-            ones = [np.ones_like(z) for z in zero]
-            rows = flatten(vjp_fn(unflatten(out_td, ones))[0])[0]
-            transposed = [[reshape(r, np.shape(z) + np.shape(r)) for z in zero] for r in rows]
-        else:  # transposed[i][j]: d out_j / d in_i, of shape in_i + out_j
+            rows = flatten(vjp_fn(unflatten(out_td, [np.ones_like(z) for z in zero]))[0])[0]
+            part = [[reshape(r, np.shape(z) + np.shape(r)) for z in zero] for r in rows]
+        else:  # J^T from the batched sweep, block (i, j) of shape in_i + out_j
             jt = flatten(jacfwd(lambda ct: vjp_fn(ct)[0])(unflatten(out_td, zero)))[0]
-            transposed = [[_swap_blocks(jt[i * len(zero) + j], np.shape(primal(x)))
-                           for j in range(len(zero))] for i, x in enumerate(in_leaves)]
-        blocks = [unflatten(in_td, [transposed[i][j] for i in range(len(in_leaves))])
+            part = [[_swap_blocks(jt[i * len(zero) + j], np.shape(primal(x)))
+                     for j in range(len(zero))] for i, x in enumerate(in_leaves)]
+        blocks = [unflatten(in_td, [part[i][j] for i in range(len(in_leaves))])
                   for j in range(len(zero))]
         jac = unflatten(out_td, blocks)
         return (jac, aux[0]) if has_aux else jac
