@@ -11,7 +11,8 @@ from .core.forward import Dual, JVPTrace
 from .core.reverse import ReverseTrace
 from .core.tracer import Tracer, primal
 from .pytree import flatten, unflatten, tree_map
-from .primitives.shape import concatenate, getitem, reshape, transpose, shape_of, cast_p
+from .primitives.shape import (concatenate, getitem, reshape, transpose, shape_of, cast_p,
+                               broadcast_to)
 from .numpy.functions import stack
 
 DEFAULT_CHUNK_SIZE = 64  # tangent directions per sweep in jacfwd / hessian (measured best)
@@ -89,8 +90,12 @@ def _pull_back(trace, nodes, seeds):
         g = cts[n.index]
         if g is None:
             g = _zeros_like(n.value)
-        elif g.dtype != n.value.dtype:
-            g = cast_p(g, dtype=n.value.dtype)
+        else:
+            if g.shape != shape_of(n.value):  # compact (uniform along some axes): expand it
+                g = broadcast_to(g, shape_of(n.value))
+                g = g.copy() if type(g) is np.ndarray else g
+            if g.dtype != n.value.dtype:
+                g = cast_p(g, dtype=n.value.dtype)
         grads.append(g)
     return grads
 

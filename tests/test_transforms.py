@@ -493,3 +493,32 @@ def test_lstsq_matrix_power_multi_dot_agree_with_numpy(shape_b):
     v = rng.standard_normal(3)
     np.testing.assert_allclose(anp.linalg.multi_dot([v, M, M.T, v]),
                                np.linalg.multi_dot([v, M, M.T, v]))
+
+
+def test_compact_cotangents_of_sums_reach_users_full_and_writable():
+    # A sum's VJP leaves its cotangent uniform (unit axes) and elementwise rules keep it so;
+    # every gradient, HVP and Jacobian handed back still has the input's shape and is writable.
+    x = rng.standard_normal((3, 4))
+    g = ad.grad(anp.sum)(x)
+    assert g.shape == x.shape and g.flags.writeable
+    g[0, 0] = 7.0  # a fresh array, not a broadcast view
+    np.testing.assert_allclose(ad.grad(lambda x: anp.sum(x) * 2.0 + 1.0)(x), np.full(x.shape, 2.0))
+    np.testing.assert_allclose(ad.grad(lambda x: anp.mean(x, axis=0).sum())(x),
+                               np.full(x.shape, 1 / 3))
+    np.testing.assert_allclose(ad.grad(lambda x: anp.sum(anp.sum(x, axis=1, keepdims=True) * x))(x),
+                               np.broadcast_to(2 * x.sum(1, keepdims=True), x.shape))
+    v = rng.standard_normal(x.shape)
+    hv = ad.hvp(lambda x: anp.sum(x) * anp.sum(x), x, v)
+    assert hv.shape == x.shape
+    np.testing.assert_allclose(hv, np.full(x.shape, 2 * v.sum()))
+    np.testing.assert_allclose(ad.hessian(lambda x: anp.sum(x) ** 2)(x[0]), np.full((4, 4), 2.0))
+    np.testing.assert_allclose(ad.jacrev(lambda x: anp.sum(x, axis=0) * 3.0)(x),
+                               ad.jacfwd(lambda x: anp.sum(x, axis=0) * 3.0)(x))
+    _, vjp_fn = ad.vjp(lambda x: anp.sum(x, axis=1) - 1.0, x)
+    np.testing.assert_allclose(vjp_fn(np.arange(3.0))[0], np.repeat(np.arange(3.0)[:, None], 4, 1))
+    # mixed with slices and reshapes (non-elementwise rules get the full shape)
+    f = lambda x: anp.sum(anp.reshape(x, (12,))[2:] * 2.0) + anp.sum(x[:, 1:] ** 2)
+    expected = np.zeros(x.shape)
+    expected.reshape(12)[2:] += 2.0
+    expected[:, 1:] += 2 * x[:, 1:]
+    np.testing.assert_allclose(ad.grad(f)(x), expected)

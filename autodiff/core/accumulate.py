@@ -26,7 +26,9 @@ def _split(x):
 
 
 def _fits(buffer, c):
-    return buffer.shape == c.shape and np.can_cast(c.dtype, buffer.dtype)
+    """c can be added into buffer in place (it may broadcast: a compact cotangent)."""
+    return (c.shape == buffer.shape or np.broadcast_shapes(c.shape, buffer.shape) == buffer.shape) \
+        and np.can_cast(c.dtype, buffer.dtype)
 
 
 def add_into(buffer, c):

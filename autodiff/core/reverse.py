@@ -12,6 +12,7 @@ import numpy as np
 from .accumulate import add_into, scatter_into
 from .tracer import Trace, Tracer
 from ..primitives.reductions import unbroadcast
+from ..primitives.shape import broadcast_to_p
 
 # Read by autodiff.viz: `depth`, how many backward sweeps this thread is inside (to tell the
 # reverse sweep's operations from the forward pass's), and `entry`, the output value whose
@@ -70,7 +71,9 @@ class ReverseTrace(Trace):
 
     def backward(self, seeds, keep_all=False):
         """Pull cotangents back from {tape index: cotangent}; return the list of cotangents,
-        which for input entries is their gradient (None: no dependence). Intermediate
+        which for input entries is their gradient (None: no dependence). A cotangent may be
+        compact: unit axes where it is uniform (a sum's VJP), broadcasting to its value's shape;
+        elementwise rules take it as it is, which saves passes over uniform arrays. Intermediate
         cotangents are freed as the sweep passes them, unless keep_all (for pictures)."""
         sweep.depth = getattr(sweep, "depth", 0) + 1
         try:
@@ -98,6 +101,8 @@ class ReverseTrace(Trace):
             if not keep_all:
                 cts[i] = None
             owned.pop(id(g), None)
+            if g.shape != out.shape and prim.family != "elementwise":
+                g = broadcast_to_p(g, shape=out.shape)  # a compact (uniform) cotangent, as a view
             sweep.entry = out
             rules = prim.vjp_rules
             for argnum, parent in parents:

@@ -18,18 +18,19 @@ def _shift(axis, nb):
     return tuple(a + nb for a in axis)
 
 
-def _expand(g, x, axis, keepdims):
-    """A cotangent of a reduction, broadcast back to the reduced input's shape."""
+def _expand(g, x, axis, keepdims, compact=False):
+    """A cotangent of a reduction, broadcast back to the reduced input's shape; with compact,
+    left with unit axes where it is uniform (the reverse sweep broadcasts it when it must)."""
     if not keepdims:
         g = reshape_p(g, shape=_kept_shape(x.shape, axis))
-    return broadcast_to_p(g, shape=x.shape)
+    return g if compact else broadcast_to_p(g, shape=x.shape)
 
 
 # --- sum -------------------------------------------------------------------------------------
 sum_p = primitive("sum", lambda x, axis, keepdims: np.sum(x, axis=axis, keepdims=keepdims), F)
 defjvp(sum_p, lambda t, out, x, axis, keepdims:
        sum_p(t, axis=_shift(axis, batch_ndim(t, x)), keepdims=keepdims))
-defvjp(sum_p, lambda g, out, x, axis, keepdims: _expand(g, x, axis, keepdims))
+defvjp(sum_p, lambda g, out, x, axis, keepdims: _expand(g, x, axis, keepdims, compact=True))
 
 
 def sum(x, axis=None, keepdims=False):  # noqa: A001 (the NumPy name)
@@ -41,7 +42,8 @@ def sum(x, axis=None, keepdims=False):  # noqa: A001 (the NumPy name)
 
 
 def unbroadcast(c, shape):
-    """Sum a cotangent over the axes along which an input of `shape` was broadcast."""
+    """Sum a cotangent over the axes along which an input of `shape` was broadcast. Axes where
+    the cotangent itself is still compact (unit: uniform, as a sum's VJP leaves it) stay so."""
     cs = c.shape
     if cs == shape:
         return c
@@ -50,7 +52,8 @@ def unbroadcast(c, shape):
                                       if d == 1 and cs[lead + i] != 1)
     if axes:
         c = sum_p(c, axis=axes, keepdims=False)
-    return reshape_p(c, shape=shape) if c.shape != shape else c
+    target = tuple(1 if cs[lead + i] == 1 else d for i, d in enumerate(shape))
+    return reshape_p(c, shape=target) if c.shape != target else c
 
 
 # --- amax / amin -----------------------------------------------------------------------------

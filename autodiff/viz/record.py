@@ -184,7 +184,7 @@ def model_from_trace(trace, outputs, title, grads=None):
                     model.nodes[cid].order = i
                 model.edges.append((cid, i, 1))
         if grads is not None and grads[i] is not None:
-            node.grad = primal(grads[i])
+            node.grad = np.broadcast_to(primal(grads[i]), np.shape(primal(out)))  # may be compact
     for k, o in enumerate(outputs):
         oid = f"out{k}"
         name = f"output {k}" if len(outputs) > 1 else "output"
