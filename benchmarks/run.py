@@ -50,7 +50,9 @@ TARGETS = [  # (description, workload, n, op, limit, unit)
 ]
 
 
-def measure(fn, block, budget=0.6, min_repeats=3, max_repeats=30):
+def measure(fn, block, budget=0.8, min_repeats=3, max_repeats=200):
+    """Median seconds of fn() over as many runs as fit in `budget` (3 to 200): the many runs
+    of a fast operation keep its median steady on a shared machine."""
     block(fn())  # warm-up (and compilation for jit)
     times = []
     start = time.perf_counter()
