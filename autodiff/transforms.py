@@ -104,24 +104,8 @@ def value_and_grad(fun, argnums=0, has_aux=False):
     """f -> (x -> (f(x), ∇f(x))), one forward pass and one reverse sweep. f must return a
     scalar; with has_aux=True it returns (scalar, aux) and the result is ((value, aux), grad)."""
     def value_and_grad_fun(*args, **kwargs):
-        dyn, rebuild = _split_args("grad", args, argnums)
-        trace, nodes, td, res = _record("grad", lambda d: fun(*rebuild(d), **kwargs), dyn)
-        out, aux = _split_aux("grad", res, has_aux)
-        index = trace.index_of(out)
-        value = out.value if index is not None else out
-        what = (f"a {type(value).__name__}" if isinstance(value, (list, tuple, dict))
-                else None if np.shape(value) == () else f"shape {np.shape(value)}")
-        if what is not None:
-            hint = ("If it returns (output, aux), pass has_aux=True. "
-                    if isinstance(value, tuple) and len(value) == 2 and not has_aux else "")
-            raise TypeError(f"grad requires a function with a scalar output, but it returned "
-                            f"{what}. {hint}Use jacobian (jacrev/jacfwd) or vjp for non-scalar "
-                            "outputs, or reduce the output to a scalar (e.g. sum).")
-        seeds = {} if index is None else {index: np.ones((), dtype=np.result_type(primal(value)))}
-        grads = unflatten(td, _pull_back(trace, nodes, seeds))
-        if has_aux:
-            return (value, _strip(trace, aux)), grads
-        return value, grads
+        (value, aux), g = _value_and_grad(fun, argnums, has_aux, args, kwargs, keep_value=True)
+        return ((value, aux), g) if has_aux else (value, g)
     _name(value_and_grad_fun, "value_and_grad", fun)
     return value_and_grad_fun
 
@@ -129,13 +113,37 @@ def value_and_grad(fun, argnums=0, has_aux=False):
 def grad(fun, argnums=0, has_aux=False):
     """f -> ∇f for a scalar-valued f (JAX's jax.grad). With argnums a tuple, a tuple of
     gradients; with has_aux=True, (gradient, aux)."""
-    vg = value_and_grad(fun, argnums, has_aux)
-
     def grad_fun(*args, **kwargs):
-        (value_aux, g) = vg(*args, **kwargs)
-        return (g, value_aux[1]) if has_aux else g
+        (_, aux), g = _value_and_grad(fun, argnums, has_aux, args, kwargs, keep_value=False)
+        return (g, aux) if has_aux else g
     _name(grad_fun, "grad", fun)
     return grad_fun
+
+
+def _value_and_grad(fun, argnums, has_aux, args, kwargs, keep_value):
+    """((value or None, aux or None), gradient). Without keep_value, f's value is let go before
+    the sweep: under forward-over-reverse it holds the forward pass's deferred tangents (and
+    through them its values), which the sweep does not need."""
+    dyn, rebuild = _split_args("grad", args, argnums)
+    trace, nodes, td, res = _record("grad", lambda d: fun(*rebuild(d), **kwargs), dyn)
+    out, aux = _split_aux("grad", res, has_aux)
+    index = trace.index_of(out)
+    value = out.value if index is not None else out
+    what = (f"a {type(value).__name__}" if isinstance(value, (list, tuple, dict))
+            else None if np.shape(value) == () else f"shape {np.shape(value)}")
+    if what is not None:
+        hint = ("If it returns (output, aux), pass has_aux=True. "
+                if isinstance(value, tuple) and len(value) == 2 and not has_aux else "")
+        raise TypeError(f"grad requires a function with a scalar output, but it returned "
+                        f"{what}. {hint}Use jacobian (jacrev/jacfwd) or vjp for non-scalar "
+                        "outputs, or reduce the output to a scalar (e.g. sum).")
+    seeds = {} if index is None else {index: np.ones((), dtype=np.result_type(primal(value)))}
+    aux = _strip(trace, aux) if has_aux else None
+    if not keep_value:
+        del res, out, value
+        value = None
+    grads = unflatten(td, _pull_back(trace, nodes, seeds))
+    return (value, aux), grads
 
 
 def vjp(fun, *primals, has_aux=False):

@@ -9,6 +9,7 @@ reads it. Forward-over-reverse (HVPs, Hessians) records every value of the forwa
 reverse sweep reads the tangents of only those its rules use (x in d(x**2) = 2x dx, not x**2
 itself), so the tangents of the rest -- all that only lead on to f's value -- are never computed.
 """
+from .residuals import plan as residual_plan, apply as keep_for, worth_dropping
 from .tracer import Trace, Tracer, bind
 from ..primitives.shape import broadcast_to, lift_to_rank
 
@@ -16,8 +17,8 @@ from ..primitives.shape import broadcast_to, lift_to_rank
 class Dual(Tracer):
     """A value with a tangent (shape `batch + value.shape`) of one `JVPTrace`.
 
-    A deferred tangent is kept as `_pending` = (primitive, arguments, params) and computed on
-    first read of `tangent`; it may turn out to be None, a symbolic zero."""
+    A deferred tangent is a `Deferred` in `_pending`, computed on first read of `tangent`; it
+    may turn out to be None, a symbolic zero."""
 
     __slots__ = ("_tangent", "_pending")
 
@@ -30,7 +31,8 @@ class Dual(Tracer):
     @property
     def tangent(self):
         if self._pending is not None:
-            _force(self)
+            self._tangent = _force(self._pending)
+            self._pending = None
         return self._tangent
 
     @tangent.setter
@@ -38,27 +40,39 @@ class Dual(Tracer):
         self._tangent, self._pending = t, None
 
 
-def _force(dual):
+class Deferred:
+    """A tangent not computed yet: the primitive, what its JVP rules read of the output and
+    the arguments (the rest only as shapes, so the forward pass's arrays are not held), and
+    the arguments' tangents, themselves arrays or Deferred. Not the dual numbers themselves:
+    a chain of deferred tangents keeps no primal value alive that its rules do not need."""
+
+    __slots__ = ("trace", "prim", "params", "out", "values", "tangents", "result", "done")
+
+    def __init__(self, trace, prim, params, out, values, tangents):
+        self.trace, self.prim, self.params = trace, prim, params
+        self.out, self.values, self.tangents = out, values, tangents
+        self.result, self.done = None, False
+
+
+def _force(deferred):
     """Compute a deferred tangent and the deferred tangents it needs, iteratively (a recorded
-    chain may be a million operations long)."""
-    stack = [dual]
+    chain may be a million operations long); each lets go of its inputs once computed."""
+    stack = [deferred]
     while stack:
         d = stack[-1]
-        if d._pending is None:
+        if d.done:
             stack.pop()
             continue
-        prim, args, params = d._pending
-        trace = d._trace
-        waiting = [a for a in args if type(a) is Dual and a._trace is trace
-                   and a._pending is not None]
+        waiting = [t for t in d.tangents if type(t) is Deferred and not t.done]
         if waiting:
             stack.extend(waiting)
             continue
-        values, tangents = trace.split(args)
+        tangents = [t.result if type(t) is Deferred else t for t in d.tangents]
         # None if every rule gave a symbolic zero: then the tangent stays a symbolic zero
-        d._tangent = trace.tangent_out(prim, tangents, d.value, values, params)
-        d._pending = None
+        d.result = d.trace.tangent_out(d.prim, tangents, d.out, d.values, d.params)
+        d.done, d.out, d.values, d.tangents = True, None, None, None
         stack.pop()
+    return deferred.result
 
 
 class JVPTrace(Trace):
@@ -89,25 +103,40 @@ class JVPTrace(Trace):
         return out if t_out is None else Dual(self, out, t_out)
 
     def process_kept(self, prim, args, params):
-        """As process, for a value a tape keeps: its tangent is deferred until read. Only when
-        every input is a plain array (or a deferred tangent, which will be one), so computing
-        the tangent later is unobservable to any other trace (e.g. a picture being recorded)."""
-        values, deferred = [], False
-        for a in args:
+        """As process, for a value a tape keeps: for large arrays its tangent is deferred until
+        read. Only when every input is a plain array (or a deferred tangent, which will be one),
+        so computing the tangent later is unobservable to any other trace (e.g. a picture being
+        recorded)."""
+        values, tangents, traced, waiting = [], [], 0, False
+        for i, a in enumerate(args):
             if type(a) is Dual and a._trace is self:
                 if isinstance(a.value, Tracer) or (a._pending is None
                                                    and isinstance(a._tangent, Tracer)):
                     return self.process(prim, args, params)
                 values.append(a.value)
-                deferred = True
+                if a._pending is None:
+                    tangents.append(a._tangent)
+                else:
+                    tangents.append(a._pending)
+                    waiting = True
+                traced |= 1 << i
             elif isinstance(a, Tracer):
                 return self.process(prim, args, params)
             else:
                 values.append(a)
-        if not deferred:
+                tangents.append(None)
+        if not traced:
             return self.process(prim, args, params)
-        d = Dual(self, prim.impl(*values, **params), None)
-        d._pending = (prim, args, params)
+        out = prim.impl(*values, **params)
+        if not (waiting or worth_dropping(out) or worth_dropping(values[0])):
+            # small values (scalars) with their tangents at hand: computing the tangent now
+            # costs less than deferring it
+            t_out = self.tangent_out(prim, tangents, out, values, params)
+            return out if t_out is None else Dual(self, out, t_out)
+        how = residual_plan(prim, traced, len(values), "jvp")
+        kept, kept_out = (values, out) if how is None else keep_for(how, values, out)
+        d = Dual(self, out, None)
+        d._pending = Deferred(self, prim, params, kept_out, kept, tangents)
         return d
 
     def tangent_out(self, prim, tangents, out, values, params):
@@ -129,7 +158,7 @@ class JVPTrace(Trace):
                 if t is None or rules[i] is None:
                     continue
                 if prim.broadcasts and len(values[i].shape) != rank:
-                    t = lift_to_rank(t, values[i], rank)
+                    t = lift_to_rank(t, len(values[i].shape), rank)
                 c = rules[i](t, out, *values, **params)
                 t_out = c if t_out is None else t_out + c
         if t_out is None:

@@ -21,7 +21,7 @@ class Primitive:
     """A named operation the tracers know how to differentiate."""
 
     __slots__ = ("name", "impl", "family", "broadcasts", "jvp_rules", "jvp_all",
-                 "vjp_rules", "vjp_all", "vjp_accumulate", "doc")
+                 "vjp_rules", "vjp_all", "vjp_accumulate", "doc", "residual_plans")
 
     def __init__(self, name, impl, family, broadcasts=False, doc=None):
         self.name = name
@@ -38,6 +38,9 @@ class Primitive:
         # buffer are plain arrays with `lead` extra leading batch axes over the argument.
         self.vjp_accumulate = None
         self.doc = doc
+        # what a tape keeps per traced-argument set (core/residuals); set rules through
+        # defjvp / defvjp / defdiagonal (or clear this) so that it is recomputed
+        self.residual_plans = None
 
     def __call__(self, *args, **params):
         return bind(self, *args, **params)
@@ -62,11 +65,13 @@ def primitive(name, impl, family, broadcasts=False, doc=None):
 def defjvp(prim, *rules):
     """Per-argument JVP rules; None marks an argument that is not differentiable."""
     prim.jvp_rules = rules
+    prim.residual_plans = None
 
 
 def defvjp(prim, *rules):
     """Per-argument VJP rules; None marks an argument that is not differentiable."""
     prim.vjp_rules = rules
+    prim.residual_plans = None
 
 
 def defdiagonal(prim, *partials):
@@ -74,6 +79,7 @@ def defdiagonal(prim, *partials):
     serves as both the JVP (t a tangent) and the VJP (t a cotangent)."""
     prim.jvp_rules = partials
     prim.vjp_rules = partials
+    prim.residual_plans = None
 
 
 def batch_ndim(t, x):

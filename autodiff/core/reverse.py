@@ -10,6 +10,7 @@ import threading
 import numpy as np
 
 from .accumulate import add_into, scatter_into
+from .residuals import plan as residual_plan, apply as keep_for, worth_dropping
 from .tracer import Trace, Tracer
 from ..primitives.reductions import unbroadcast
 from ..primitives.shape import broadcast_to_p
@@ -39,6 +40,7 @@ class ReverseTrace(Trace):
     """
 
     __slots__ = ("tape",)
+    keeps_everything = False  # True: the tape keeps every value (pictures show them)
 
     def __init__(self):
         super().__init__()
@@ -49,10 +51,11 @@ class ReverseTrace(Trace):
         return Node(self, value, len(self.tape) - 1)
 
     def process(self, prim, args, params):
-        values, parents, below = [], [], None
+        values, parents, below, traced = [], [], None, 0
         for i, a in enumerate(args):
             if type(a) is Node and a._trace is self:
                 parents.append((i, a.index))
+                traced |= 1 << i
                 a = a.value
             values.append(a)
             if isinstance(a, Tracer) and (below is None or a._trace.level > below.level):
@@ -60,7 +63,13 @@ class ReverseTrace(Trace):
         out = prim.impl(*values, **params) if below is None else \
             below.process_kept(prim, values, params)
         tape = self.tape
-        tape.append((prim, params, values, parents, out))
+        how = None if self.keeps_everything or not (worth_dropping(out) or worth_dropping(
+            values[0])) else residual_plan(prim, traced, len(values), "vjp")
+        if how is None:
+            tape.append((prim, params, values, parents, out))
+        else:  # keep only what the rules will read (the rest as shapes): frees memory early
+            kept, kept_out = keep_for(how, values, out)
+            tape.append((prim, params, kept, parents, kept_out))
         return Node(self, out, len(tape) - 1)
 
     def index_of(self, x):

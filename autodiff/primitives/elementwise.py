@@ -37,9 +37,9 @@ def _subtract_jvp(tangents, out, x, y):
     """t_x - t_y in one pass (the per-argument rules would negate t_y, then add)."""
     (tx, ty), rank = tangents, len(out.shape)
     if ty is None:
-        return lift_to_rank(tx, x, rank)
-    ty = lift_to_rank(ty, y, rank)
-    return -ty if tx is None else lift_to_rank(tx, x, rank) - ty
+        return lift_to_rank(tx, len(x.shape), rank)
+    ty = lift_to_rank(ty, len(y.shape), rank)
+    return -ty if tx is None else lift_to_rank(tx, len(x.shape), rank) - ty
 
 
 subtract.jvp_all = _subtract_jvp

@@ -18,19 +18,19 @@ def _shift(axis, nb):
     return tuple(a + nb for a in axis)
 
 
-def _expand(g, x, axis, keepdims, compact=False):
+def _expand(g, shape, axis, keepdims, compact=False):
     """A cotangent of a reduction, broadcast back to the reduced input's shape; with compact,
     left with unit axes where it is uniform (the reverse sweep broadcasts it when it must)."""
     if not keepdims:
-        g = reshape_p(g, shape=_kept_shape(x.shape, axis))
-    return g if compact else broadcast_to_p(g, shape=x.shape)
+        g = reshape_p(g, shape=_kept_shape(shape, axis))
+    return g if compact else broadcast_to_p(g, shape=shape)
 
 
 # --- sum -------------------------------------------------------------------------------------
 sum_p = primitive("sum", lambda x, axis, keepdims: np.sum(x, axis=axis, keepdims=keepdims), F)
 defjvp(sum_p, lambda t, out, x, axis, keepdims:
        sum_p(t, axis=_shift(axis, batch_ndim(t, x)), keepdims=keepdims))
-defvjp(sum_p, lambda g, out, x, axis, keepdims: _expand(g, x, axis, keepdims, compact=True))
+defvjp(sum_p, lambda g, out, x, axis, keepdims: _expand(g, x.shape, axis, keepdims, compact=True))
 
 
 def sum(x, axis=None, keepdims=False):  # noqa: A001 (the NumPy name)
@@ -72,7 +72,7 @@ def _extremum_jvp(t, out, x, axis, keepdims):
 
 
 def _extremum_vjp(g, out, x, axis, keepdims):
-    return _expand(g, x, axis, keepdims) * _extremum_weights(out, x, axis, keepdims)
+    return _expand(g, x.shape, axis, keepdims) * _extremum_weights(out, x, axis, keepdims)
 
 
 amax_p = primitive("amax", lambda x, axis, keepdims: np.amax(x, axis=axis, keepdims=keepdims), F)

@@ -60,10 +60,9 @@ def reshape(x, *shape):
     return reshape_p(x, shape=shape)
 
 
-def lift_to_rank(t, x, rank):
+def lift_to_rank(t, nd, rank):
     """Insert unit axes after a tangent's batch axes so that it broadcasts, right-aligned,
-    like its primal `x` does against an output of rank `rank`."""
-    nd = len(x.shape)
+    like its primal (of `nd` axes) does against an output of rank `rank`."""
     if nd == rank:
         return t
     nb = len(t.shape) - nd
@@ -101,7 +100,7 @@ broadcast_to_p = primitive("broadcast_to", lambda x, shape: np.broadcast_to(x, s
 
 
 def _broadcast_to_jvp(t, out, x, shape):
-    t = lift_to_rank(t, x, len(shape))
+    t = lift_to_rank(t, len(x.shape), len(shape))
     return broadcast_to_p(t, shape=t.shape[:len(t.shape) - len(shape)] + shape)
 
 

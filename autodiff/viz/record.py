@@ -43,9 +43,10 @@ def current_scope():
 
 
 class RecordingTrace(ReverseTrace):
-    """A tape that remembers each entry's scope and sweep phase."""
+    """A tape that remembers each entry's scope and sweep phase, and keeps every value."""
 
     __slots__ = ("meta", "names", "_pending_names")
+    keeps_everything = True
 
     def __init__(self, input_names=()):
         super().__init__()
