@@ -214,21 +214,25 @@ jacobian = jacrev
 
 
 # --- forward mode ------------------------------------------------------------------------------
-def jvp(fun, primals, tangents):
-    """(f(*primals), J tangents): one forward pass on dual numbers."""
+def jvp(fun, primals, tangents, batched=False):
+    """(f(*primals), J tangents): one forward pass on dual numbers. With batched=True every
+    tangent carries one extra leading axis of a common size k -- k directions pushed through
+    the same pass -- and so does every output tangent."""
     if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
         raise TypeError("jvp: primals and tangents must be tuples (one entry per argument)")
     p_leaves, td = flatten(tuple(primals))
     t_leaves, ttd = flatten(tuple(tangents))
     if td != ttd:
         raise ValueError(f"jvp: tangents' structure {ttd} does not match primals' {td}")
-    trace = JVPTrace()
+    batch = _tangent_batch(p_leaves, t_leaves) if batched else ()
+    trace = JVPTrace(batch)
     ins = []
     for p, t in zip(p_leaves, t_leaves):
         p, t = _float_leaf(p, "jvp"), _float_leaf(t, "jvp")
-        if shape_of(p) != shape_of(t):
+        if shape_of(t) != batch + shape_of(p):
             raise ValueError(f"jvp: tangent of shape {shape_of(t)} for a primal of shape "
-                             f"{shape_of(p)}")
+                             f"{shape_of(p)}" + (f" (with the batch axis: {batch + shape_of(p)})"
+                                                 if batched else ""))
         if not isinstance(t, Tracer) and t.dtype != primal(p).dtype:
             t = t.astype(primal(p).dtype)
         ins.append(Dual(trace, p, t))
@@ -238,8 +242,24 @@ def jvp(fun, primals, tangents):
     for o in out_leaves:
         value, tangent = trace.unpack(o)
         outs.append(value)
-        touts.append(_zeros_like(value) if tangent is None else tangent)
+        if tangent is None:
+            v = primal(value)
+            tangent = np.zeros(batch + np.shape(v), dtype=np.result_type(v))
+        touts.append(tangent)
     return unflatten(out_td, outs), unflatten(out_td, touts)
+
+
+def _tangent_batch(p_leaves, t_leaves):
+    """The common leading batch size of batched tangents, as a shape (k,)."""
+    sizes = {shape_of(t)[0] for p, t in zip(p_leaves, t_leaves)
+             if len(shape_of(t)) == len(shape_of(p)) + 1}
+    if len(sizes) != 1 or any(len(shape_of(t)) != len(shape_of(p)) + 1
+                              for p, t in zip(p_leaves, t_leaves)):
+        raise ValueError("jvp(batched=True): every tangent needs one leading batch axis, of the "
+                         f"same size for all (got tangent shapes "
+                         f"{[shape_of(t) for t in t_leaves]} for primals "
+                         f"{[shape_of(p) for p in p_leaves]})")
+    return (sizes.pop(),)
 
 
 def _basis_chunk(start, k, offset, size, dtype):
@@ -321,11 +341,14 @@ def _check_direction(fname, x, v):
                              f"{np.shape(primal(a))}; they must match")
 
 
-def hvp(fun, x, v):
+def hvp(fun, x, v, batched=False):
     """H(x) v for scalar f, exactly, by forward-over-reverse: one forward pass and one reverse
-    sweep, both on dual numbers (x, v). x and v are pytrees of the same structure and shapes."""
-    _check_direction("hvp", x, v)
-    return jvp(grad(fun), (x,), (v,))[1]
+    sweep, both on dual numbers (x, v). x and v are pytrees of the same structure and shapes.
+    With batched=True, each leaf of v has a leading axis of k directions and the result is
+    the k products H v_i, from the same single sweep (a block of vectors: H V)."""
+    if not batched:
+        _check_direction("hvp", x, v)
+    return jvp(grad(fun), (x,), (v,), batched=batched)[1]
 
 
 def hvp_fn(fun, x):

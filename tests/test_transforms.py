@@ -567,3 +567,26 @@ def test_tape_keeps_only_what_the_sweep_reads():
     hv, peak = peak_mb(lambda: ad.hvp(f, x, np.ones_like(x)))
     np.testing.assert_allclose(hv, -np.sin(y) * 0.5 ** 80)
     assert peak < 12, peak
+
+
+def test_batched_jvp_and_hvp_push_k_directions_through_one_pass():
+    x = rng.uniform(-1, 1, 6)
+    V = rng.standard_normal((4, 6))
+    f = lambda x: anp.sin(x) * anp.sum(x ** 2)
+    out, T = ad.jvp(f, (x,), (V,), batched=True)
+    np.testing.assert_allclose(out, f(x))
+    np.testing.assert_allclose(T, np.stack([ad.jvp(f, (x,), (v,))[1] for v in V]), rtol=1e-12)
+    np.testing.assert_allclose(ad.hvp(rosenbrock, x, V, batched=True),
+                               V @ rosenbrock_hessian(x), rtol=1e-12)  # H symmetric: (H V^T)^T
+    # pytrees: every leaf carries the same batch axis; constant outputs get zeros with it
+    params = {"w": x, "b": np.ones(2)}
+    directions = {"w": V, "b": rng.standard_normal((4, 2))}
+    g = lambda p: (anp.sum(p["w"] ** 2) * p["b"], 3.0)
+    (_, const), (tangent, zero) = ad.jvp(g, (params,), (directions,), batched=True)
+    np.testing.assert_allclose(tangent, [2 * x @ v * np.ones(2) + np.sum(x ** 2) * d
+                                         for v, d in zip(V, directions["b"])])
+    assert np.shape(zero) == (4,) and not np.any(zero)
+    with pytest.raises(ValueError, match="one leading batch axis"):
+        ad.jvp(g, (params,), ({"w": V, "b": np.ones((3, 2))},), batched=True)
+    with pytest.raises(ValueError, match="one leading batch axis"):
+        ad.hvp(rosenbrock, x, x, batched=True)

@@ -2,9 +2,8 @@
 one tangent per color + recovery. Pattern and coloring are computed once and reused."""
 import numpy as np
 
-from ..core.forward import Dual, JVPTrace
 from ..core.tracer import primal
-from ..transforms import grad
+from ..transforms import hvp
 from .coloring import color_hessian, seed_matrix, recover, recovery_plan
 from .detect import hessian_sparsity
 
@@ -14,13 +13,9 @@ def hessian_times_matrix(f, x, V, chunk_size=None):
     forward-over-reverse sweep (chunk_size columns per sweep)."""
     n, k = V.shape
     chunk = chunk_size or k
-    blocks = []
-    g = grad(f)
-    for start in range(0, k, chunk):
-        block = V[:, start:start + chunk].T.astype(x.dtype)
-        trace = JVPTrace((block.shape[0],))
-        _, t = trace.unpack(g(Dual(trace, x, block)))
-        blocks.append(np.zeros_like(block) if t is None else np.asarray(primal(t)))
+    blocks = [np.asarray(primal(hvp(f, x, V[:, start:start + chunk].T.astype(x.dtype),
+                                    batched=True)))
+              for start in range(0, k, chunk)]
     return np.concatenate(blocks, axis=0).T
 
 
