@@ -14,6 +14,8 @@ import dis
 
 import numpy as np
 
+from .tracer import Tracer
+
 SHAPE_ATTRIBUTES = {"shape", "ndim", "size", "dtype"}
 _LOADS = ("LOAD_FAST", "LOAD_DEREF", "LOAD_CLOSURE")
 
@@ -133,7 +135,9 @@ def worth_dropping(value):
     """Whether a value is a large array (or a dual number of one): a cheap test run before a
     plan is applied, so that operations on scalars pay nothing for it."""
     if type(value) is not np.ndarray:
-        value = getattr(value, "value", None)
+        if not isinstance(value, Tracer):  # a scalar: no attribute lookup that would fail
+            return False
+        value = value.value
         if type(value) is not np.ndarray:
             return False
     return value.nbytes >= SMALLEST_DROPPED
