@@ -55,13 +55,15 @@ def parameter_reads(fn):
     for k, ins in enumerate(instructions):
         if not ins.opname.startswith(_LOADS):
             continue
+        # (3.13+ loads two at once: then the attribute that follows is the second one's)
         loaded = ins.argval if isinstance(ins.argval, tuple) else (ins.argval,)
         after = instructions[k + 1] if k + 1 < len(instructions) else None
-        only_shape = (len(loaded) == 1 and after is not None and after.opname == "LOAD_ATTR"
-                      and after.argval in SHAPE_ATTRIBUTES)
-        for name in loaded:
+        last_only_shape = (after is not None and after.opname == "LOAD_ATTR"
+                           and after.argval in SHAPE_ATTRIBUTES)
+        for j, name in enumerate(loaded):
             if name in names and reads.get(name) != "value":
-                reads[name] = "shape" if only_shape else "value"
+                shape = last_only_shape and j == len(loaded) - 1
+                reads[name] = "shape" if shape else "value"
     return {i: reads[n] for i, n in enumerate(names) if n in reads}
 
 
