@@ -4,12 +4,13 @@ A tangent may carry leading batch axes (`batch`), so k directions share one pass
 `jacfwd` and `hessian` avoid k separate sweeps. A missing tangent is a symbolic zero: an output
 none of whose inputs carry a tangent of this trace is returned as a plain constant, at no cost.
 
-A value that a reverse-mode tape records (`process_kept`) gets its tangent only when something
-reads it. Forward-over-reverse (HVPs, Hessians) records every value of the forward pass, but the
-reverse sweep reads the tangents of only those its rules use (x in d(x**2) = 2x dx, not x**2
-itself), so the tangents of the rest -- all that only lead on to f's value -- are never computed.
+A large value that a reverse-mode tape records (`process_kept`) gets its tangent only when
+something reads it. Forward-over-reverse (HVPs, Hessians) records every value of the forward
+pass, but the reverse sweep reads the tangents of only those its rules use (x in d(x**2) = 2x dx,
+not x**2 itself), so the tangents of the rest -- all that only lead on to f's value -- are never
+computed. (Scalars get theirs at once: deferring would cost more than it saves.)
 """
-from .residuals import plan as residual_plan, apply as keep_for, worth_dropping
+from .residuals import plan as residual_plan, apply as keep_for, involves_large
 from .tracer import Trace, Tracer, bind
 from ..primitives.shape import broadcast_to, lift_to_rank
 
@@ -128,7 +129,7 @@ class JVPTrace(Trace):
         if not traced:
             return self.process(prim, args, params)
         out = prim.impl(*values, **params)
-        if not (waiting or worth_dropping(out) or worth_dropping(values[0])):
+        if not (waiting or involves_large(values, out)):
             # small values (scalars) with their tangents at hand: computing the tangent now
             # costs less than deferring it
             t_out = self.tangent_out(prim, tangents, out, values, params)

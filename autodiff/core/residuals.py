@@ -122,20 +122,9 @@ def _reads_of(prim, argnum, nargs, kind):
 SMALLEST_DROPPED = 4096  # bytes: smaller arrays are kept whole (a stand-in would cost more)
 
 
-def shape_only(value):
-    """A shape stand-in for a value no rule reads but for its shape, if it is a large array
-    (or a dual number of one); else the value. A value of a trace that keeps everything (a
-    picture being recorded) stays itself: it is known by identity."""
-    array = value if type(value) is np.ndarray else getattr(value, "value", None)
-    if type(array) is not np.ndarray or array.nbytes < SMALLEST_DROPPED or \
-            getattr(getattr(value, "_trace", None), "keeps_everything", False):
-        return value
-    return Shaped(value)
-
-
 def worth_dropping(value):
-    """Whether a value is a large array (or a dual number of one): a cheap test run before a
-    plan is applied, so that operations on scalars pay nothing for it."""
+    """Whether a value is a large array (or a dual number of one): a cheap test, so that
+    operations on scalars pay nothing for residual plans."""
     if type(value) is not np.ndarray:
         if not isinstance(value, Tracer):  # a scalar: no attribute lookup that would fail
             return False
@@ -143,6 +132,22 @@ def worth_dropping(value):
         if type(value) is not np.ndarray:
             return False
     return value.nbytes >= SMALLEST_DROPPED
+
+
+def involves_large(values, out):
+    """Whether an application's output or first argument is large (a sum's argument is large
+    where its output is not): only then is a plan worth applying."""
+    return worth_dropping(out) or worth_dropping(values[0])
+
+
+def shape_only(value):
+    """A shape stand-in for a value no rule reads but for its shape, if it is a large array
+    (or a dual number of one); else the value. A value of a trace that keeps everything (a
+    picture being recorded) stays itself: it is known by identity."""
+    if not worth_dropping(value) or \
+            getattr(getattr(value, "_trace", None), "keeps_everything", False):
+        return value
+    return Shaped(value)
 
 
 def apply(how, values, out):

@@ -10,7 +10,7 @@ import threading
 import numpy as np
 
 from .accumulate import add_into, scatter_into
-from .residuals import plan as residual_plan, apply as keep_for, worth_dropping
+from .residuals import plan as residual_plan, apply as keep_for, involves_large
 from .tracer import Trace, Tracer
 from ..primitives.reductions import unbroadcast
 from ..primitives.shape import broadcast_to_p
@@ -63,8 +63,8 @@ class ReverseTrace(Trace):
         out = prim.impl(*values, **params) if below is None else \
             below.process_kept(prim, values, params)
         tape = self.tape
-        how = None if self.keeps_everything or not (worth_dropping(out) or worth_dropping(
-            values[0])) else residual_plan(prim, traced, len(values), "vjp")
+        how = None if self.keeps_everything or not involves_large(values, out) else \
+            residual_plan(prim, traced, len(values), "vjp")
         if how is None:
             tape.append((prim, params, values, parents, out))
         else:  # keep only what the rules will read (the rest as shapes): frees memory early

@@ -4,7 +4,8 @@ import numpy as np
 from ..core.tracer import primal
 from ..primitives import elementwise as E, reductions as R
 from ..primitives.products import matmul_p, swap_last
-from ..primitives.linalg import inv_p, solve_p, logabsdet_p, cholesky_p, eigh_p, svd_p, svd_parts
+from ..primitives.linalg import (inv_p, solve_p, logabsdet_p, cholesky_p, eigh_p, svd_p,
+                                 svd_parts, row)
 from ..primitives.shape import shape_of, reshape_p, getitem
 from .functions import dot
 
@@ -109,8 +110,7 @@ def _kept(s, rcond, shape):
 
 def _pinv_from_svd(u, s, vh, keep):
     inv_s = E.where(keep, 1.0 / E.where(keep, s, 1.0), 0.0)
-    row = reshape_p(inv_s, shape=shape_of(inv_s)[:-1] + (1,) + shape_of(inv_s)[-1:])
-    return matmul_p(swap_last(vh) * row, swap_last(u))
+    return matmul_p(swap_last(vh) * row(inv_s), swap_last(u))
 
 
 def pinv(a, rcond=None):

@@ -87,6 +87,22 @@ defjvp(cholesky_p, _cholesky_jvp)
 defvjp(cholesky_p, _cholesky_vjp)
 
 
+def row(s):
+    """A vector as a row that scales the columns of a matrix: x * row(s) is x diag(s), and
+    row(s) * eye is diag(s) (leading axes broadcast)."""
+    return reshape(s, shape_of(s)[:-1] + (1, shape_of(s)[-1]))
+
+
+def _col(s):
+    """A vector as a column: col(s) * x is diag(s) x."""
+    return reshape(s, shape_of(s) + (1,))
+
+
+def _diagonal(m):
+    """The diagonal of (a stack of) square matrices, as a vector (differentiable)."""
+    return sum_p(m * np.eye(m.shape[-1]), axis=(len(m.shape) - 1,), keepdims=False)
+
+
 # --- symmetric eigendecomposition ---------------------------------------------------------------
 # One output holding both results: row 0 the eigenvalues (ascending), rows 1.. the eigenvectors
 # as columns, as np.linalg.eigh returns them. Like cholesky, it reads a's lower triangle. For
@@ -104,25 +120,20 @@ def _eigh_parts(out):
 
 def _gaps(w):
     """F_ij = 1 / (w_j - w_i) for i != j, 0 on the diagonal (differentiable in w)."""
-    n = w.shape[-1]
-    eye = np.eye(n)
-    d = reshape(w, w.shape[:-1] + (1, n)) - reshape(w, w.shape[:-1] + (n, 1))
-    return (1.0 - eye) / (d + eye)
+    eye = np.eye(w.shape[-1])
+    return (1.0 - eye) / (row(w) - _col(w) + eye)
 
 
 def _eigh_jvp(t, out, a):
     w, v = _eigh_parts(out)
     k = matmul_p(matmul_p(swap_last(v), _lower_reading(t)), v)
-    dw = sum_p(k * np.eye(a.shape[-1]), axis=(len(k.shape) - 1,), keepdims=False)
-    dv = matmul_p(v, _gaps(w) * k)
-    return concatenate([reshape(dw, dw.shape[:-1] + (1, dw.shape[-1])), dv], axis=-2)
+    return concatenate([row(_diagonal(k)), matmul_p(v, _gaps(w) * k)], axis=-2)
 
 
 def _eigh_vjp(g, out, a):
     w, v = _eigh_parts(out)
     gw, gv = _eigh_parts(g)
-    n = a.shape[-1]
-    b = reshape(gw, gw.shape[:-1] + (1, n)) * np.eye(n) + _gaps(w) * matmul_p(swap_last(v), gv)
+    b = row(gw) * np.eye(a.shape[-1]) + _gaps(w) * matmul_p(swap_last(v), gv)
     return _lower_reading_adjoint(matmul_p(matmul_p(v, b), swap_last(v)))
 
 
@@ -152,28 +163,18 @@ def svd_parts(out, m):
 
 
 def _svd_pack(u, s, v):
-    return concatenate([swap_last(u), reshape(s, shape_of(s) + (1,)), swap_last(v)], axis=-1)
-
-
-def _row(s):
-    """s as a row that scales the columns of a matrix (x * _row(s) is x diag(s))."""
-    return reshape(s, shape_of(s)[:-1] + (1, shape_of(s)[-1]))
-
-
-def _col(s):
-    return reshape(s, shape_of(s) + (1,))
+    return concatenate([swap_last(u), _col(s), swap_last(v)], axis=-1)
 
 
 def _svd_jvp(t, out, a):
     u, s, v = svd_parts(out, a.shape[-2])
-    k = s.shape[-1]
     p = matmul_p(matmul_p(swap_last(u), t), v)
     f = _gaps(s * s)
-    ds = sum_p(p * np.eye(k), axis=(len(p.shape) - 1,), keepdims=False)
-    du = matmul_p(u, f * (p * _row(s) + _col(s) * swap_last(p))) \
-        + (matmul_p(t, v) - matmul_p(u, p)) * _row(1.0 / s)
-    dv = matmul_p(v, f * (_col(s) * p + swap_last(p) * _row(s))) \
-        + (matmul_p(swap_last(t), u) - matmul_p(v, swap_last(p))) * _row(1.0 / s)
+    ds = _diagonal(p)
+    du = matmul_p(u, f * (p * row(s) + _col(s) * swap_last(p))) \
+        + (matmul_p(t, v) - matmul_p(u, p)) * row(1.0 / s)
+    dv = matmul_p(v, f * (_col(s) * p + swap_last(p) * row(s))) \
+        + (matmul_p(swap_last(t), u) - matmul_p(v, swap_last(p))) * row(1.0 / s)
     return _svd_pack(du, ds, dv)
 
 
@@ -184,9 +185,9 @@ def _svd_vjp(g, out, a):
     f = _gaps(s * s)
     utgu, vtgv = matmul_p(swap_last(u), gu), matmul_p(swap_last(v), gv)
     j, q = f * utgu, f * vtgv
-    inner = (j + swap_last(j)) * _row(s) + _row(gs) * np.eye(k) + _col(s) * (q + swap_last(q))
-    outside_u = (gu - matmul_p(u, utgu)) * _row(1.0 / s)  # (I - U U^T) gU S^-1
-    outside_v = (gv - matmul_p(v, vtgv)) * _row(1.0 / s)  # (I - V V^T) gV S^-1
+    inner = (j + swap_last(j)) * row(s) + row(gs) * np.eye(k) + _col(s) * (q + swap_last(q))
+    outside_u = (gu - matmul_p(u, utgu)) * row(1.0 / s)  # (I - U U^T) gU S^-1
+    outside_v = (gv - matmul_p(v, vtgv)) * row(1.0 / s)  # (I - V V^T) gV S^-1
     return matmul_p(matmul_p(u, inner) + outside_u, swap_last(v)) \
         + matmul_p(u, swap_last(outside_v))
 
