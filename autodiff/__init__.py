@@ -10,6 +10,7 @@ from .transforms import (grad, value_and_grad, vjp, jvp, jacrev, jacobian, jacfw
 from .pytree import tree_map, ravel_pytree
 from .checks import check_grads
 from .allocator import tune_allocator
+from .core import shortcuts
 from . import optimize, curvature  # noqa: E402  (scipy is imported only when they are used)
 from .optimize import ggnvp
 from .curvature import hessian_operator, classify_critical_point
@@ -21,4 +22,4 @@ __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacobian", "jacfwd
            "hvp_fn", "hessian", "stop_gradient", "tree_map", "ravel_pytree", "check_grads",
            "numpy", "viz", "optimize", "curvature", "ggnvp", "hessian_operator",
            "classify_critical_point", "sparse", "hessian_sparsity", "sparse_hessian",
-           "tune_allocator"]
+           "tune_allocator", "shortcuts"]

@@ -11,6 +11,7 @@ not x**2 itself), so the tangents of the rest -- all that only lead on to f's va
 computed. (Scalars get theirs at once: deferring would cost more than it saves.)
 """
 from .residuals import plan as residual_plan, apply as keep_for, involves_large
+from .shortcuts import state as shortcuts
 from .tracer import Trace, Tracer, bind
 from ..primitives.shape import broadcast_to, lift_to_rank
 
@@ -108,6 +109,8 @@ class JVPTrace(Trace):
         read. Only when every input is a plain array (or a deferred tangent, which will be one),
         so computing the tangent later is unobservable to any other trace (e.g. a picture being
         recorded)."""
+        if not shortcuts.deferred_tangents:
+            return self.process(prim, args, params)
         values, tangents, traced, waiting = [], [], 0, False
         for i, a in enumerate(args):
             if type(a) is Dual and a._trace is self:
@@ -134,7 +137,8 @@ class JVPTrace(Trace):
             # costs less than deferring it
             t_out = self.tangent_out(prim, tangents, out, values, params)
             return out if t_out is None else Dual(self, out, t_out)
-        how = residual_plan(prim, traced, len(values), "jvp")
+        how = residual_plan(prim, traced, len(values), "jvp") if shortcuts.residual_pruning \
+            else None
         kept, kept_out = (values, out) if how is None else keep_for(how, values, out)
         d = Dual(self, out, None)
         d._pending = Deferred(self, prim, params, kept_out, kept, tangents)

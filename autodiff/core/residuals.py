@@ -46,10 +46,11 @@ class Shaped:
 def parameter_reads(fn):
     """{positional parameter index: "value" or "shape"} for the parameters fn reads; None if it
     cannot be told (then everything counts as read)."""
-    code = getattr(fn, "__code__", None)
+    bound = getattr(fn, "__self__", None) is not None and hasattr(fn, "__func__")
+    code = getattr(fn.__func__ if bound else fn, "__code__", None)
     if code is None or code.co_flags & 0x04:  # no bytecode, or *args
         return None
-    names = code.co_varnames[:code.co_argcount]
+    names = code.co_varnames[int(bound):code.co_argcount]  # a bound method's self is given
     reads = {name: "value" for name in code.co_cellvars if name in names}  # used by a closure
     instructions = list(dis.get_instructions(code))
     for k, ins in enumerate(instructions):
@@ -114,9 +115,15 @@ def _reads_of(prim, argnum, nargs, kind):
         if rule is None:
             return None, (None,) * nargs
     reads = parameter_reads(rule)
-    if reads is None or rule.__code__.co_argcount < 2 + nargs:
+    if reads is None or _positional_count(rule) < 2 + nargs:
         return everything
     return reads.get(1), tuple(reads.get(2 + k) for k in range(nargs))
+
+
+def _positional_count(fn):
+    """How many positional parameters a caller passes to fn (a bound method's self excluded)."""
+    func = getattr(fn, "__func__", fn)
+    return func.__code__.co_argcount - (getattr(fn, "__self__", None) is not None)
 
 
 SMALLEST_DROPPED = 4096  # bytes: smaller arrays are kept whole (a stand-in would cost more)

@@ -11,6 +11,7 @@ import numpy as np
 
 from .accumulate import add_into, scatter_into
 from .residuals import plan as residual_plan, apply as keep_for, involves_large
+from .shortcuts import state as shortcuts
 from .tracer import Trace, Tracer
 from ..primitives.reductions import unbroadcast
 from ..primitives.shape import broadcast_to_p
@@ -63,7 +64,8 @@ class ReverseTrace(Trace):
         out = prim.impl(*values, **params) if below is None else \
             below.process_kept(prim, values, params)
         tape = self.tape
-        how = None if self.keeps_everything or not involves_large(values, out) else \
+        how = None if self.keeps_everything or not shortcuts.residual_pruning or \
+            not involves_large(values, out) else \
             residual_plan(prim, traced, len(values), "vjp")
         if how is None:
             tape.append((prim, params, values, parents, out))
@@ -100,6 +102,7 @@ class ReverseTrace(Trace):
         # keeps them alive, so an id is never reused while listed): each sits in exactly one slot
         # of cts until its entry consumes it, so adding into it in place is safe.
         owned = {}
+        inplace = shortcuts.inplace_accumulation
         for i in range(max(seeds), -1, -1):
             g = cts[i]
             if g is None:
@@ -110,14 +113,20 @@ class ReverseTrace(Trace):
             if not keep_all:
                 cts[i] = None
             owned.pop(id(g), None)
-            if g.shape != out.shape and prim.family != "elementwise":
-                g = broadcast_to_p(g, shape=out.shape)  # a compact (uniform) cotangent, as a view
+            full = None  # the shape a compact (uniform) cotangent stands for
+            if g.shape != out.shape:
+                if prim.family == "elementwise":
+                    full = out.shape
+                else:
+                    g = broadcast_to_p(g, shape=out.shape)  # expanded, as a view
             sweep.entry = out
             rules = prim.vjp_rules
             for argnum, parent in parents:
                 prev = cts[parent]
-                mine = prev is None or id(prev) in owned
-                if prim.vjp_accumulate is not None and mine and not keep_all:
+                mine = inplace and (prev is None or id(prev) in owned)
+                # scatter only into a buffer of the argument's full shape (not a compact one)
+                if prim.vjp_accumulate is not None and mine and not keep_all and (
+                        prev is None or prev.shape == values[argnum].shape):
                     total = scatter_into(prim, prev, g, values, params)
                     if total is not None:  # the adjoint added straight into the parent's buffer
                         if total is not prev:  # a plain buffer now wrapped as a dual number
@@ -136,7 +145,7 @@ class ReverseTrace(Trace):
                 if c is None:
                     continue
                 if prim.broadcasts:
-                    c = unbroadcast(c, values[argnum].shape)
+                    c = unbroadcast(c, values[argnum].shape, full)
                 if prev is None:
                     cts[parent] = c
                 elif not (mine and add_into(prev, c) is not None):

@@ -3,6 +3,7 @@ mean, var, std and prod are compositions of these (see autodiff.numpy)."""
 import numpy as np
 
 from ..core.primitive import primitive, defjvp, defvjp, batch_ndim
+from ..core.shortcuts import state as shortcuts
 from ..core.tracer import primal
 from .shape import (reshape_p, broadcast_to_p, getitem_p, normalize_axes, normalize_axis,
                     shape_of, reshape)
@@ -30,7 +31,8 @@ def _expand(g, shape, axis, keepdims, compact=False):
 sum_p = primitive("sum", lambda x, axis, keepdims: np.sum(x, axis=axis, keepdims=keepdims), F)
 defjvp(sum_p, lambda t, out, x, axis, keepdims:
        sum_p(t, axis=_shift(axis, batch_ndim(t, x)), keepdims=keepdims))
-defvjp(sum_p, lambda g, out, x, axis, keepdims: _expand(g, x.shape, axis, keepdims, compact=True))
+defvjp(sum_p, lambda g, out, x, axis, keepdims:
+       _expand(g, x.shape, axis, keepdims, compact=shortcuts.compact_cotangents))
 
 
 def sum(x, axis=None, keepdims=False):  # noqa: A001 (the NumPy name)
@@ -41,17 +43,30 @@ def sum(x, axis=None, keepdims=False):  # noqa: A001 (the NumPy name)
     return sum_p(x, axis=axis, keepdims=bool(keepdims))
 
 
-def unbroadcast(c, shape):
-    """Sum a cotangent over the axes along which an input of `shape` was broadcast. Axes where
-    the cotangent itself is still compact (unit: uniform, as a sum's VJP leaves it) stay so."""
+def unbroadcast(c, shape, full=None):
+    """Sum a cotangent over the axes along which an input of `shape` was broadcast to `full`
+    (the output's shape; c's own shape if not given). A compact cotangent (unit axes where it
+    is uniform, as a sum's VJP leaves it) stands for `full`: summing its unit axis over d copies
+    is a product by d. Compact axes the input keeps stay compact."""
     cs = c.shape
-    if cs == shape:
+    full = cs if full is None else full
+    if cs == shape == full:
         return c
-    lead = len(cs) - len(shape)
-    axes = tuple(range(lead)) + tuple(lead + i for i, d in enumerate(shape)
-                                      if d == 1 and cs[lead + i] != 1)
-    if axes:
-        c = sum_p(c, axis=axes, keepdims=False)
+    if len(cs) < len(full):
+        cs = (1,) * (len(full) - len(cs)) + cs
+        c = reshape_p(c, shape=cs)
+    lead = len(full) - len(shape)
+    summed, copies = [], 1
+    for axis, d in enumerate(full):
+        if axis < lead or (shape[axis - lead] == 1 and d != 1):
+            if cs[axis] == d:
+                summed.append(axis)
+            else:  # compact: d equal copies
+                copies *= d
+    if summed:
+        c = sum_p(c, axis=tuple(summed), keepdims=False)
+    if copies != 1:
+        c = c * float(copies)
     target = tuple(1 if cs[lead + i] == 1 else d for i, d in enumerate(shape))
     return reshape_p(c, shape=target) if c.shape != target else c
 
