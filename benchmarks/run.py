@@ -157,7 +157,7 @@ def add_ratios(rows):
         r["x_autodiff"] = r["seconds"] / o if o else None
 
 
-PEERS = ["autodiff", "autograd", "jax-eager", "jax-jit", "torch.func"]
+PEERS = ["autodiff", "autodiff-plain", "autograd", "jax-eager", "jax-jit", "torch.func"]
 
 
 def _target_value(r, unit):
@@ -303,7 +303,8 @@ def main(argv=None):
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small sizes, numpy + autodiff")
     parser.add_argument("--systems", help="comma-separated subset of: numpy, autodiff, "
-                        "autograd, jax-eager, jax-jit, torch.func")
+                        "autodiff-plain (every shortcut off), autograd, jax-eager, jax-jit, "
+                        "torch.func")
     parser.add_argument("--workloads", help="comma-separated subset of: " + ", ".join(WORKLOADS))
     parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results"))
     parser.add_argument("--cpu", help="CPU to pin the run to (default: the last one; 'none': "

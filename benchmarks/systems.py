@@ -42,6 +42,22 @@ class Autodiff(System):
                 "hvp (recorded)": lambda: recorded(v), "hessian": lambda: h(x)}
 
 
+class AutodiffPlain(Autodiff):
+    """autodiff with every speed shortcut off (ad.shortcuts.disabled()): what they buy."""
+    name = "autodiff-plain"
+
+    def ops(self, f, x, v):
+        with self.ad.shortcuts.disabled():  # the recorded hvp_fn is made in plain mode too
+            ops = super().ops(f, x, v)
+        return {op: self._plain(fn) for op, fn in ops.items()}
+
+    def _plain(self, fn):
+        def run():
+            with self.ad.shortcuts.disabled():
+                return fn()
+        return run
+
+
 class Autograd(System):
     name = "autograd"
 
@@ -110,7 +126,8 @@ class _TorchNamespace:
 
 
 def available(names=None):
-    makers = {"numpy": NumPy, "autodiff": Autodiff, "autograd": Autograd,
+    makers = {"numpy": NumPy, "autodiff": Autodiff, "autodiff-plain": AutodiffPlain,
+              "autograd": Autograd,
               "jax-eager": lambda: Jax(False), "jax-jit": lambda: Jax(True),
               "torch.func": TorchFunc}
     systems, missing = [], []
