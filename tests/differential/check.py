@@ -1,0 +1,307 @@
+"""Checks of one program on one input: every transform of autodiff against the oracle, against
+each other, and with the speed shortcuts on and off.
+
+The oracle computes the full Jacobian J of f and the full Hessian H of f_scalar with respect
+to all arguments flattened into one vector z (autograd; plus central finite differences of the
+gradient for programs without kinks). Each autodiff transform's expected result is a slice or a
+product of J and H, so one oracle pass serves every transform.
+"""
+import warnings
+from dataclasses import dataclass
+
+import autograd
+import numpy as onp
+import pytest
+
+import autodiff as ad
+import autodiff.numpy as anp
+
+from . import oracle
+from .generate import GUARD_HELPERS
+from .program import repro
+
+STYLES = {"numpy": onp, "autodiff.numpy": anp}
+MARGIN = 1e-3        # smallest distance to a kink or singularity (see Line.guards)
+MAGNITUDE = 1e4      # largest |value| of any intermediate: beyond it, rounding dominates
+RTOL, ATOL = 1e-6, 1e-7          # against the oracle, atol relative to the result's magnitude
+TIGHT = 1e-10                    # between autodiff's own paths (shortcuts on/off, jacrev/jacfwd)
+
+
+# --- admissibility: skip inputs near kinks, overflow ------------------------------------------
+def degenerate(program, inputs):
+    """Why this input is not a fair test (a kink, a singularity, huge values), or None."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            env, values = program.intermediates(inputs)
+            env.update(GUARD_HELPERS)
+            for name, v in values.items():
+                if not onp.all(onp.isfinite(v)) or onp.max(onp.abs(v), initial=0) > MAGNITUDE:
+                    return f"{name} is huge or not finite"
+            for line in program.lines:
+                for what, expr in line.guards:
+                    if not eval(expr, env) >= MARGIN:
+                        return f"{line.name}: {what}"
+    except (ValueError, FloatingPointError, onp.linalg.LinAlgError) as e:
+        return f"plain NumPy fails: {e}"
+    return None
+
+
+# --- the oracle -------------------------------------------------------------------------------
+@dataclass
+class Layout:
+    """Where each argument sits in the flat vector z."""
+    shapes: list
+    floats: list
+
+    @property
+    def sizes(self):
+        return [int(onp.prod(s)) for s in self.shapes]
+
+    def slices(self):
+        start = 0
+        for n in self.sizes:
+            yield slice(start, start + n)
+            start += n
+
+    def flatten(self, xs):
+        return onp.concatenate([onp.ravel(onp.asarray(x, dtype=float)) for x in xs])
+
+    def unflatten(self, z):
+        return [z[s.start] if fl else z[s].reshape(shape)
+                for s, shape, fl in zip(self.slices(), self.shapes, self.floats)]
+
+    def split(self, vec, lead=()):
+        """A flat vector (or one with leading axes) as one array per argument."""
+        return tuple(vec[..., s].reshape(lead + shape)
+                     for s, shape in zip(self.slices(), self.shapes))
+
+    def source(self):
+        parts = [f"z[{s.start}]" if fl else f"z[{s.start}:{s.stop}].reshape({shape})"
+                 for s, shape, fl in zip(self.slices(), self.shapes, self.floats)]
+        return f"lambda z: f_scalar({', '.join(parts)})"
+
+
+@dataclass
+class Oracle:
+    value: object
+    scalar: float
+    J: onp.ndarray     # (output size, N)
+    G: onp.ndarray     # (N,)
+    H: onp.ndarray     # (N, N)
+
+
+def oracle_derivatives(program, inputs, layout):
+    f, f_scalar = program.compile(oracle.np)
+    z = layout.flatten(inputs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "Output seems independent of input"
+        value = f(*inputs)
+        J = autograd.jacobian(lambda z: f(*layout.unflatten(z)))(z)
+        G = autograd.grad(lambda z: f_scalar(*layout.unflatten(z)))(z)
+        H = autograd.hessian(lambda z: f_scalar(*layout.unflatten(z)))(z)
+    return Oracle(onp.asarray(value), float(f_scalar(*inputs)), onp.reshape(J, (-1, z.size)),
+                  onp.asarray(G), onp.reshape(H, (z.size, z.size)))
+
+
+def finite_difference_gradient(program, inputs, layout, h=1e-3):
+    """Fourth-order central differences of f_scalar (plain NumPy): error ~ h^4."""
+    _, f_scalar = program.compile(onp)
+    z = layout.flatten(inputs)
+    g = onp.zeros(z.size)
+    for i in range(z.size):
+        def at(d):
+            w = z.copy()
+            w[i] += d
+            return float(f_scalar(*layout.unflatten(w)))
+        g[i] = (-at(2 * h) + 8 * at(h) - 8 * at(-h) + at(-2 * h)) / (12 * h)
+    return g
+
+
+# --- the transforms ---------------------------------------------------------------------------
+@dataclass
+class Check:
+    key: str       # what is checked, e.g. "hessian[1]"
+    call: str      # the call, as source for the reproduction
+    run: object    # () -> autodiff's result
+    want: object   # the oracle's result (a pytree of arrays)
+
+
+def directions(program, layout, out_shape, seed, k=2):
+    """Random cotangent, tangents and HVP directions (a batch of k for batched=True)."""
+    rng = onp.random.default_rng(seed + 1)
+
+    def like(shape, fl, lead=()):
+        return float(rng.standard_normal()) if fl and not lead else rng.standard_normal(lead + shape)
+    return dict(
+        ct=rng.standard_normal(out_shape),
+        t=[like(s, fl) for s, fl in zip(layout.shapes, layout.floats)],
+        v=[like(s, fl) for s, fl in zip(layout.shapes, layout.floats)],
+        T=[like(s, fl, (k,)) for s, fl in zip(layout.shapes, layout.floats)],
+        V=[like(s, fl, (k,)) for s, fl in zip(layout.shapes, layout.floats)])
+
+
+def transform_checks(program, inputs, style, layout, orc, d):
+    """Every transform of autodiff on this program, each with the oracle's expected result."""
+    f, f_scalar = program.compile(STYLES[style])
+    xs = list(inputs)
+    n = len(xs)
+    names = ", ".join(a.name for a in program.args)
+    out_shape = orc.value.shape
+    J = [orc.J[:, s].reshape(out_shape + shape) for s, shape in
+         zip(layout.slices(), layout.shapes)]
+    G = layout.split(orc.G)
+    Hblocks = [[orc.H[si, sj].reshape(hi + hj) for sj, hj in zip(layout.slices(), layout.shapes)]
+               for si, hi in zip(layout.slices(), layout.shapes)]
+    flat = layout.flatten
+    ct, t, v, T, V = d["ct"], d["t"], d["v"], d["T"], d["V"]
+    jt = (orc.J @ flat(t)).reshape(out_shape)
+    jT = onp.stack([(orc.J @ flat([Ti[k] for Ti in T])).reshape(out_shape)
+                    for k in range(len(T[0]))])
+    hv = layout.split(orc.H @ flat(v))
+    HV = layout.split(onp.stack([orc.H @ flat([Vi[k] for Vi in V])
+                                 for k in range(len(V[0]))]), lead=(len(V[0]),))
+    fs_tree = lambda x: f_scalar(*x)  # noqa: E731
+    checks = [
+        Check("value", f"f({names})", lambda: f(*xs), orc.value),
+        Check("f_scalar", f"f_scalar({names})", lambda: f_scalar(*xs), orc.scalar),
+        Check("value_and_grad", f"ad.value_and_grad(f_scalar, argnums={n - 1})({names})",
+              lambda: ad.value_and_grad(f_scalar, argnums=n - 1)(*xs), (orc.scalar, G[-1])),
+        Check("vjp", f"ad.vjp(f, {names})[1](ct)", lambda: ad.vjp(f, *xs)[1](ct),
+              layout.split(orc.J.T @ onp.ravel(ct))),
+        Check("jvp", f"ad.jvp(f, ({names},), tangents)", lambda: ad.jvp(f, tuple(xs), tuple(t)),
+              (orc.value, jt)),
+        Check("jvp_batched", f"ad.jvp(f, ({names},), tangents, batched=True)[1]",
+              lambda: ad.jvp(f, tuple(xs), tuple(T), batched=True)[1], jT),
+        Check("hvp", f"ad.hvp(lambda xs: f_scalar(*xs), ({names},), v)",
+              lambda: ad.hvp(fs_tree, tuple(xs), tuple(v)), hv),
+        Check("hvp_batched", f"ad.hvp(lambda xs: f_scalar(*xs), ({names},), V, batched=True)",
+              lambda: ad.hvp(fs_tree, tuple(xs), tuple(V), batched=True), HV),
+        Check("hvp_fn", f"ad.hvp_fn(lambda xs: f_scalar(*xs), ({names},))(v)",
+              lambda: ad.hvp_fn(fs_tree, tuple(xs))(tuple(v)), hv),
+        Check("sparse_hessian", f"ad.sparse_hessian({layout.source()})(z).toarray()",
+              lambda: ad.sparse_hessian(lambda z: f_scalar(*layout.unflatten(z)))(
+                  flat(xs)).toarray(), orc.H),
+    ]
+    for i in range(n):
+        checks += [
+            Check(f"grad[{i}]", f"ad.grad(f_scalar, argnums={i})({names})",
+                  lambda i=i: ad.grad(f_scalar, argnums=i)(*xs), G[i]),
+            Check(f"jacrev[{i}]", f"ad.jacrev(f, argnums={i})({names})",
+                  lambda i=i: ad.jacrev(f, argnums=i)(*xs), J[i]),
+            Check(f"jacfwd[{i}]", f"ad.jacfwd(f, argnums={i})({names})",
+                  lambda i=i: ad.jacfwd(f, argnums=i)(*xs), J[i]),
+            Check(f"hessian[{i}]", f"ad.hessian(f_scalar, argnums={i})({names})",
+                  lambda i=i: ad.hessian(f_scalar, argnums=i)(*xs), Hblocks[i][i]),
+        ]
+    if n > 1:
+        every = tuple(range(n))
+        checks += [
+            Check("grad[all]", f"ad.grad(f_scalar, argnums={every})({names})",
+                  lambda: ad.grad(f_scalar, argnums=every)(*xs), G),
+            Check("jacrev[all]", f"ad.jacrev(f, argnums={every})({names})",
+                  lambda: ad.jacrev(f, argnums=every)(*xs), tuple(J)),
+            Check("jacfwd[all]", f"ad.jacfwd(f, argnums={every})({names})",
+                  lambda: ad.jacfwd(f, argnums=every)(*xs), tuple(J)),
+            Check("hessian[all]", f"ad.hessian(f_scalar, argnums={every})({names})",
+                  lambda: ad.hessian(f_scalar, argnums=every)(*xs),
+                  tuple(tuple(row) for row in Hblocks)),
+        ]
+    return checks
+
+
+# --- comparisons ------------------------------------------------------------------------------
+def leaves(tree):
+    if isinstance(tree, (tuple, list)):
+        return [leaf for item in tree for leaf in leaves(item)]
+    return [tree]
+
+
+def mismatch(got, want, rtol, atol):
+    """Why `got` differs from `want` (structure, shapes, values), or None."""
+    gl, wl = leaves(got), leaves(want)
+    if len(gl) != len(wl):
+        return f"{len(gl)} leaves, expected {len(wl)}"
+    for g, w in zip(gl, wl):
+        g, w = onp.asarray(g, dtype=float), onp.asarray(w, dtype=float)
+        if g.shape != w.shape:
+            return f"shape {g.shape}, expected {w.shape}"
+        scale = 1.0 + (onp.max(onp.abs(w)) if w.size else 0.0)
+        if not onp.allclose(g, w, rtol=rtol, atol=atol * scale, equal_nan=False):
+            err = onp.max(onp.abs(g - w)) if g.size else 0.0
+            return f"values differ (max abs error {err:.3g}, scale {scale:.3g})"
+    return None
+
+
+def fail(program, inputs, style, call, got, want, why, extra=""):
+    __tracebackhide__ = True
+    pytest.fail(f"{call}: {why}{extra}\n" + repro(program, inputs, style, call, got, want),
+                pytrace=False)
+
+
+def run(check):
+    """autodiff's result, or the exception it raised (an exception is a finding too)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return check.run()
+    except Exception as e:  # noqa: BLE001
+        return e
+
+
+def check_against_oracle(program, inputs, style, seed):
+    """Every transform against the oracle, then against each other and finite differences."""
+    layout = Layout([onp.shape(x) for x in inputs], [a.is_float for a in program.args])
+    orc = oracle_derivatives(program, inputs, layout)
+    d = directions(program, layout, orc.value.shape, seed)
+    results = {}
+    for c in transform_checks(program, inputs, style, layout, orc, d):
+        got = results[c.key] = run(c)
+        if isinstance(got, Exception):
+            fail(program, inputs, style, c.call, got, c.want, f"raised {type(got).__name__}")
+        why = mismatch(got, c.want, RTOL, ATOL)
+        if why:
+            fail(program, inputs, style, c.call, got, c.want, why)
+    for a, b in [(f"jacrev[{i}]", f"jacfwd[{i}]") for i in range(len(inputs))] + [
+            ("hvp", "hvp_fn")]:
+        why = mismatch(results[a], results[b], 1e-9, 1e-9)
+        if why:
+            fail(program, inputs, style, f"{a} vs {b}", results[a], results[b], why)
+    loop = [ad.hvp(lambda xs: program.compile(STYLES[style])[1](*xs), tuple(inputs),
+                   tuple(Vi[k] for Vi in d["V"])) for k in range(len(d["V"][0]))]
+    stacked = tuple(onp.stack([onp.asarray(h[i]) for h in loop]) for i in range(len(inputs)))
+    why = mismatch(results["hvp_batched"], stacked, 1e-9, 1e-9)
+    if why:
+        fail(program, inputs, style, "hvp(batched=True) vs hvp per direction",
+             results["hvp_batched"], stacked, why)
+    if not any(line.guards for line in program.lines):  # smooth: FD is meaningful
+        fd = layout.split(finite_difference_gradient(program, inputs, layout))
+        got = tuple(results[f"grad[{i}]"] for i in range(len(inputs)))
+        why = mismatch(got, fd, 1e-5, 1e-6)
+        if why:
+            fail(program, inputs, style, "gradient vs finite differences", got, fd, why)
+
+
+
+def check_shortcuts(program, inputs, style, seed, mode):
+    """The same derivatives (to TIGHT) with every shortcut on and with `mode` off: a shortcut
+    name, or "all" for plain mode."""
+    layout = Layout([onp.shape(x) for x in inputs], [a.is_float for a in program.args])
+    orc = oracle_derivatives(program, inputs, layout)
+    d = directions(program, layout, orc.value.shape, seed)
+    checks = transform_checks(program, inputs, style, layout, orc, d)
+    on = [run(c) for c in checks]
+    off_context = ad.shortcuts.disabled() if mode == "all" else ad.shortcuts.disabled(mode)
+    with off_context:
+        off = [run(c) for c in checks]
+    for c, a, b in zip(checks, on, off):
+        if isinstance(a, Exception) or isinstance(b, Exception):
+            if type(a) is not type(b):
+                fail(program, inputs, style, c.call, a, b,
+                     f"shortcuts on: {a!r:.200}; with {mode} off: {b!r:.200}")
+            continue
+        why = mismatch(a, b, TIGHT, TIGHT)
+        if why:
+            fail(program, inputs, style, c.call, a, b,
+                 f"{why} between shortcuts on (got) and {mode} off (expected)")
+

@@ -1,0 +1,619 @@
+"""Hypothesis strategies for random programs over autodiff's operations.
+
+Shapes are valid by construction: every candidate line is first evaluated with plain NumPy on
+stand-in values, and kept only if NumPy accepts it (so NumPy itself decides broadcasting,
+indexing and product shapes). Broadcasting is emphasized: the arguments' shapes are variants
+of one base shape with size-1 axes and missing leading axes, constants and Python scalars are
+mixed in, and adapters such as `t[:, None]` and `reshape(-1, 1)` are frequent.
+
+Domains are safe by writing them into the source (`np.log(x * x + 0.5)`); kinks and
+singularities (abs at 0, ties of max or sort, ill-conditioned matrices, repeated eigenvalues)
+become guards: distances checked on the actual inputs at test time (see Line.guards).
+"""
+import warnings
+
+import numpy as onp
+from hypothesis import strategies as st
+
+from .program import Arg, Line, Program
+
+DIMS = st.sampled_from([1, 1, 2, 2, 3, 4])
+MAX_SIZE = 24
+MAX_RANK = 4
+MAX_LINES = 6
+
+# --- the catalogue: tag -> source template ({x}, {y}: variables; {c}: a Python float) --------
+UNARY = {
+    "sin": "np.sin({x})", "cos": "np.cos({x})", "tan": "np.tan(np.tanh({x}))",
+    "tanh": "np.tanh({x})", "arctan": "np.arctan({x})", "sinh": "np.sinh({x})",
+    "cosh": "np.cosh({x})", "arcsinh": "np.arcsinh({x})", "exp": "np.exp({x})",
+    "expm1": "np.expm1({x})", "exp2": "np.exp2({x})", "log": "np.log({x} * {x} + 0.5)",
+    "log1p": "np.log1p({x} ** 2)", "log2": "np.log2(np.exp({x}) + 1.0)",
+    "log10": "np.log10(np.cosh({x}))", "sqrt": "np.sqrt({x} * {x} + 0.25)",
+    "cbrt": "np.cbrt({x} ** 2 + 0.5)", "reciprocal": "np.reciprocal(1.0 + {x} ** 2)",
+    "square": "np.square({x})", "negative": "np.negative({x})", "neg": "-{x}",
+    "pow_int": "{x} ** 3", "pow_float": "(0.5 + {x} ** 2) ** 1.5",
+    "arcsin": "np.arcsin(0.9 * np.tanh({x}))", "arccos": "np.arccos(0.9 * np.tanh({x}))",
+    "arctanh": "np.arctanh(0.8 * np.sin({x}))", "arccosh": "np.arccosh(1.5 + {x} ** 2)",
+    "scale": "{c} * {x}", "shift": "{x} - {c}", "rdiv": "{c} / (1.0 + {x} * {x})",
+    "abs": "np.abs({x})", "absolute": "np.absolute({x})", "abs_builtin": "abs({x})",
+    "sign_times": "np.sign({x}) * {x}",
+}
+KINKED_UNARY = {"abs", "absolute", "abs_builtin", "sign_times"}
+
+BINARY = {
+    "add": "{x} + {y}", "np_add": "np.add({x}, {y})", "sub": "{x} - {y}",
+    "np_subtract": "np.subtract({x}, {y})", "mul": "{x} * {y}",
+    "np_multiply": "np.multiply({x}, {y})", "div": "{x} / (1.0 + {y} ** 2)",
+    "np_divide": "np.divide({x}, 0.5 + {y} * {y})", "hypot": "np.hypot({x}, {y})",
+    "arctan2": "np.arctan2({x}, 1.0 + {y} ** 2)", "logaddexp": "np.logaddexp({x}, {y})",
+    "power": "np.power(0.5 + {x} ** 2, np.tanh({y}))",
+    "maximum": "np.maximum({x}, {y})", "minimum": "np.minimum({x}, {y})",
+    "where_cmp": "np.where({x} > {y}, {x} * {y}, {x} - {y})",
+}
+KINKED_BINARY = {"maximum", "minimum", "where_cmp"}
+
+REDUCTIONS = {  # tag: (call with {x} and {kw}, can take a tuple axis, keepdims)
+    "sum": ("np.sum({x}{kw})", True, True), "mean": ("np.mean({x}{kw})", True, True),
+    "max": ("np.max({x}{kw})", True, True), "min": ("np.min({x}{kw})", True, True),
+    "amax": ("np.amax({x}{kw})", True, True), "amin": ("np.amin({x}{kw})", True, True),
+    "prod": ("np.prod({x}{kw})", True, True), "var": ("np.var({x}{kw})", True, True),
+    "std": ("np.std({x}{kw})", True, True), "method_sum": ("{x}.sum({kw0})", True, True),
+    "method_mean": ("{x}.mean({kw0})", True, True), "method_max": ("{x}.max({kw0})", True, True),
+    "cumsum": ("np.cumsum({x}{kw})", False, False), "cumprod": ("np.cumprod({x}{kw})", False, False),
+}
+
+LINALG_SPD = ["solve", "inv", "det", "slogdet", "cholesky", "eigh_values", "eigh_vectors",
+              "eigvalsh", "matrix_power"]
+LINALG_GENERAL = ["norm", "norm_axis", "norm_1", "norm_inf", "norm_fro", "norm_nuc", "norm_2",
+                  "svd_values", "svd_vectors", "pinv"]
+PRODUCTS = ["matmul", "np_matmul", "dot", "inner", "outer", "tensordot", "einsum",
+            "einsum_unary", "gram"]
+SHAPE = ["reshape", "method_reshape", "transpose", "transpose_perm", "T", "swapaxes",
+         "moveaxis", "stack", "concatenate", "squeeze", "expand_dims", "broadcast_to", "flip",
+         "roll", "where_mask", "clip", "sort", "repeat", "tile", "take", "diagonal", "trace",
+         "tril", "triu", "diff", "ravel"]
+ADAPTERS = {"newaxis_mid": "{x}[:, None]", "newaxis_front": "{x}[None]",
+            "newaxis_end": "{x}[..., None]", "column": "{x}.reshape(-1, 1)",
+            "np_column": "np.reshape({x}, (-1, 1))"}
+INDEXING = ["basic", "int_array", "bool_mask", "mixed", "data_mask"]
+HEADS = ["np.sum(out)", "np.sum(out ** 2)", "np.sum(np.sin(out) * {w})", "np.mean(np.tanh(out))",
+         "np.sum(out) ** 2", "np.sum(np.exp(0.3 * out))", "out.sum()"]
+
+
+def all_tags():
+    """Every tag the generator can produce (KNOWN_FAILURES entries must be among them)."""
+    return ({f"unary:{t}" for t in UNARY} | {f"binary:{t}" for t in BINARY}
+            | {f"reduce:{t}" for t in REDUCTIONS} | {f"linalg:{t}" for t in LINALG_SPD}
+            | {f"linalg:{t}" for t in LINALG_GENERAL} | {f"product:{t}" for t in PRODUCTS}
+            | {f"shape:{t}" for t in SHAPE} | {f"adapt:{t}" for t in ADAPTERS}
+            | {f"index:{t}" for t in INDEXING} | {"product:spd"})
+
+
+class Builder:
+    """Grows a program line by line; `draw` is hypothesis's, so choices shrink."""
+
+    def __init__(self, draw, args, banned):
+        self.draw = draw
+        self.banned = banned
+        self.program = Program(list(args))
+        rng = onp.random.default_rng(0)
+        # stand-in values to find shapes with (positive, so nothing is singular)
+        self.env = {"np": onp, "onp": onp}
+        for a in args:
+            self.env[a.name] = 0.7 if a.is_float else rng.uniform(0.5, 1.5, a.shape)
+        self.shapes = {a.name: a.shape for a in args}
+        self.floats = {a.name for a in args if a.is_float}
+
+    # -- choices -------------------------------------------------------------------------------
+    def choose(self, family, options):
+        allowed = [o for o in options if f"{family}:{o}" not in self.banned]
+        return self.draw(st.sampled_from(allowed)) if allowed else None
+
+    def pick(self, ok=lambda shape: True, arrays_only=False):
+        """A variable whose shape passes `ok`, recent ones first (deep chains), or None."""
+        names = [n for n, s in self.shapes.items()
+                 if ok(s) and not (arrays_only and n in self.floats)]
+        if not names:
+            return None
+        if self.draw(st.integers(0, 2)) > 0:  # mostly the newest: deep chains, little dead code
+            return names[-1]
+        return self.draw(st.sampled_from(names[::-1]))
+
+    def scalar(self, lo=-2.0, hi=2.0):
+        return round(self.draw(st.floats(lo, hi, allow_nan=False)), 3)
+
+    def const(self, shape, kind="float"):
+        name = f"K{len(self.program.consts)}"
+        seed = self.draw(st.integers(0, 2**16))
+        rng = onp.random.default_rng(seed)
+        if kind == "bool":
+            value = onp.asarray(rng.uniform(size=shape) < 0.5)
+        else:
+            value = onp.asarray(onp.round(rng.uniform(-1.5, 1.5, size=shape), 3))
+        self.program.consts[name] = value
+        self.env[name] = value
+        return name
+
+    def broadcastable_shape(self, shape):
+        """A shape that broadcasts with `shape`: some axes 1, maybe fewer or more leading."""
+        shape = list(shape)
+        drop = self.draw(st.integers(0, len(shape)))
+        out = [1 if self.draw(st.booleans()) else d for d in shape[drop:]]
+        if len(shape) < 3 and self.draw(st.booleans()):
+            out = [self.draw(DIMS)] + out
+        return tuple(out)
+
+    # -- adding lines --------------------------------------------------------------------------
+    def add(self, expr, tag, guards=()):
+        """Append `expr` as a new line if NumPy accepts it on the stand-in values."""
+        name = f"t{len(self.program.lines)}"
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                value = eval(expr, self.env)
+        except Exception:
+            return False
+        shape = onp.shape(value)
+        if (onp.size(value) == 0 or onp.size(value) > MAX_SIZE or len(shape) > MAX_RANK
+                or not onp.all(onp.isfinite(value))):
+            return False
+        self.env[name] = value
+        self.shapes[name] = shape
+        self.program.lines.append(Line(name, expr, shape, tag, tuple(guards)))
+        return True
+
+    # -- operations (each returns True if it added a line) -------------------------------------
+    def unary(self):
+        tag = self.choose("unary", sorted(UNARY))
+        x = self.pick()
+        if tag is None or x is None:
+            return False
+        expr = UNARY[tag].format(x=x, c=self.scalar())
+        guards = [("|x| near 0 (abs kink)", f"min_abs({x})")] if tag in KINKED_UNARY else []
+        return self.add(expr, f"unary:{tag}", guards)
+
+    def operand(self, x):
+        """A second operand that broadcasts with x: a variable, a constant or a float."""
+        sx = self.shapes[x]
+        kind = self.draw(st.sampled_from(["var", "var", "const", "float"]))
+        if kind == "var":
+            def fits(s):
+                try:
+                    return len(onp.broadcast_shapes(sx, s)) <= 3
+                except ValueError:
+                    return False
+            y = self.pick(fits)
+            if y is not None:
+                return y
+        if kind == "float":
+            return repr(self.scalar())
+        return self.const(self.broadcastable_shape(sx))
+
+    def binary(self):
+        tag = self.choose("binary", sorted(BINARY))
+        x = self.pick()
+        if tag is None or x is None:
+            return False
+        y = self.operand(x)
+        if self.draw(st.booleans()):
+            x, y = y, x
+        guards = [("ties (kink)", f"min_abs({x} - {y})")] if tag in KINKED_BINARY else []
+        if tag == "hypot":
+            guards = [("hypot at 0", f"onp.min(onp.hypot({x}, {y}))")]
+        return self.add(BINARY[tag].format(x=x, y=y), f"binary:{tag}", guards)
+
+    def adapt(self):
+        tag = self.choose("adapt", sorted(ADAPTERS))
+        x = self.pick(lambda s: len(s) >= 1, arrays_only=True)
+        if tag is None or x is None:
+            return False
+        return self.add(ADAPTERS[tag].format(x=x), f"adapt:{tag}")
+
+    def axis_kw(self, rank, allow_tuple, keepdims, positional_ok=True):
+        """(keyword source, axis) for a reduction over a random axis, axes or all."""
+        kind = self.draw(st.sampled_from(["none", "int", "int", "tuple"]))
+        if kind == "tuple" and allow_tuple and rank >= 2:
+            axes = self.draw(st.lists(st.integers(0, rank - 1), min_size=1, max_size=rank,
+                                      unique=True))
+            axis = tuple(a - rank if self.draw(st.booleans()) else a for a in axes)
+        elif kind != "none" and rank >= 1:
+            axis = self.draw(st.integers(-rank, rank - 1))
+        else:
+            axis = None
+        parts = []
+        if axis is not None:
+            parts.append(f"{axis}" if positional_ok and self.draw(st.booleans())
+                         else f"axis={axis}")
+        if keepdims and self.draw(st.booleans()):
+            parts.append("keepdims=True")
+        return ", ".join(parts), axis
+
+    def reduce(self):
+        tag = self.choose("reduce", sorted(REDUCTIONS))
+        x = self.pick(lambda s: len(s) >= 1, arrays_only=True)
+        if tag is None or x is None:
+            return False
+        template, allow_tuple, keepdims = REDUCTIONS[tag]
+        kw, axis = self.axis_kw(len(self.shapes[x]), allow_tuple, keepdims,
+                                positional_ok=tag not in ("var", "std"))
+        if tag in ("var", "std") and self.draw(st.booleans()):
+            kw = ", ".join(p for p in (kw, "ddof=1") if p)
+        expr = template.format(x=x, kw=", " + kw if kw else "", kw0=kw)
+        guards = []
+        if tag in ("max", "min", "amax", "amin", "method_max"):
+            sign = "-" if tag in ("min", "amin") else ""
+            guards = [("ties of max/min", f"gap_max({sign}{x}, {axis!r})")]
+        if tag in ("var", "std"):
+            ddof = 1 if "ddof=1" in kw else 0
+            n = onp.prod([self.shapes[x][a] for a in onp.atleast_1d(
+                range(len(self.shapes[x])) if axis is None else axis)])
+            if n <= ddof:
+                return False
+            if tag == "std":
+                guards = [("std at zero spread",
+                           f"onp.min(onp.std({x}, axis={axis!r}, ddof={ddof}))")]
+        return self.add(expr, f"reduce:{tag}", guards)
+
+    def index(self):
+        tag = self.choose("index", INDEXING)
+        x = self.pick(lambda s: len(s) >= 1, arrays_only=True)
+        if tag is None or x is None:
+            return False
+        shape = self.shapes[x]
+        if tag == "data_mask":
+            c = self.scalar(-1.0, 1.0)
+            return self.add(f"np.sum({x}[{x} > {c}] ** 2)", "index:data_mask",
+                            [("entries at the mask's threshold", f"min_abs({x} - {c})")])
+        items = []
+        advanced = 0
+        ellipsis = False
+        for axis, n in enumerate(shape):
+            if self.draw(st.integers(0, 5)) == 0:
+                items.append("None")
+            options = ["slice", "slice", "full", "int"]
+            if tag in ("int_array", "mixed") and advanced < 2:
+                options += ["int_array"] * 3
+            if tag in ("bool_mask", "mixed") and advanced < 1:
+                options += ["bool"] * 3
+            if not ellipsis and tag in ("basic", "mixed"):
+                options.append("ellipsis")
+            kind = self.draw(st.sampled_from(options))
+            if kind == "ellipsis":
+                items.append("...")
+                ellipsis = True
+                break
+            items.append(self.index_item(kind, n))
+            advanced += kind in ("int_array", "bool")
+            if axis < len(shape) - 1 and self.draw(st.integers(0, 4)) == 0:
+                break  # fewer indices than axes: the rest are whole
+        expr = f"{x}[{', '.join(items)}]"
+        return self.add(expr, f"index:{tag}")
+
+    def index_item(self, kind, n):
+        if kind == "full":
+            return ":"
+        if kind == "int":
+            i = self.draw(st.integers(-n, n - 1))
+            return str(i)
+        if kind == "int_array":
+            idx = self.draw(st.lists(st.integers(-n, n - 1), min_size=1, max_size=4))
+            return f"onp.array({idx})" if self.draw(st.booleans()) else str(idx)
+        if kind == "bool":
+            mask = self.draw(st.lists(st.booleans(), min_size=n, max_size=n))
+            if not any(mask):
+                mask[0] = True
+            return f"onp.array({mask})"
+        step = self.draw(st.sampled_from([None, None, 1, 2, -1, -1, -2]))
+        start = self.draw(st.none() | st.integers(-n, n - 1))
+        stop = self.draw(st.none() | st.integers(-n, n))
+        text = ":".join("" if v is None else str(v) for v in (start, stop))
+        return text + ("" if step is None else f":{step}")
+
+    def product(self):
+        tag = self.choose("product", PRODUCTS)
+        x = self.pick(lambda s: len(s) >= 1, arrays_only=True)
+        if tag is None or x is None:
+            return False
+        sx = self.shapes[x]
+        if tag == "gram":
+            expr = f"{x}.T @ {x}" if len(sx) == 2 else f"{x} @ np.swapaxes({x}, -1, -2)"
+            return self.add(expr, "product:gram")
+        if tag == "einsum_unary":
+            letters = "ijkl"[:len(sx)]
+            spec = self.einsum_output(letters, {c: d for c, d in zip(letters, sx)})
+            if len(sx) >= 2 and sx[0] == sx[1] and self.draw(st.booleans()):
+                spec = "ii" + letters[2:] + "->" + self.draw(st.sampled_from(["", "i"]))
+            return self.add(f"np.einsum('{spec}', {x})", "product:einsum_unary")
+        templates = {"matmul": "{x} @ {y}", "np_matmul": "np.matmul({x}, {y})",
+                     "dot": "np.dot({x}, {y})", "inner": "np.inner({x}, {y})",
+                     "outer": "np.outer({x}, {y})", "tensordot": "np.tensordot({x}, {y}, axes={k})",
+                     "einsum": "np.einsum('{spec}', {x}, {y})"}
+        k = self.draw(st.integers(0, min(2, len(sx))))
+        y = self.pick(arrays_only=True)
+        spec = None
+        if tag == "einsum":
+            y = y or x
+            spec = self.einsum_spec(sx, self.shapes[y])
+        expr = templates[tag].format(x=x, y=y, k=k, spec=spec)
+        if y is not None and self.add(expr, f"product:{tag}"):
+            return True
+        # no fitting variable: a constant of a fitting shape
+        n = sx[-1]
+        m = self.draw(DIMS)
+        shape = {"tensordot": tuple(sx[len(sx) - k:]) + (m,), "outer": (m,),
+                 "inner": (m, n)}.get(tag, self.draw(st.sampled_from([(n,), (n, m)])))
+        y = self.const(shape)
+        if tag == "einsum":
+            spec = self.einsum_spec(sx, shape)
+        return self.add(templates[tag].format(x=x, y=y, k=k, spec=spec), f"product:{tag}")
+
+    def einsum_spec(self, sa, sb):
+        letters = iter("abcdefgh")
+        la = [next(letters) for _ in sa]
+        dims = dict(zip(la, sa))
+        lb = []
+        for d in sb:
+            shared = [c for c, n in zip(la, sa) if n == d and c not in lb]
+            if shared and self.draw(st.booleans()):
+                lb.append(self.draw(st.sampled_from(shared)))
+            else:
+                c = next(letters)
+                dims[c] = d
+                lb.append(c)
+        return "".join(la) + "," + "".join(lb) + "->" + self.einsum_output(
+            list(dict.fromkeys(la + lb)), dims).split("->")[1]
+
+    def einsum_output(self, letters, dims):
+        out = self.draw(st.permutations(list(letters)))
+        keep = self.draw(st.integers(0, len(out)))
+        return "".join(letters) + "->" + "".join(out[:keep])
+
+    def spd(self):
+        """A line holding a well-conditioned symmetric positive definite (stack of) matrix."""
+        x = self.pick(lambda s: 1 <= len(s) <= 3 and s[-1] <= 4, arrays_only=True)
+        if x is None or "product:spd" in self.banned:
+            return None
+        n = self.shapes[x][-1]
+        if len(self.shapes[x]) == 1:
+            expr = f"np.outer({x}, {x}) + {n + 1}.0 * np.eye({n})"
+        else:
+            expr = f"np.swapaxes({x}, -1, -2) @ {x} + {n + 1}.0 * np.eye({n})"
+        return self.program.lines[-1].name if self.add(expr, "product:spd") else None
+
+    def linalg(self):
+        tag = self.choose("linalg", LINALG_SPD + LINALG_GENERAL)
+        if tag is None:
+            return False
+        if tag in LINALG_SPD:
+            M = self.spd()
+            if M is None:
+                return False
+            cond = ("ill-conditioned", f"inv_cond({M})")
+            gap = ("repeated eigenvalues", f"eig_gap({M})")
+            n = self.shapes[M][-1]
+            if tag == "solve":
+                b = self.pick(lambda s: s == (n,) or (len(s) >= 2 and s[-2] == n),
+                              arrays_only=True)
+                b = b or self.const(self.draw(st.sampled_from([(n,), (n, 2)])))
+                return self.add(f"np.linalg.solve({M}, {b})", "linalg:solve", [cond])
+            k = self.draw(st.sampled_from([2, 3, -1]))
+            expr = {"inv": "np.linalg.inv({M})", "det": "np.linalg.det({M})",
+                    "slogdet": "np.linalg.slogdet({M})[1]",
+                    "cholesky": "np.linalg.cholesky({M})",
+                    "eigh_values": "np.linalg.eigh({M})[0]",
+                    "eigh_vectors": "np.linalg.eigh({M})[1] ** 2",
+                    "eigvalsh": "np.linalg.eigvalsh({M})",
+                    "matrix_power": "np.linalg.matrix_power({M}, {k})"}[tag]
+            guards = [cond, gap] if tag.startswith("eig") else [cond]
+            return self.add(expr.format(M=M, k=k), f"linalg:{tag}", guards)
+        matrix = tag in ("norm_fro", "norm_nuc", "norm_2", "svd_values", "svd_vectors", "pinv")
+        x = self.pick((lambda s: len(s) == 2) if matrix and tag.startswith("norm") else
+                      (lambda s: len(s) >= 2) if matrix else
+                      (lambda s: len(s) == 1) if tag in ("norm_1", "norm_inf") else
+                      (lambda s: len(s) >= 1), arrays_only=True)
+        if x is None:
+            return False
+        if tag == "norm_axis":
+            kw, axis = self.axis_kw(len(self.shapes[x]), False, True, positional_ok=False)
+            if axis is None:
+                return False
+            return self.add(f"np.linalg.norm({x}, {kw})", "linalg:norm_axis",
+                            [("norm at 0", f"onp.min(onp.linalg.norm({x}, axis={axis}))")])
+        expr = {"norm": "np.linalg.norm({x})", "norm_1": "np.linalg.norm({x}, 1)",
+                "norm_inf": "np.linalg.norm({x}, np.inf)", "norm_fro": "np.linalg.norm({x}, 'fro')",
+                "norm_nuc": "np.linalg.norm({x}, 'nuc')", "norm_2": "np.linalg.norm({x}, 2)",
+                "svd_values": "np.linalg.svd({x}, compute_uv=False)",
+                "svd_vectors": "np.linalg.svd({x}, full_matrices=False)[0] ** 2",
+                "pinv": "np.linalg.pinv({x})"}[tag].format(x=x)
+        guards = {"norm": [("norm at 0", f"onp.linalg.norm({x})")],
+                  "norm_fro": [("norm at 0", f"onp.linalg.norm({x})")],
+                  "norm_1": [("|x| near 0", f"min_abs({x})")],
+                  "norm_inf": [("ties of max |x|", f"gap_max(onp.abs({x}), None)")],
+                  }.get(tag, [("singular values near 0 or repeated", f"sv_gap({x})")])
+        return self.add(expr, f"linalg:{tag}", guards)
+
+    def shape_op(self):
+        tag = self.choose("shape", SHAPE)
+        x = self.pick(lambda s: len(s) >= 1, arrays_only=True)
+        if tag is None or x is None:
+            return False
+        s = self.shapes[x]
+        r = len(s)
+        if tag in ("tril", "triu", "diagonal", "trace") and r < 2:
+            return False
+        ax = self.draw(st.integers(-r, r - 1))
+        if tag in ("reshape", "method_reshape"):
+            size = int(onp.prod(s))
+            dims = [d for d in range(1, size + 1) if size % d == 0]
+            first = self.draw(st.sampled_from(dims))
+            new = [first, size // first]
+            if self.draw(st.booleans()):
+                new = [1] + new if self.draw(st.booleans()) else new[:1] + [1] + new[1:]
+            if self.draw(st.booleans()):
+                new[self.draw(st.integers(0, len(new) - 1))] = -1
+            new = tuple(new)
+            expr = f"np.reshape({x}, {new})" if tag == "reshape" else f"{x}.reshape{new}"
+            return self.add(expr, f"shape:{tag}")
+        if tag in ("stack", "concatenate"):
+            kind = self.draw(st.sampled_from(["var", "self", "const"]))
+            if tag == "stack":
+                y = (self.pick(lambda t: t == s) if kind == "var" else
+                     f"np.sin({x})" if kind == "self" else self.const(s))
+                y = y or self.const(s)
+                return self.add(f"np.stack([{x}, {y}], axis={self.draw(st.integers(-r - 1, r))})",
+                                "shape:stack")
+            other = list(s)
+            other[ax] = self.draw(DIMS)
+            y = (self.pick(lambda t: len(t) == r and all(
+                a == b for i, (a, b) in enumerate(zip(t, s)) if i != ax % r))
+                 if kind == "var" else None)
+            if y is None:
+                y = (f"np.cos({x})" if kind == "self" else self.const(tuple(other)))
+            return self.add(f"np.concatenate([{x}, {y}], axis={ax})", "shape:concatenate")
+        k = self.draw(st.integers(-2, 3))
+        perm = tuple(self.draw(st.permutations(range(r))))
+        other = self.draw(st.integers(-r, r - 1))
+        guards = []
+        if tag == "clip":
+            lo = self.scalar(-1.5, 0.5)
+            hi = round(lo + self.scalar(0.2, 2.0), 3)
+            guards = [("entries at the clip bounds", f"min_abs(({x} - {lo}) * ({x} - {hi}))")]
+        else:
+            lo = hi = None
+        if tag == "sort":
+            guards = [("ties (sort)", f"gap_sort({x}, {ax})")]
+        templates = {
+            "transpose": "np.transpose({x})", "transpose_perm": "np.transpose({x}, {perm})",
+            "T": "{x}.T", "swapaxes": "np.swapaxes({x}, {ax}, {other})",
+            "moveaxis": "np.moveaxis({x}, {ax}, {other})",
+            "squeeze": "np.squeeze({x})" if 1 not in s or self.draw(st.booleans())
+            else f"np.squeeze({{x}}, axis={s.index(1)})",
+            "expand_dims": "np.expand_dims({x}, {ax2})",
+            "broadcast_to": "np.broadcast_to({x}, {bshape})",
+            "flip": "np.flip({x}, axis={ax})" if self.draw(st.booleans()) else "np.flip({x})",
+            "roll": "np.roll({x}, {k}, axis={ax})" if self.draw(st.booleans())
+            else "np.roll({x}, {k})",
+            "where_mask": "np.where({mask}, {x}, {y})", "clip": "np.clip({x}, {lo}, {hi})",
+            "sort": "np.sort({x}, axis={ax})", "repeat": "np.repeat({x}, {k2}, axis={ax})",
+            "tile": "np.tile({x}, {reps})", "take": "np.take({x}, {idx}, axis={ax})",
+            "diagonal": "np.diagonal({x})", "trace": "np.trace({x})", "tril": "np.tril({x})",
+            "triu": "np.triu({x}, 1)", "diff": "np.diff({x}, axis={ax})", "ravel": "np.ravel({x})",
+        }
+        fields = dict(x=x, ax=ax, other=other, perm=perm, k=k, lo=lo, hi=hi,
+                      k2=self.draw(st.integers(1, 2)), ax2=self.draw(st.integers(-r - 1, r)))
+        if tag == "broadcast_to":
+            fields["bshape"] = tuple([self.draw(DIMS)] if r < 3 else []) + tuple(
+                self.draw(DIMS) if d == 1 else d for d in s)
+        if tag == "where_mask":
+            fields["mask"] = self.const(self.broadcastable_shape(s), kind="bool")
+            fields["y"] = self.operand(x)
+        if tag == "tile":
+            fields["reps"] = tuple(self.draw(st.lists(st.integers(1, 2), min_size=1, max_size=2)))
+        if tag == "take":
+            fields["idx"] = self.draw(st.lists(st.integers(0, s[ax] - 1), min_size=1, max_size=3))
+        return self.add(templates[tag].format(**fields), f"shape:{tag}", guards)
+
+    def head(self):
+        """The scalar f_scalar returns: a reduction of the program's output."""
+        heads = HEADS if self.program.out_shape else HEADS[:-1]  # a float has no .sum()
+        template = self.draw(st.sampled_from(heads))
+        if "{w}" in template:
+            template = template.format(w=self.const(self.program.out_shape))
+        self.program.head = template
+
+
+OPERATIONS = ["unary", "unary", "binary", "binary", "binary", "adapt", "reduce", "reduce",
+              "index", "index", "product", "linalg", "shape_op", "shape_op"]
+
+
+@st.composite
+def argument_lists(draw):
+    """1-3 arguments: arrays whose shapes broadcast against each other, and Python floats."""
+    rank = draw(st.sampled_from([2, 2, 1, 1, 3, 3, 0]))
+    base = draw(st.lists(DIMS, min_size=rank, max_size=rank))
+    while int(onp.prod(base)) > MAX_SIZE:
+        base = base[1:]
+    args = []
+    for i, name in enumerate(draw(st.sampled_from(["a", "abc"[:2], "abc"]))):
+        if i > 0 and draw(st.integers(0, 3)) == 0:
+            args.append(Arg(name, (), is_float=True))
+            continue
+        if i == 0:  # the first argument has the whole base shape
+            args.append(Arg(name, tuple(base)))
+            continue
+        drop = draw(st.integers(0, len(base)))
+        shape = tuple(1 if draw(st.integers(0, 3)) == 0 else d for d in base[drop:])
+        args.append(Arg(name, shape))
+    return args
+
+
+@st.composite
+def programs(draw, banned=frozenset(), max_lines=MAX_LINES):
+    """A random program (see module docstring); tags in `banned` are never generated."""
+    b = Builder(draw, draw(argument_lists()), banned)
+    n = draw(st.integers(2, max_lines))
+    for _ in range(n):
+        for attempt in range(3):  # an operation may not fit the shapes at hand: another one
+            if getattr(b, draw(st.sampled_from(OPERATIONS)))():
+                break
+        else:
+            b.unary()
+    if not b.program.lines:
+        b.add(f"np.sin({b.program.args[0].name})", "unary:sin")
+    b.head()
+    return b.program
+
+
+def input_values(program, seed):
+    """The arguments' values: uniform in (-1.5, 1.5), so ties have probability zero."""
+    rng = onp.random.default_rng(seed)
+    return [float(rng.uniform(-1.5, 1.5)) if a.is_float else rng.uniform(-1.5, 1.5, a.shape)
+            for a in program.args]
+
+
+# --- guard helpers: distances to kinks, evaluated with plain NumPy ----------------------------
+def min_abs(x):
+    return float(onp.min(onp.abs(x)))
+
+
+def gap_max(x, axis):
+    """Distance between the largest and second largest entry along `axis` (inf if alone)."""
+    x = onp.asarray(x)
+    if axis is None:
+        x, axis = x.ravel(), 0
+    axes = [a % x.ndim for a in onp.atleast_1d(axis)]
+    rest = [a for a in range(x.ndim) if a not in axes]
+    y = onp.transpose(x, rest + axes).reshape([x.shape[a] for a in rest] + [-1])
+    if y.shape[-1] < 2:
+        return float("inf")
+    top = onp.sort(y, axis=-1)
+    return float(onp.min(top[..., -1] - top[..., -2]))
+
+
+def gap_sort(x, axis):
+    x = onp.sort(onp.asarray(x), axis=axis)
+    d = onp.diff(x, axis=axis)
+    return float(onp.min(d)) if d.size else float("inf")
+
+
+def inv_cond(m):
+    s = onp.linalg.svd(m, compute_uv=False)
+    return float(onp.min(s[..., -1] / s[..., 0]))
+
+
+def eig_gap(m):
+    w = onp.linalg.eigvalsh(m)
+    d = onp.diff(w, axis=-1)
+    return float(onp.min(d / (1.0 + onp.abs(w).max()))) if d.size else float("inf")
+
+
+def sv_gap(x):
+    s = onp.linalg.svd(x, compute_uv=False)
+    d = -onp.diff(s, axis=-1)
+    smallest = onp.min(s[..., -1] / (1.0 + s[..., 0]))
+    return float(min(smallest, onp.min(d / (1.0 + s[..., :1])) if d.size else onp.inf))
+
+
+GUARD_HELPERS = dict(min_abs=min_abs, gap_max=gap_max, gap_sort=gap_sort, inv_cond=inv_cond,
+                     eig_gap=eig_gap, sv_gap=sv_gap)

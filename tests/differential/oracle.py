@@ -1,0 +1,133 @@
+"""The oracle: autograd, an independent implementation, as a NumPy-like module for `np`.
+
+autograd has no rule for a few functions the programs use (flip, sort along an axis, take,
+cumprod, cbrt, eigvalsh, matrix_power, some norms...) and differs from NumPy in a few others
+(its `where` and `broadcast_to` do not sum cotangents over broadcast axes, `outer` does not
+flatten). Those are written here from autograd operations that it does differentiate
+(indexing, products, sums), never from autodiff. Everything else is autograd.numpy itself.
+"""
+import types
+
+import autograd.numpy as agnp
+import autograd.numpy.linalg as aglinalg
+import numpy as onp
+from autograd.tracer import getval
+
+
+def _axis(x, axis):
+    return axis % agnp.ndim(x)
+
+
+def flip(x, axis=None):
+    axes = range(agnp.ndim(x)) if axis is None else [_axis(x, a) for a in onp.atleast_1d(axis)]
+    return x[tuple(slice(None, None, -1) if a in axes else slice(None)
+                   for a in range(agnp.ndim(x)))]
+
+
+def take_along_axis(x, idx, axis):
+    axis = _axis(x, axis)
+    grids = onp.ogrid[tuple(slice(n) for n in idx.shape)]
+    return x[tuple(idx if a == axis else grids[a] for a in range(agnp.ndim(x)))]
+
+
+def sort(x, axis=-1):
+    if axis is None:
+        x, axis = agnp.ravel(x), 0
+    return take_along_axis(x, onp.argsort(getval(x), axis=axis, kind="stable"), axis)
+
+
+def take(x, indices, axis=None):
+    if axis is None:
+        return agnp.ravel(x)[onp.asarray(indices)]
+    return x[(slice(None),) * _axis(x, axis) + (onp.asarray(indices),)]
+
+
+def cumprod(x, axis=None):
+    if axis is None:
+        x, axis = agnp.ravel(x), 0
+    y = agnp.moveaxis(x, axis, 0)
+    out = [y[0]]
+    for i in range(1, y.shape[0]):
+        out.append(out[-1] * y[i])
+    return agnp.moveaxis(agnp.stack(out), 0, axis)
+
+
+def cbrt(x):
+    return agnp.sign(x) * agnp.abs(x) ** (1.0 / 3.0)
+
+
+def broadcast_to(x, shape):
+    return x + onp.zeros(shape)
+
+
+def where(c, x, y):
+    shape = onp.broadcast_shapes(onp.shape(c), agnp.shape(x), agnp.shape(y))
+    return agnp.where(c, broadcast_to(x, shape), broadcast_to(y, shape))
+
+
+def outer(a, b):
+    return agnp.outer(agnp.ravel(a), agnp.ravel(b))
+
+
+def diagonal(x, offset=0, axis1=0, axis2=1):
+    assert offset == 0 and (axis1, axis2) == (0, 1)
+    n = min(x.shape[0], x.shape[1])
+    return agnp.moveaxis(x[onp.arange(n), onp.arange(n)], 0, -1)
+
+
+def einsum(spec, *operands):
+    """autograd's einsum rejects a repeated index within one operand ('ii->'): take those
+    diagonals by indexing first."""
+    inputs, output = spec.split("->")
+    subs = inputs.split(",")
+    operands = list(operands)
+    for k, s in enumerate(subs):
+        while len(set(s)) < len(s):
+            p = next(i for i, c in enumerate(s) if s.index(c) < i)
+            q = s.index(s[p])
+            x = agnp.moveaxis(operands[k], p, q + 1)
+            n = onp.arange(x.shape[q])
+            operands[k] = x[(slice(None),) * q + (n, n)]
+            s = s[:p] + s[p + 1:]
+        subs[k] = s
+    return agnp.einsum(",".join(subs) + "->" + output, *operands)
+
+
+def eigvalsh(a):
+    return aglinalg.eigh(a)[0]
+
+
+def matrix_power(a, k):
+    if k < 0:
+        a, k = aglinalg.inv(a), -k
+    out = a
+    for _ in range(k - 1):
+        out = agnp.matmul(out, a)
+    return out
+
+
+def norm(x, ord=None, axis=None, keepdims=False):
+    if ord in (1, onp.inf) and agnp.ndim(x) == 1 and axis is None:
+        return agnp.sum(agnp.abs(x)) if ord == 1 else agnp.max(agnp.abs(x))
+    if ord in (2, "nuc") and agnp.ndim(x) == 2 and axis is None:
+        s = aglinalg.svd(x, compute_uv=False)
+        return agnp.max(s) if ord == 2 else agnp.sum(s)
+    return aglinalg.norm(x, ord=ord, axis=axis, keepdims=keepdims)
+
+
+linalg = types.SimpleNamespace(**{n: getattr(aglinalg, n) for n in dir(aglinalg)
+                                  if not n.startswith("_")})
+linalg.eigvalsh, linalg.matrix_power, linalg.norm = eigvalsh, matrix_power, norm
+
+OVERRIDES = dict(flip=flip, sort=sort, take=take, take_along_axis=take_along_axis,
+                 cumprod=cumprod, cbrt=cbrt, broadcast_to=broadcast_to, where=where,
+                 outer=outer, diagonal=diagonal, einsum=einsum, linalg=linalg)
+
+
+class _OracleNumpy(types.ModuleType):
+    def __getattr__(self, name):
+        return getattr(agnp, name)
+
+
+np = _OracleNumpy("oracle_numpy")
+np.__dict__.update(OVERRIDES)
