@@ -33,7 +33,7 @@ def degenerate(program, inputs):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            env, values = program.intermediates(inputs)
+            env, values = program.intermediates(inputs, oracle.np, oracle.ad)
             env.update(GUARD_HELPERS)
             for name, v in values.items():
                 if not onp.all(onp.isfinite(v)) or onp.max(onp.abs(v), initial=0) > MAGNITUDE:
@@ -92,7 +92,7 @@ class Oracle:
 
 
 def oracle_derivatives(program, inputs, layout):
-    f, f_scalar = program.compile(oracle.np)
+    f, f_scalar = program.compile(oracle.np, oracle.ad)
     z = layout.flatten(inputs)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "Output seems independent of input"
@@ -100,13 +100,15 @@ def oracle_derivatives(program, inputs, layout):
         J = autograd.jacobian(lambda z: f(*layout.unflatten(z)))(z)
         G = autograd.grad(lambda z: f_scalar(*layout.unflatten(z)))(z)
         H = autograd.hessian(lambda z: f_scalar(*layout.unflatten(z)))(z)
-    return Oracle(onp.asarray(value), float(f_scalar(*inputs)), onp.reshape(J, (-1, z.size)),
-                  onp.asarray(G), onp.reshape(H, (z.size, z.size)))
+    orc = Oracle(onp.asarray(value), float(f_scalar(*inputs)), onp.reshape(J, (-1, z.size)),
+                 onp.asarray(G), onp.reshape(H, (z.size, z.size)))
+    finite = all(onp.all(onp.isfinite(a)) for a in (orc.value, orc.scalar, orc.J, orc.G, orc.H))
+    return orc if finite else None
 
 
 def finite_difference_gradient(program, inputs, layout, h=1e-3):
-    """Fourth-order central differences of f_scalar (plain NumPy): error ~ h^4."""
-    _, f_scalar = program.compile(onp)
+    """Fourth-order central differences of f_scalar (plain arrays): error ~ h^4."""
+    _, f_scalar = program.compile(oracle.np, oracle.ad)
     z = layout.flatten(inputs)
     g = onp.zeros(z.size)
     for i in range(z.size):
@@ -143,7 +145,7 @@ def directions(program, layout, out_shape, seed, k=2):
 
 def transform_checks(program, inputs, style, layout, orc, d):
     """Every transform of autodiff on this program, each with the oracle's expected result."""
-    f, f_scalar = program.compile(STYLES[style])
+    f, f_scalar = program.compile(STYLES[style], ad)
     xs = list(inputs)
     n = len(xs)
     names = ", ".join(a.name for a in program.args)
@@ -253,6 +255,8 @@ def check_against_oracle(program, inputs, style, seed):
     """Every transform against the oracle, then against each other and finite differences."""
     layout = Layout([onp.shape(x) for x in inputs], [a.is_float for a in program.args])
     orc = oracle_derivatives(program, inputs, layout)
+    if orc is None:
+        return "the oracle's derivatives are not finite (a singular point)"
     d = directions(program, layout, orc.value.shape, seed)
     results = {}
     for c in transform_checks(program, inputs, style, layout, orc, d):
@@ -267,7 +271,7 @@ def check_against_oracle(program, inputs, style, seed):
         why = mismatch(results[a], results[b], 1e-9, 1e-9)
         if why:
             fail(program, inputs, style, f"{a} vs {b}", results[a], results[b], why)
-    loop = [ad.hvp(lambda xs: program.compile(STYLES[style])[1](*xs), tuple(inputs),
+    loop = [ad.hvp(lambda xs: program.compile(STYLES[style], ad)[1](*xs), tuple(inputs),
                    tuple(Vi[k] for Vi in d["V"])) for k in range(len(d["V"][0]))]
     stacked = tuple(onp.stack([onp.asarray(h[i]) for h in loop]) for i in range(len(inputs)))
     why = mismatch(results["hvp_batched"], stacked, 1e-9, 1e-9)
@@ -288,6 +292,8 @@ def check_shortcuts(program, inputs, style, seed, mode):
     name, or "all" for plain mode."""
     layout = Layout([onp.shape(x) for x in inputs], [a.is_float for a in program.args])
     orc = oracle_derivatives(program, inputs, layout)
+    if orc is None:
+        return "the oracle's derivatives are not finite (a singular point)"
     d = directions(program, layout, orc.value.shape, seed)
     checks = transform_checks(program, inputs, style, layout, orc, d)
     on = [run(c) for c in checks]

@@ -10,17 +10,19 @@ Domains are safe by writing them into the source (`np.log(x * x + 0.5)`); kinks 
 singularities (abs at 0, ties of max or sort, ill-conditioned matrices, repeated eigenvalues)
 become guards: distances checked on the actual inputs at test time (see Line.guards).
 """
+import re
 import warnings
 
 import numpy as onp
 from hypothesis import strategies as st
 
+from . import oracle
 from .program import Arg, Line, Program
 
 DIMS = st.sampled_from([1, 1, 2, 2, 3, 4])
 MAX_SIZE = 24
 MAX_RANK = 4
-MAX_LINES = 6
+MAX_LINES = 8
 
 # --- the catalogue: tag -> source template ({x}, {y}: variables; {c}: a Python float) --------
 UNARY = {
@@ -76,6 +78,8 @@ SHAPE = ["reshape", "method_reshape", "transpose", "transpose_perm", "T", "swapa
 ADAPTERS = {"newaxis_mid": "{x}[:, None]", "newaxis_front": "{x}[None]",
             "newaxis_end": "{x}[..., None]", "column": "{x}.reshape(-1, 1)",
             "np_column": "np.reshape({x}, (-1, 1))"}
+NESTED = {"grad": "ad.grad(lambda u: np.sum(np.sin(u * {y}) + u ** 3))({x})",
+          "grad_closure": "ad.grad(lambda u: np.sum(np.tanh(u + {y})) * np.sum({y} ** 2))({x})"}
 INDEXING = ["basic", "int_array", "bool_mask", "mixed", "data_mask"]
 HEADS = ["np.sum(out)", "np.sum(out ** 2)", "np.sum(np.sin(out) * {w})", "np.mean(np.tanh(out))",
          "np.sum(out) ** 2", "np.sum(np.exp(0.3 * out))", "out.sum()"]
@@ -87,7 +91,8 @@ def all_tags():
             | {f"reduce:{t}" for t in REDUCTIONS} | {f"linalg:{t}" for t in LINALG_SPD}
             | {f"linalg:{t}" for t in LINALG_GENERAL} | {f"product:{t}" for t in PRODUCTS}
             | {f"shape:{t}" for t in SHAPE} | {f"adapt:{t}" for t in ADAPTERS}
-            | {f"index:{t}" for t in INDEXING} | {"product:spd"})
+            | {f"index:{t}" for t in INDEXING} | {f"nested:{t}" for t in NESTED}
+            | {"product:spd"})
 
 
 class Builder:
@@ -99,11 +104,12 @@ class Builder:
         self.program = Program(list(args))
         rng = onp.random.default_rng(0)
         # stand-in values to find shapes with (positive, so nothing is singular)
-        self.env = {"np": onp, "onp": onp}
+        self.env = {"np": oracle.np, "ad": oracle.ad, "onp": onp}
         for a in args:
             self.env[a.name] = 0.7 if a.is_float else rng.uniform(0.5, 1.5, a.shape)
         self.shapes = {a.name: a.shape for a in args}
         self.floats = {a.name for a in args if a.is_float}
+        self.unused = [a.name for a in args]  # values no line reads yet: preferred operands
 
     # -- choices -------------------------------------------------------------------------------
     def choose(self, family, options):
@@ -116,8 +122,9 @@ class Builder:
                  if ok(s) and not (arrays_only and n in self.floats)]
         if not names:
             return None
-        if self.draw(st.integers(0, 2)) > 0:  # mostly the newest: deep chains, little dead code
-            return names[-1]
+        fresh = [n for n in names if n in self.unused]
+        if fresh and self.draw(st.integers(0, 2)) > 0:  # mostly the newest unread: deep
+            return fresh[-1]                              # chains, little dead code
         return self.draw(st.sampled_from(names[::-1]))
 
     def scalar(self, lo=-2.0, hi=2.0):
@@ -161,7 +168,18 @@ class Builder:
         self.env[name] = value
         self.shapes[name] = shape
         self.program.lines.append(Line(name, expr, shape, tag, tuple(guards)))
+        read = set(re.findall(r"\b[a-zA-Z_]\w*\b", expr))
+        self.unused = [n for n in self.unused if n not in read] + [name]
         return True
+
+    def join_unused(self):
+        """Make the output depend on every line: add the means of the unread ones (a scalar
+        broadcast onto the output, itself a pattern worth testing)."""
+        out = self.program.out
+        dead = [n for n in self.unused if n != out and n.startswith("t")]
+        if dead:
+            terms = " + ".join(f"np.mean({n})" for n in dead)
+            self.add(f"{out} + 0.5 * ({terms})", "binary:add")
 
     # -- operations (each returns True if it added a line) -------------------------------------
     def unary(self):
@@ -514,6 +532,15 @@ class Builder:
             fields["idx"] = self.draw(st.lists(st.integers(0, s[ax] - 1), min_size=1, max_size=3))
         return self.add(templates[tag].format(**fields), f"shape:{tag}", guards)
 
+    def nested(self):
+        """A derivative inside the program that closes over another traced value: the inner
+        and outer derivatives must not be confused (perturbation confusion)."""
+        tag = self.choose("nested", sorted(NESTED))
+        x = self.pick(arrays_only=True)
+        if tag is None or x is None:
+            return False
+        return self.add(NESTED[tag].format(x=x, y=self.operand(x)), f"nested:{tag}")
+
     def head(self):
         """The scalar f_scalar returns: a reduction of the program's output."""
         heads = HEADS if self.program.out_shape else HEADS[:-1]  # a float has no .sum()
@@ -524,13 +551,13 @@ class Builder:
 
 
 OPERATIONS = ["unary", "unary", "binary", "binary", "binary", "adapt", "reduce", "reduce",
-              "index", "index", "product", "linalg", "shape_op", "shape_op"]
+              "index", "index", "product", "linalg", "shape_op", "shape_op", "nested"]
 
 
 @st.composite
 def argument_lists(draw):
     """1-3 arguments: arrays whose shapes broadcast against each other, and Python floats."""
-    rank = draw(st.sampled_from([2, 2, 1, 1, 3, 3, 0]))
+    rank = draw(st.sampled_from([2, 1, 3]))
     base = draw(st.lists(DIMS, min_size=rank, max_size=rank))
     while int(onp.prod(base)) > MAX_SIZE:
         base = base[1:]
@@ -561,6 +588,7 @@ def programs(draw, banned=frozenset(), max_lines=MAX_LINES):
             b.unary()
     if not b.program.lines:
         b.add(f"np.sin({b.program.args[0].name})", "unary:sin")
+    b.join_unused()
     b.head()
     return b.program
 

@@ -8,6 +8,7 @@ flatten). Those are written here from autograd operations that it does different
 """
 import types
 
+import autograd
 import autograd.numpy as agnp
 import autograd.numpy.linalg as aglinalg
 import numpy as onp
@@ -52,6 +53,20 @@ def cumprod(x, axis=None):
     return agnp.moveaxis(agnp.stack(out), 0, axis)
 
 
+def prod(x, axis=None, keepdims=False):
+    """autograd's prod divides by the entries (NaN at a zero): multiply one slice at a time."""
+    shape = agnp.shape(x)
+    axes = range(len(shape)) if axis is None else [a % len(shape) for a in onp.atleast_1d(axis)]
+    rest = [a for a in range(len(shape)) if a not in axes]
+    y = agnp.reshape(agnp.transpose(x, list(axes) + rest), (-1,) + tuple(shape[a] for a in rest))
+    out = y[0]
+    for i in range(1, agnp.shape(y)[0]):
+        out = out * y[i]
+    if keepdims:
+        out = agnp.reshape(out, tuple(1 if a in axes else n for a, n in enumerate(shape)))
+    return out
+
+
 def cbrt(x):
     return agnp.sign(x) * agnp.abs(x) ** (1.0 / 3.0)
 
@@ -93,6 +108,15 @@ def einsum(spec, *operands):
     return agnp.einsum(",".join(subs) + "->" + output, *operands)
 
 
+def solve(a, b):
+    """autograd's solve does not broadcast stacks of matrices against each other."""
+    if agnp.ndim(b) == 1:
+        return aglinalg.solve(a, b)
+    batch = onp.broadcast_shapes(agnp.shape(a)[:-2], agnp.shape(b)[:-2])
+    return aglinalg.solve(broadcast_to(a, batch + agnp.shape(a)[-2:]),
+                          broadcast_to(b, batch + agnp.shape(b)[-2:]))
+
+
 def eigvalsh(a):
     return aglinalg.eigh(a)[0]
 
@@ -106,7 +130,25 @@ def matrix_power(a, k):
     return out
 
 
+def repeat(x, repeats, axis=None):
+    """autograd's repeat gets a negative axis wrong: index instead."""
+    if axis is None:
+        x, axis = agnp.ravel(x), 0
+    return take(x, onp.repeat(onp.arange(agnp.shape(x)[axis]), repeats), axis)
+
+
+def tile(x, reps):
+    """autograd's tile is wrong in its gradient: index instead."""
+    reps = tuple(onp.atleast_1d(reps))
+    nd = max(agnp.ndim(x), len(reps))
+    x = agnp.reshape(x, (1,) * (nd - agnp.ndim(x)) + agnp.shape(x))
+    reps = (1,) * (nd - len(reps)) + reps
+    return x[onp.ix_(*[onp.arange(r * n) % n for r, n in zip(reps, agnp.shape(x))])]
+
+
 def norm(x, ord=None, axis=None, keepdims=False):
+    if ord is None or ord == "fro":  # autograd's fails with axis and keepdims
+        return agnp.sqrt(agnp.sum(x * x, axis=axis, keepdims=keepdims))
     if ord in (1, onp.inf) and agnp.ndim(x) == 1 and axis is None:
         return agnp.sum(agnp.abs(x)) if ord == 1 else agnp.max(agnp.abs(x))
     if ord in (2, "nuc") and agnp.ndim(x) == 2 and axis is None:
@@ -118,10 +160,11 @@ def norm(x, ord=None, axis=None, keepdims=False):
 linalg = types.SimpleNamespace(**{n: getattr(aglinalg, n) for n in dir(aglinalg)
                                   if not n.startswith("_")})
 linalg.eigvalsh, linalg.matrix_power, linalg.norm = eigvalsh, matrix_power, norm
+linalg.solve = solve
 
 OVERRIDES = dict(flip=flip, sort=sort, take=take, take_along_axis=take_along_axis,
                  cumprod=cumprod, cbrt=cbrt, broadcast_to=broadcast_to, where=where,
-                 outer=outer, diagonal=diagonal, einsum=einsum, linalg=linalg)
+                 outer=outer, diagonal=diagonal, prod=prod, einsum=einsum, repeat=repeat, tile=tile, linalg=linalg)
 
 
 class _OracleNumpy(types.ModuleType):
@@ -131,3 +174,6 @@ class _OracleNumpy(types.ModuleType):
 
 np = _OracleNumpy("oracle_numpy")
 np.__dict__.update(OVERRIDES)
+
+# `ad` inside programs (derivatives nested in the function being differentiated)
+ad = types.SimpleNamespace(grad=autograd.grad)

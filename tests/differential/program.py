@@ -59,15 +59,16 @@ class Program:
                                            f"    out = f({names})",
                                            f"    return {self.head}"])
 
-    def compile(self, np_module):
-        """(f, f_scalar) with `np` bound to np_module."""
-        namespace = {"np": np_module, "onp": onp, **self.consts}
+    def compile(self, np_module, ad_module):
+        """(f, f_scalar) with `np` bound to np_module and `ad` (for derivatives inside the
+        program) to ad_module."""
+        namespace = {"np": np_module, "ad": ad_module, "onp": onp, **self.consts}
         exec(compile(self.source(), "<differential program>", "exec"), namespace)
         return namespace["f"], namespace["f_scalar"]
 
-    def intermediates(self, inputs):
-        """Every line's value, computed with plain NumPy (for guards and magnitudes)."""
-        env = {"np": onp, "onp": onp, **self.consts}
+    def intermediates(self, inputs, np_module, ad_module):
+        """Every line's value on plain arrays (for guards and magnitudes)."""
+        env = {"np": np_module, "ad": ad_module, "onp": onp, **self.consts}
         env.update({a.name: x for a, x in zip(self.args, inputs)})
         values = {}
         for line in self.lines:

@@ -53,7 +53,8 @@ def admissible(program, inputs):
 def test_random_program_matches_the_oracle_in_every_transform(program, seed, style):
     inputs = input_values(program, seed)
     admissible(program, inputs)
-    check_against_oracle(program, inputs, style, seed)
+    skipped = check_against_oracle(program, inputs, style, seed)
+    assume(skipped is None)
 
 
 @pytest.mark.skipif(not hasattr(ad, "shortcuts"), reason="autodiff has no ad.shortcuts switches")
@@ -63,7 +64,8 @@ def test_random_program_matches_the_oracle_in_every_transform(program, seed, sty
 def test_speed_shortcuts_do_not_change_any_derivative(program, seed, style, mode):
     inputs = input_values(program, seed)
     admissible(program, inputs)
-    check_shortcuts(program, inputs, style, seed, mode)
+    skipped = check_shortcuts(program, inputs, style, seed, mode)
+    assume(skipped is None)
 
 
 def test_known_failures_name_real_operations():
