@@ -126,10 +126,9 @@ class Check:
     key: str       # what is checked, e.g. "hessian[1]"
     call: str      # the call, as source for the reproduction
     run: object    # () -> autodiff's result
-    want: object   # the oracle's result (a pytree of arrays)
 
 
-def directions(program, layout, out_shape, seed, k=2):
+def directions(layout, out_shape, seed, k=2):
     """Random cotangent, tangents and HVP directions (a batch of k for batched=True)."""
     rng = onp.random.default_rng(seed + 1)
 
@@ -143,73 +142,91 @@ def directions(program, layout, out_shape, seed, k=2):
         V=[like(s, fl, (k,)) for s, fl in zip(layout.shapes, layout.floats)])
 
 
-def transform_checks(program, inputs, style, layout, orc, d):
-    """Every transform of autodiff on this program, each with the oracle's expected result."""
+def transform_calls(program, inputs, style, layout, d):
+    """Every transform of autodiff on this program (JAX-style signatures)."""
     f, f_scalar = program.compile(STYLES[style], ad)
     xs = list(inputs)
     n = len(xs)
     names = ", ".join(a.name for a in program.args)
-    out_shape = orc.value.shape
-    J = [orc.J[:, s].reshape(out_shape + shape) for s, shape in
-         zip(layout.slices(), layout.shapes)]
-    G = layout.split(orc.G)
-    Hblocks = [[orc.H[si, sj].reshape(hi + hj) for sj, hj in zip(layout.slices(), layout.shapes)]
-               for si, hi in zip(layout.slices(), layout.shapes)]
-    flat = layout.flatten
     ct, t, v, T, V = d["ct"], d["t"], d["v"], d["T"], d["V"]
-    jt = (orc.J @ flat(t)).reshape(out_shape)
-    jT = onp.stack([(orc.J @ flat([Ti[k] for Ti in T])).reshape(out_shape)
-                    for k in range(len(T[0]))])
-    hv = layout.split(orc.H @ flat(v))
-    HV = layout.split(onp.stack([orc.H @ flat([Vi[k] for Vi in V])
-                                 for k in range(len(V[0]))]), lead=(len(V[0]),))
     fs_tree = lambda x: f_scalar(*x)  # noqa: E731
     checks = [
-        Check("value", f"f({names})", lambda: f(*xs), orc.value),
-        Check("f_scalar", f"f_scalar({names})", lambda: f_scalar(*xs), orc.scalar),
+        Check("value", f"f({names})", lambda: f(*xs)),
+        Check("f_scalar", f"f_scalar({names})", lambda: f_scalar(*xs)),
         Check("value_and_grad", f"ad.value_and_grad(f_scalar, argnums={n - 1})({names})",
-              lambda: ad.value_and_grad(f_scalar, argnums=n - 1)(*xs), (orc.scalar, G[-1])),
-        Check("vjp", f"ad.vjp(f, {names})[1](ct)", lambda: ad.vjp(f, *xs)[1](ct),
-              layout.split(orc.J.T @ onp.ravel(ct))),
-        Check("jvp", f"ad.jvp(f, ({names},), tangents)", lambda: ad.jvp(f, tuple(xs), tuple(t)),
-              (orc.value, jt)),
+              lambda: ad.value_and_grad(f_scalar, argnums=n - 1)(*xs)),
+        Check("vjp", f"ad.vjp(f, {names})[1](ct)", lambda: ad.vjp(f, *xs)[1](ct)),
+        Check("jvp", f"ad.jvp(f, ({names},), tangents)", lambda: ad.jvp(f, tuple(xs), tuple(t))),
         Check("jvp_batched", f"ad.jvp(f, ({names},), tangents, batched=True)[1]",
-              lambda: ad.jvp(f, tuple(xs), tuple(T), batched=True)[1], jT),
+              lambda: ad.jvp(f, tuple(xs), tuple(T), batched=True)[1]),
         Check("hvp", f"ad.hvp(lambda xs: f_scalar(*xs), ({names},), v)",
-              lambda: ad.hvp(fs_tree, tuple(xs), tuple(v)), hv),
+              lambda: ad.hvp(fs_tree, tuple(xs), tuple(v))),
         Check("hvp_batched", f"ad.hvp(lambda xs: f_scalar(*xs), ({names},), V, batched=True)",
-              lambda: ad.hvp(fs_tree, tuple(xs), tuple(V), batched=True), HV),
+              lambda: ad.hvp(fs_tree, tuple(xs), tuple(V), batched=True)),
+        Check("hvp_looped", f"[ad.hvp(lambda xs: f_scalar(*xs), ({names},), V_k) for V_k in V]",
+              lambda: [ad.hvp(fs_tree, tuple(xs), tuple(Vi[k] for Vi in V))
+                       for k in range(len(V[0]))]),
         Check("hvp_fn", f"ad.hvp_fn(lambda xs: f_scalar(*xs), ({names},))(v)",
-              lambda: ad.hvp_fn(fs_tree, tuple(xs))(tuple(v)), hv),
+              lambda: ad.hvp_fn(fs_tree, tuple(xs))(tuple(v))),
         Check("sparse_hessian", f"ad.sparse_hessian({layout.source()})(z).toarray()",
               lambda: ad.sparse_hessian(lambda z: f_scalar(*layout.unflatten(z)))(
-                  flat(xs)).toarray(), orc.H),
+                  layout.flatten(xs)).toarray()),
     ]
     for i in range(n):
         checks += [
             Check(f"grad[{i}]", f"ad.grad(f_scalar, argnums={i})({names})",
-                  lambda i=i: ad.grad(f_scalar, argnums=i)(*xs), G[i]),
+                  lambda i=i: ad.grad(f_scalar, argnums=i)(*xs)),
             Check(f"jacrev[{i}]", f"ad.jacrev(f, argnums={i})({names})",
-                  lambda i=i: ad.jacrev(f, argnums=i)(*xs), J[i]),
+                  lambda i=i: ad.jacrev(f, argnums=i)(*xs)),
             Check(f"jacfwd[{i}]", f"ad.jacfwd(f, argnums={i})({names})",
-                  lambda i=i: ad.jacfwd(f, argnums=i)(*xs), J[i]),
+                  lambda i=i: ad.jacfwd(f, argnums=i)(*xs)),
             Check(f"hessian[{i}]", f"ad.hessian(f_scalar, argnums={i})({names})",
-                  lambda i=i: ad.hessian(f_scalar, argnums=i)(*xs), Hblocks[i][i]),
+                  lambda i=i: ad.hessian(f_scalar, argnums=i)(*xs)),
         ]
     if n > 1:
         every = tuple(range(n))
         checks += [
             Check("grad[all]", f"ad.grad(f_scalar, argnums={every})({names})",
-                  lambda: ad.grad(f_scalar, argnums=every)(*xs), G),
+                  lambda: ad.grad(f_scalar, argnums=every)(*xs)),
             Check("jacrev[all]", f"ad.jacrev(f, argnums={every})({names})",
-                  lambda: ad.jacrev(f, argnums=every)(*xs), tuple(J)),
+                  lambda: ad.jacrev(f, argnums=every)(*xs)),
             Check("jacfwd[all]", f"ad.jacfwd(f, argnums={every})({names})",
-                  lambda: ad.jacfwd(f, argnums=every)(*xs), tuple(J)),
+                  lambda: ad.jacfwd(f, argnums=every)(*xs)),
             Check("hessian[all]", f"ad.hessian(f_scalar, argnums={every})({names})",
-                  lambda: ad.hessian(f_scalar, argnums=every)(*xs),
-                  tuple(tuple(row) for row in Hblocks)),
+                  lambda: ad.hessian(f_scalar, argnums=every)(*xs)),
         ]
     return checks
+
+
+def expectations(orc, layout, d):
+    """What each transform must give, from the value, J, G and H of `orc`."""
+    n = len(layout.shapes)
+    out_shape = orc.value.shape
+    J = [orc.J[:, s].reshape(out_shape + shape) for s, shape in
+         zip(layout.slices(), layout.shapes)]
+    G = layout.split(orc.G)
+    H = [[orc.H[si, sj].reshape(hi + hj) for sj, hj in zip(layout.slices(), layout.shapes)]
+         for si, hi in zip(layout.slices(), layout.shapes)]
+    flat = layout.flatten
+    ct, t, v, T, V = d["ct"], d["t"], d["v"], d["T"], d["V"]
+    k = len(V[0])
+    hv = layout.split(orc.H @ flat(v))
+    hV = [layout.split(orc.H @ flat([Vi[j] for Vi in V])) for j in range(k)]
+    want = {
+        "value": orc.value, "f_scalar": orc.scalar, "value_and_grad": (orc.scalar, G[-1]),
+        "vjp": layout.split(orc.J.T @ onp.ravel(ct)),
+        "jvp": (orc.value, (orc.J @ flat(t)).reshape(out_shape)),
+        "jvp_batched": onp.stack([(orc.J @ flat([Ti[j] for Ti in T])).reshape(out_shape)
+                                  for j in range(len(T[0]))]),
+        "hvp": hv, "hvp_fn": hv, "hvp_looped": hV,
+        "hvp_batched": tuple(onp.stack([h[i] for h in hV]) for i in range(n)),
+        "sparse_hessian": orc.H, "grad[all]": G, "jacrev[all]": tuple(J),
+        "jacfwd[all]": tuple(J), "hessian[all]": tuple(tuple(row) for row in H),
+    }
+    for i in range(n):
+        want.update({f"grad[{i}]": G[i], f"jacrev[{i}]": J[i], f"jacfwd[{i}]": J[i],
+                     f"hessian[{i}]": H[i][i]})
+    return want
 
 
 # --- comparisons ------------------------------------------------------------------------------
@@ -219,8 +236,10 @@ def leaves(tree):
     return [tree]
 
 
-def mismatch(got, want, rtol, atol):
-    """Why `got` differs from `want` (structure, shapes, values), or None."""
+def mismatch(got, want, rtol, atol, equal_nan=False):
+    """Why `got` differs from `want` (structure, shapes, values), or None. With equal_nan, a
+    NaN on either side matches anything: an undefined derivative spreads as 0 * NaN to other
+    entries in one path and not in another (reported separately, not tested)."""
     gl, wl = leaves(got), leaves(want)
     if len(gl) != len(wl):
         return f"{len(gl)} leaves, expected {len(wl)}"
@@ -228,9 +247,14 @@ def mismatch(got, want, rtol, atol):
         g, w = onp.asarray(g, dtype=float), onp.asarray(w, dtype=float)
         if g.shape != w.shape:
             return f"shape {g.shape}, expected {w.shape}"
-        scale = 1.0 + (onp.max(onp.abs(w)) if w.size else 0.0)
-        if not onp.allclose(g, w, rtol=rtol, atol=atol * scale, equal_nan=False):
-            err = onp.max(onp.abs(g - w)) if g.size else 0.0
+        if equal_nan:
+            nan = onp.isnan(w) | onp.isnan(g)
+            g, w = onp.where(nan, 0.0, g), onp.where(nan, 0.0, w)
+        finite = onp.abs(w[onp.isfinite(w)])
+        scale = 1.0 + (onp.max(finite) if finite.size else 0.0)
+        if not onp.allclose(g, w, rtol=rtol, atol=atol * scale, equal_nan=equal_nan):
+            with onp.errstate(invalid="ignore"):
+                err = onp.nanmax(onp.abs(g - w)) if g.size else 0.0
             return f"values differ (max abs error {err:.3g}, scale {scale:.3g})"
     return None
 
@@ -251,51 +275,99 @@ def run(check):
         return e
 
 
+def layout_of(program, inputs):
+    return Layout([onp.shape(x) for x in inputs], [a.is_float for a in program.args])
+
+
+def compare_all(program, inputs, style, checks, results, want, rtol, atol, equal_nan=False):
+    for c in checks:
+        got = results[c.key]
+        if isinstance(got, Exception):
+            fail(program, inputs, style, c.call, got, want[c.key], f"raised {got!r:.300}")
+        why = mismatch(got, want[c.key], rtol, atol, equal_nan)
+        if why:
+            fail(program, inputs, style, c.call, got, want[c.key], why)
+
+
 def check_against_oracle(program, inputs, style, seed):
-    """Every transform against the oracle, then against each other and finite differences."""
-    layout = Layout([onp.shape(x) for x in inputs], [a.is_float for a in program.args])
+    """Every transform against the oracle, and the gradient against finite differences."""
+    layout = layout_of(program, inputs)
     orc = oracle_derivatives(program, inputs, layout)
     if orc is None:
         return "the oracle's derivatives are not finite (a singular point)"
-    d = directions(program, layout, orc.value.shape, seed)
-    results = {}
-    for c in transform_checks(program, inputs, style, layout, orc, d):
-        got = results[c.key] = run(c)
-        if isinstance(got, Exception):
-            fail(program, inputs, style, c.call, got, c.want, f"raised {type(got).__name__}")
-        why = mismatch(got, c.want, RTOL, ATOL)
-        if why:
-            fail(program, inputs, style, c.call, got, c.want, why)
-    for a, b in [(f"jacrev[{i}]", f"jacfwd[{i}]") for i in range(len(inputs))] + [
-            ("hvp", "hvp_fn")]:
-        why = mismatch(results[a], results[b], 1e-9, 1e-9)
-        if why:
-            fail(program, inputs, style, f"{a} vs {b}", results[a], results[b], why)
-    loop = [ad.hvp(lambda xs: program.compile(STYLES[style], ad)[1](*xs), tuple(inputs),
-                   tuple(Vi[k] for Vi in d["V"])) for k in range(len(d["V"][0]))]
-    stacked = tuple(onp.stack([onp.asarray(h[i]) for h in loop]) for i in range(len(inputs)))
-    why = mismatch(results["hvp_batched"], stacked, 1e-9, 1e-9)
-    if why:
-        fail(program, inputs, style, "hvp(batched=True) vs hvp per direction",
-             results["hvp_batched"], stacked, why)
+    d = directions(layout, orc.value.shape, seed)
+    checks = transform_calls(program, inputs, style, layout, d)
+    results = {c.key: run(c) for c in checks}
+    compare_all(program, inputs, style, checks, results, expectations(orc, layout, d),
+                RTOL, ATOL)
     if not any(line.guards for line in program.lines):  # smooth: FD is meaningful
-        fd = layout.split(finite_difference_gradient(program, inputs, layout))
-        got = tuple(results[f"grad[{i}]"] for i in range(len(inputs)))
-        why = mismatch(got, fd, 1e-5, 1e-6)
-        if why:
-            fail(program, inputs, style, "gradient vs finite differences", got, fd, why)
+        fd, fd_half = (finite_difference_gradient(program, inputs, layout, h)
+                       for h in (1e-3, 5e-4))
+        if mismatch(fd, fd_half, 1e-7, 1e-8) is None:  # else too curved for this step
+            fd = layout.split(fd)
+            got = tuple(results[f"grad[{i}]"] for i in range(len(inputs)))
+            why = mismatch(got, fd, 1e-5, 1e-6)
+            if why:
+                fail(program, inputs, style, "gradient vs finite differences", got, fd, why)
+    return None
 
+
+def self_consistency(program, inputs, style, seed):
+    """At kinks and degenerate points (where the oracle's conventions differ from autodiff's
+    documented ones), every transform must still give the same derivative as every other
+    (docs/writing-functions.md): each is compared with what autodiff's own value, jacfwd,
+    grad and hessian imply. NaN must match NaN."""
+    layout = layout_of(program, inputs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        f, _ = program.compile(STYLES[style], ad)
+        value = onp.asarray(f(*inputs))
+    d = directions(layout, value.shape, seed)
+    checks = transform_calls(program, inputs, style, layout, d)
+    results = {c.key: run(c) for c in checks}
+    n = len(inputs)
+    basis = ["value", "f_scalar"] + [f"{k}[{i}]" for k in ("jacfwd", "grad") for i in range(n)]
+    basis.append("hessian[all]" if n > 1 else "hessian[0]")
+    for key in basis:
+        if isinstance(results[key], Exception):
+            c = next(c for c in checks if c.key == key)
+            fail(program, inputs, style, c.call, results[key], None,
+                 f"raised {results[key]!r:.300}")
+    hess = results["hessian[all]"] if n > 1 else ((results["hessian[0]"],),)
+    sizes = layout.sizes
+    own = Oracle(
+        value=value, scalar=float(results["f_scalar"]),
+        J=onp.concatenate([onp.reshape(results[f"jacfwd[{i}]"], (value.size, sizes[i]))
+                           for i in range(n)], axis=1),
+        G=onp.concatenate([onp.ravel(results[f"grad[{i}]"]) for i in range(n)]),
+        H=onp.block([[onp.reshape(hess[i][j], (sizes[i], sizes[j])) for j in range(n)]
+                     for i in range(n)]))
+    # a NaN or inf in J or H spreads to every entry of a product with it: compare products only
+    # where the factor is finite, the rest entry by entry
+    skip = set()
+    if not onp.all(onp.isfinite(own.J)):
+        skip |= {"vjp", "jvp", "jvp_batched"}
+    if not onp.all(onp.isfinite(own.H)):
+        skip |= {"hvp", "hvp_fn", "hvp_looped", "hvp_batched"}
+    want = expectations(own, layout, d)
+    want["hvp_batched"] = tuple(onp.stack([onp.asarray(h[i]) for h in results["hvp_looped"]])
+                                for i in range(n)) if not isinstance(
+                                    results["hvp_looped"], Exception) else want["hvp_batched"]
+    want["hvp_fn"] = results["hvp"] if not isinstance(results["hvp"], Exception) else want["hvp"]
+    skip -= {"hvp_batched", "hvp_fn"}
+    compare_all(program, inputs, style, [c for c in checks if c.key not in skip], results,
+                want, 1e-9, 1e-9, equal_nan=True)
 
 
 def check_shortcuts(program, inputs, style, seed, mode):
     """The same derivatives (to TIGHT) with every shortcut on and with `mode` off: a shortcut
     name, or "all" for plain mode."""
-    layout = Layout([onp.shape(x) for x in inputs], [a.is_float for a in program.args])
-    orc = oracle_derivatives(program, inputs, layout)
-    if orc is None:
-        return "the oracle's derivatives are not finite (a singular point)"
-    d = directions(program, layout, orc.value.shape, seed)
-    checks = transform_checks(program, inputs, style, layout, orc, d)
+    layout = layout_of(program, inputs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        f, _ = program.compile(STYLES[style], ad)
+        d = directions(layout, onp.shape(f(*inputs)), seed)
+    checks = transform_calls(program, inputs, style, layout, d)
     on = [run(c) for c in checks]
     off_context = ad.shortcuts.disabled() if mode == "all" else ad.shortcuts.disabled(mode)
     with off_context:
@@ -306,8 +378,7 @@ def check_shortcuts(program, inputs, style, seed, mode):
                 fail(program, inputs, style, c.call, a, b,
                      f"shortcuts on: {a!r:.200}; with {mode} off: {b!r:.200}")
             continue
-        why = mismatch(a, b, TIGHT, TIGHT)
+        why = mismatch(a, b, TIGHT, TIGHT, equal_nan=True)
         if why:
             fail(program, inputs, style, c.call, a, b,
                  f"{why} between shortcuts on (got) and {mode} off (expected)")
-

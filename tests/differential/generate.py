@@ -183,7 +183,7 @@ class Builder:
 
     # -- operations (each returns True if it added a line) -------------------------------------
     def unary(self):
-        tag = self.choose("unary", sorted(UNARY))
+        tag = self.choose("unary", list(UNARY))
         x = self.pick()
         if tag is None or x is None:
             return False
@@ -209,7 +209,7 @@ class Builder:
         return self.const(self.broadcastable_shape(sx))
 
     def binary(self):
-        tag = self.choose("binary", sorted(BINARY))
+        tag = self.choose("binary", list(BINARY))
         x = self.pick()
         if tag is None or x is None:
             return False
@@ -222,7 +222,7 @@ class Builder:
         return self.add(BINARY[tag].format(x=x, y=y), f"binary:{tag}", guards)
 
     def adapt(self):
-        tag = self.choose("adapt", sorted(ADAPTERS))
+        tag = self.choose("adapt", list(ADAPTERS))
         x = self.pick(lambda s: len(s) >= 1, arrays_only=True)
         if tag is None or x is None:
             return False
@@ -248,7 +248,7 @@ class Builder:
         return ", ".join(parts), axis
 
     def reduce(self):
-        tag = self.choose("reduce", sorted(REDUCTIONS))
+        tag = self.choose("reduce", list(REDUCTIONS))
         x = self.pick(lambda s: len(s) >= 1, arrays_only=True)
         if tag is None or x is None:
             return False
@@ -535,7 +535,7 @@ class Builder:
     def nested(self):
         """A derivative inside the program that closes over another traced value: the inner
         and outer derivatives must not be confused (perturbation confusion)."""
-        tag = self.choose("nested", sorted(NESTED))
+        tag = self.choose("nested", list(NESTED))
         x = self.pick(arrays_only=True)
         if tag is None or x is None:
             return False
@@ -597,6 +597,15 @@ def input_values(program, seed):
     """The arguments' values: uniform in (-1.5, 1.5), so ties have probability zero."""
     rng = onp.random.default_rng(seed)
     return [float(rng.uniform(-1.5, 1.5)) if a.is_float else rng.uniform(-1.5, 1.5, a.shape)
+            for a in program.args]
+
+
+def kink_values(program, seed):
+    """Arguments on a coarse grid with zeros: ties, zeros and repeated eigenvalues are common,
+    so programs are evaluated at their kinks and degenerate points."""
+    rng = onp.random.default_rng(seed)
+    grid = onp.array([-1.0, -0.5, 0.0, 0.0, 0.5, 1.0])
+    return [float(rng.choice(grid)) if a.is_float else rng.choice(grid, size=a.shape)
             for a in program.args]
 
 

@@ -16,8 +16,9 @@ from hypothesis import Phase, assume, given, note, settings, strategies as st
 
 import autodiff as ad
 
-from .check import STYLES, check_against_oracle, check_shortcuts, degenerate
-from .generate import all_tags, input_values, programs
+from .check import (STYLES, check_against_oracle, check_shortcuts, degenerate,
+                    self_consistency)
+from .generate import all_tags, input_values, kink_values, programs
 
 # Operations that currently give wrong results, by tag (see generate.all_tags); the generator
 # leaves them out so the suite stays green. Each entry: why, and a minimal reproduction. Remove
@@ -66,6 +67,22 @@ def test_speed_shortcuts_do_not_change_any_derivative(program, seed, style, mode
     admissible(program, inputs)
     skipped = check_shortcuts(program, inputs, style, seed, mode)
     assume(skipped is None)
+
+
+SHORTCUT_MODES = ("all",) + getattr(getattr(ad, "shortcuts", None), "NAMES", ())
+
+
+@settings(max_examples=examples(100), phases=PHASES)
+@given(program=PROGRAMS, seed=SEEDS, style=st.sampled_from(sorted(STYLES)),
+       mode=st.sampled_from(SHORTCUT_MODES))
+def test_at_kinks_every_transform_agrees_with_every_other(program, seed, style, mode):
+    """Inputs on a grid with zeros and ties, where derivatives follow autodiff's documented
+    conventions rather than the oracle's: all transforms (and shortcut settings) must agree."""
+    inputs = kink_values(program, seed)
+    note(program.source())
+    self_consistency(program, inputs, style, seed)
+    if hasattr(ad, "shortcuts"):
+        check_shortcuts(program, inputs, style, seed, mode)
 
 
 def test_known_failures_name_real_operations():
