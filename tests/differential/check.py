@@ -318,10 +318,12 @@ def self_consistency(program, inputs, style, seed):
     (docs/writing-functions.md): each is compared with what autodiff's own value, jacfwd,
     grad and hessian imply. NaN must match NaN."""
     layout = layout_of(program, inputs)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        f, _ = program.compile(STYLES[style], ad)
-        value = onp.asarray(f(*inputs))
+    f, _ = program.compile(STYLES[style], ad)
+    names = ", ".join(a.name for a in program.args)
+    value = run(Check("value", f"f({names})", lambda: f(*inputs)))
+    if isinstance(value, Exception):
+        fail(program, inputs, style, f"f({names})", value, None, f"raised {value!r:.300}")
+    value = onp.asarray(value)
     d = directions(layout, value.shape, seed)
     checks = transform_calls(program, inputs, style, layout, d)
     results = {c.key: run(c) for c in checks}
@@ -363,10 +365,12 @@ def check_shortcuts(program, inputs, style, seed, mode):
     """The same derivatives (to TIGHT) with every shortcut on and with `mode` off: a shortcut
     name, or "all" for plain mode."""
     layout = layout_of(program, inputs)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        f, _ = program.compile(STYLES[style], ad)
-        d = directions(layout, onp.shape(f(*inputs)), seed)
+    f, _ = program.compile(STYLES[style], ad)
+    names = ", ".join(a.name for a in program.args)
+    value = run(Check("value", f"f({names})", lambda: f(*inputs)))
+    if isinstance(value, Exception):
+        fail(program, inputs, style, f"f({names})", value, None, f"raised {value!r:.300}")
+    d = directions(layout, onp.shape(value), seed)
     checks = transform_calls(program, inputs, style, layout, d)
     on = [run(c) for c in checks]
     off_context = ad.shortcuts.disabled() if mode == "all" else ad.shortcuts.disabled(mode)

@@ -38,8 +38,10 @@ UNARY = {
     "arcsin": "np.arcsin(0.9 * np.tanh({x}))", "arccos": "np.arccos(0.9 * np.tanh({x}))",
     "arctanh": "np.arctanh(0.8 * np.sin({x}))", "arccosh": "np.arccosh(1.5 + {x} ** 2)",
     "scale": "{c} * {x}", "shift": "{x} - {c}", "rdiv": "{c} / (1.0 + {x} * {x})",
+    "rsub": "{c} - {x}", "rpow": "1.7 ** {x}", "deg2rad": "np.deg2rad({x})",
+    "rad2deg": "0.01 * np.rad2deg({x})",
     "abs": "np.abs({x})", "absolute": "np.absolute({x})", "abs_builtin": "abs({x})",
-    "sign_times": "np.sign({x}) * {x}",
+    "sign_times": "np.sign({x}) * {x}", "mod": "np.mod({x}, 0.7)",
 }
 KINKED_UNARY = {"abs", "absolute", "abs_builtin", "sign_times"}
 
@@ -50,19 +52,31 @@ BINARY = {
     "np_divide": "np.divide({x}, 0.5 + {y} * {y})", "hypot": "np.hypot({x}, {y})",
     "arctan2": "np.arctan2({x}, 1.0 + {y} ** 2)", "logaddexp": "np.logaddexp({x}, {y})",
     "power": "np.power(0.5 + {x} ** 2, np.tanh({y}))",
+    "pow_traced": "(0.5 + {x} ** 2) ** np.sin({y})",
     "maximum": "np.maximum({x}, {y})", "minimum": "np.minimum({x}, {y})",
     "where_cmp": "np.where({x} > {y}, {x} * {y}, {x} - {y})",
 }
 KINKED_BINARY = {"maximum", "minimum", "where_cmp"}
 
-REDUCTIONS = {  # tag: (call with {x} and {kw}, can take a tuple axis, keepdims)
-    "sum": ("np.sum({x}{kw})", True, True), "mean": ("np.mean({x}{kw})", True, True),
-    "max": ("np.max({x}{kw})", True, True), "min": ("np.min({x}{kw})", True, True),
-    "amax": ("np.amax({x}{kw})", True, True), "amin": ("np.amin({x}{kw})", True, True),
-    "prod": ("np.prod({x}{kw})", True, True), "var": ("np.var({x}{kw})", True, True),
-    "std": ("np.std({x}{kw})", True, True), "method_sum": ("{x}.sum({kw0})", True, True),
-    "method_mean": ("{x}.mean({kw0})", True, True), "method_max": ("{x}.max({kw0})", True, True),
-    "cumsum": ("np.cumsum({x}{kw})", False, False), "cumprod": ("np.cumprod({x}{kw})", False, False),
+REDUCTIONS = {  # tag: (call with {x} and {kw}, can take a tuple axis, keepdims, axis positional)
+    "sum": ("np.sum({x}{kw})", True, True, True), "mean": ("np.mean({x}{kw})", True, True, True),
+    "max": ("np.max({x}{kw})", True, True, True), "min": ("np.min({x}{kw})", True, True, True),
+    "amax": ("np.amax({x}{kw})", True, True, True), "amin": ("np.amin({x}{kw})", True, True, True),
+    "prod": ("np.prod({x}{kw})", True, True, True), "var": ("np.var({x}{kw})", True, True, False),
+    "std": ("np.std({x}{kw})", True, True, False),
+    "method_sum": ("{x}.sum({kw0})", True, True, True),
+    "method_mean": ("{x}.mean({kw0})", True, True, True),
+    "method_max": ("{x}.max({kw0})", True, True, True),
+    "method_min": ("{x}.min({kw0})", True, True, True),
+    "method_prod": ("{x}.prod({kw0})", True, True, True),
+    "method_var": ("{x}.var({kw0})", True, True, False),
+    "cumsum": ("np.cumsum({x}{kw})", False, False, True),
+    "method_cumsum": ("{x}.cumsum({kw0})", False, False, True),
+    "cumprod": ("np.cumprod({x}{kw})", False, False, True),
+    "ptp": ("np.ptp({x}{kw})", False, True, True),
+    "median": ("np.median({x}{kw})", False, True, True),
+    "average": ("np.average({x}{kw})", False, False, False),
+    "trapezoid": ("np.trapezoid({x}{kw})", False, False, False),
 }
 
 LINALG_SPD = ["solve", "inv", "det", "slogdet", "cholesky", "eigh_values", "eigh_vectors",
@@ -70,11 +84,14 @@ LINALG_SPD = ["solve", "inv", "det", "slogdet", "cholesky", "eigh_values", "eigh
 LINALG_GENERAL = ["norm", "norm_axis", "norm_1", "norm_inf", "norm_fro", "norm_nuc", "norm_2",
                   "svd_values", "svd_vectors", "pinv"]
 PRODUCTS = ["matmul", "np_matmul", "dot", "inner", "outer", "tensordot", "einsum",
-            "einsum_unary", "gram"]
+            "einsum_unary", "gram", "kron", "cross", "convolve"]
 SHAPE = ["reshape", "method_reshape", "transpose", "transpose_perm", "T", "swapaxes",
          "moveaxis", "stack", "concatenate", "squeeze", "expand_dims", "broadcast_to", "flip",
          "roll", "where_mask", "clip", "sort", "repeat", "tile", "take", "diagonal", "trace",
-         "tril", "triu", "diff", "ravel"]
+         "tril", "triu", "diff", "ravel", "vstack", "hstack", "atleast_2d", "split", "pad",
+         "take_along_axis", "method_flatten", "method_transpose", "method_clip",
+         "method_squeeze", "method_swapaxes", "method_trace"]
+# (no x.repeat(): autograd's method gets a negative axis wrong, and methods bypass oracle.py)
 ADAPTERS = {"newaxis_mid": "{x}[:, None]", "newaxis_front": "{x}[None]",
             "newaxis_end": "{x}[..., None]", "column": "{x}.reshape(-1, 1)",
             "np_column": "np.reshape({x}, (-1, 1))"}
@@ -92,7 +109,8 @@ def all_tags():
             | {f"linalg:{t}" for t in LINALG_GENERAL} | {f"product:{t}" for t in PRODUCTS}
             | {f"shape:{t}" for t in SHAPE} | {f"adapt:{t}" for t in ADAPTERS}
             | {f"index:{t}" for t in INDEXING} | {f"nested:{t}" for t in NESTED}
-            | {"product:spd"})
+            | {"product:spd", "product:kron_nd", "reduce:median_keepdims",
+               "product:cross_2d", "product:convolve_scalar"})
 
 
 class Builder:
@@ -103,8 +121,10 @@ class Builder:
         self.banned = banned
         self.program = Program(list(args))
         rng = onp.random.default_rng(0)
-        # stand-in values to find shapes with (positive, so nothing is singular)
-        self.env = {"np": oracle.np, "ad": oracle.ad, "onp": onp}
+        # stand-in values to find shapes with (positive, so nothing is singular); NumPy itself
+        # judges shapes, the oracle only runs derivatives nested in the program
+        self.env = {"np": onp, "ad": oracle.ad, "onp": onp}
+        self.nested_env = dict(self.env, np=oracle.np)
         for a in args:
             self.env[a.name] = 0.7 if a.is_float else rng.uniform(0.5, 1.5, a.shape)
         self.shapes = {a.name: a.shape for a in args}
@@ -136,10 +156,12 @@ class Builder:
         rng = onp.random.default_rng(seed)
         if kind == "bool":
             value = onp.asarray(rng.uniform(size=shape) < 0.5)
+        elif isinstance(kind, tuple):  # ("index", n): integers in [0, n)
+            value = onp.asarray(rng.integers(0, kind[1], size=shape))
         else:
             value = onp.asarray(onp.round(rng.uniform(-1.5, 1.5, size=shape), 3))
         self.program.consts[name] = value
-        self.env[name] = value
+        self.env[name] = self.nested_env[name] = value
         return name
 
     def broadcastable_shape(self, shape):
@@ -158,14 +180,14 @@ class Builder:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                value = eval(expr, self.env)
+                value = eval(expr, self.nested_env if tag.startswith("nested") else self.env)
         except Exception:
             return False
         shape = onp.shape(value)
         if (onp.size(value) == 0 or onp.size(value) > MAX_SIZE or len(shape) > MAX_RANK
                 or not onp.all(onp.isfinite(value))):
             return False
-        self.env[name] = value
+        self.env[name] = self.nested_env[name] = value
         self.shapes[name] = shape
         self.program.lines.append(Line(name, expr, shape, tag, tuple(guards)))
         read = set(re.findall(r"\b[a-zA-Z_]\w*\b", expr))
@@ -189,6 +211,8 @@ class Builder:
             return False
         expr = UNARY[tag].format(x=x, c=self.scalar())
         guards = [("|x| near 0 (abs kink)", f"min_abs({x})")] if tag in KINKED_UNARY else []
+        if tag == "mod":
+            guards = [("jump of mod", f"min_abs(onp.mod({x} + 0.35, 0.7) - 0.35)")]
         return self.add(expr, f"unary:{tag}", guards)
 
     def operand(self, x):
@@ -252,17 +276,32 @@ class Builder:
         x = self.pick(lambda s: len(s) >= 1, arrays_only=True)
         if tag is None or x is None:
             return False
-        template, allow_tuple, keepdims = REDUCTIONS[tag]
-        kw, axis = self.axis_kw(len(self.shapes[x]), allow_tuple, keepdims,
-                                positional_ok=tag not in ("var", "std"))
-        if tag in ("var", "std") and self.draw(st.booleans()):
+        template, allow_tuple, keepdims, positional = REDUCTIONS[tag]
+        kw, axis = self.axis_kw(len(self.shapes[x]), allow_tuple, keepdims, positional)
+        if tag in ("var", "std", "method_var") and self.draw(st.booleans()):
             kw = ", ".join(p for p in (kw, "ddof=1") if p)
+        if tag == "average":
+            n = self.shapes[x][axis] if axis is not None else None
+            weights = self.const((n,) if n else self.shapes[x])
+            kw = ", ".join(p for p in (kw, f"weights=np.exp({weights})") if p)
+        if tag == "trapezoid":
+            if axis is None:
+                return False
+            kw += f", dx={self.scalar(0.1, 2.0)}"
         expr = template.format(x=x, kw=", " + kw if kw else "", kw0=kw)
+        if tag == "median" and "keepdims" in kw:
+            tag = "median_keepdims"
+            if "reduce:median_keepdims" in self.banned:
+                return False
         guards = []
-        if tag in ("max", "min", "amax", "amin", "method_max"):
-            sign = "-" if tag in ("min", "amin") else ""
+        if tag in ("max", "min", "amax", "amin", "method_max", "method_min", "ptp"):
+            sign = "-" if "min" in tag else ""
             guards = [("ties of max/min", f"gap_max({sign}{x}, {axis!r})")]
-        if tag in ("var", "std"):
+        if tag == "ptp":
+            guards.append(("ties of min", f"gap_max(-{x}, {axis!r})"))
+        if tag.startswith("median"):
+            guards = [("ties (median)", f"gap_sort({x}, {axis!r})")]
+        if tag in ("var", "std", "method_var"):
             ddof = 1 if "ddof=1" in kw else 0
             n = onp.prod([self.shapes[x][a] for a in onp.atleast_1d(
                 range(len(self.shapes[x])) if axis is None else axis)])
@@ -346,7 +385,8 @@ class Builder:
         templates = {"matmul": "{x} @ {y}", "np_matmul": "np.matmul({x}, {y})",
                      "dot": "np.dot({x}, {y})", "inner": "np.inner({x}, {y})",
                      "outer": "np.outer({x}, {y})", "tensordot": "np.tensordot({x}, {y}, axes={k})",
-                     "einsum": "np.einsum('{spec}', {x}, {y})"}
+                     "einsum": "np.einsum('{spec}', {x}, {y})", "kron": "np.kron({x}, {y})",
+                     "cross": "np.cross({x}, {y})", "convolve": "np.convolve({x}, {y})"}
         k = self.draw(st.integers(0, min(2, len(sx))))
         y = self.pick(arrays_only=True)
         spec = None
@@ -354,13 +394,28 @@ class Builder:
             y = y or x
             spec = self.einsum_spec(sx, self.shapes[y])
         expr = templates[tag].format(x=x, y=y, k=k, spec=spec)
+        if tag == "cross" and y is not None and (sx[-1] == 2 or self.shapes[y][-1:] == (2,)):
+            if "product:cross_2d" in self.banned:
+                return False
+            return self.add(expr, "product:cross_2d")
+        if tag == "convolve" and y is not None and self.shapes[y] == ():
+            if "product:convolve_scalar" in self.banned:
+                return False
+            return self.add(expr, "product:convolve_scalar")
+        if tag == "kron" and y is not None and (len(sx) != len(self.shapes[y]) or len(sx) > 2):
+            if "product:kron_nd" in self.banned:
+                return False
+            return self.add(expr, "product:kron_nd")
         if y is not None and self.add(expr, f"product:{tag}"):
             return True
         # no fitting variable: a constant of a fitting shape
         n = sx[-1]
         m = self.draw(DIMS)
+        if (tag == "kron" and len(sx) > 1) or (tag == "cross" and sx[-1] != 3):
+            return False
         shape = {"tensordot": tuple(sx[len(sx) - k:]) + (m,), "outer": (m,),
-                 "inner": (m, n)}.get(tag, self.draw(st.sampled_from([(n,), (n, m)])))
+                 "inner": (m, n), "kron": (m,), "cross": (n,), "convolve": (m,)}.get(
+                     tag, self.draw(st.sampled_from([(n,), (n, m)])))
         y = self.const(shape)
         if tag == "einsum":
             spec = self.einsum_spec(sx, shape)
@@ -393,10 +448,12 @@ class Builder:
         if x is None or "product:spd" in self.banned:
             return None
         n = self.shapes[x][-1]
+        # distinct diagonal shifts: the eigenvalues are distinct too (outer(x, x) has rank 1)
+        shift = f"onp.diag({[1.0 + 1.5 * i for i in range(n)]})"
         if len(self.shapes[x]) == 1:
-            expr = f"np.outer({x}, {x}) + {n + 1}.0 * np.eye({n})"
+            expr = f"np.outer({x}, {x}) + {shift}"
         else:
-            expr = f"np.swapaxes({x}, -1, -2) @ {x} + {n + 1}.0 * np.eye({n})"
+            expr = f"np.swapaxes({x}, -1, -2) @ {x} + {shift}"
         return self.program.lines[-1].name if self.add(expr, "product:spd") else None
 
     def linalg(self):
@@ -458,7 +515,7 @@ class Builder:
             return False
         s = self.shapes[x]
         r = len(s)
-        if tag in ("tril", "triu", "diagonal", "trace") and r < 2:
+        if tag in ("tril", "triu", "diagonal", "trace", "method_trace") and r < 2:
             return False
         ax = self.draw(st.integers(-r, r - 1))
         if tag in ("reshape", "method_reshape"):
@@ -493,7 +550,7 @@ class Builder:
         perm = tuple(self.draw(st.permutations(range(r))))
         other = self.draw(st.integers(-r, r - 1))
         guards = []
-        if tag == "clip":
+        if tag in ("clip", "method_clip"):
             lo = self.scalar(-1.5, 0.5)
             hi = round(lo + self.scalar(0.2, 2.0), 3)
             guards = [("entries at the clip bounds", f"min_abs(({x} - {lo}) * ({x} - {hi}))")]
@@ -517,6 +574,14 @@ class Builder:
             "tile": "np.tile({x}, {reps})", "take": "np.take({x}, {idx}, axis={ax})",
             "diagonal": "np.diagonal({x})", "trace": "np.trace({x})", "tril": "np.tril({x})",
             "triu": "np.triu({x}, 1)", "diff": "np.diff({x}, axis={ax})", "ravel": "np.ravel({x})",
+            "vstack": "np.vstack([{x}, {y}])", "hstack": "np.hstack([{x}, {y}])",
+            "atleast_2d": "np.atleast_2d({x})", "split": "np.split({x}, [1], axis={ax})[{part}]",
+            "pad": "np.pad({x}, {widths})",
+            "take_along_axis": "np.take_along_axis({x}, {tidx}, axis={ax})",
+            "method_flatten": "{x}.flatten()", "method_transpose": "{x}.transpose()",
+            "method_clip": "{x}.clip({lo}, {hi})", "method_squeeze": "{x}.squeeze()",
+            "method_swapaxes": "{x}.swapaxes({ax}, {other})",
+            "method_trace": "{x}.trace()",
         }
         fields = dict(x=x, ax=ax, other=other, perm=perm, k=k, lo=lo, hi=hi,
                       k2=self.draw(st.integers(1, 2)), ax2=self.draw(st.integers(-r - 1, r)))
@@ -528,6 +593,20 @@ class Builder:
             fields["y"] = self.operand(x)
         if tag == "tile":
             fields["reps"] = tuple(self.draw(st.lists(st.integers(1, 2), min_size=1, max_size=2)))
+        if tag in ("vstack", "hstack"):
+            fields["y"] = self.pick(lambda t: t[1:] == s[1:] if tag == "vstack" else
+                                    t[:1] == s[:1] and len(t) == r) or f"np.sin({x})"
+        if tag == "split":
+            if s[ax] < 2:
+                return False
+            fields["part"] = self.draw(st.integers(0, 1))
+        if tag == "pad":
+            fields["widths"] = tuple(tuple(self.draw(st.integers(0, 2)) for _ in range(2))
+                                     for _ in range(r))
+        if tag == "take_along_axis":
+            n = self.draw(st.integers(1, 3))
+            shape = tuple(n if i == ax % r else d for i, d in enumerate(s))
+            fields["tidx"] = self.const(shape, kind=("index", s[ax]))
         if tag == "take":
             fields["idx"] = self.draw(st.lists(st.integers(0, s[ax] - 1), min_size=1, max_size=3))
         return self.add(templates[tag].format(**fields), f"shape:{tag}", guards)
@@ -629,7 +708,10 @@ def gap_max(x, axis):
 
 
 def gap_sort(x, axis):
-    x = onp.sort(onp.asarray(x), axis=axis)
+    x = onp.asarray(x)
+    if axis is None:
+        x, axis = x.ravel(), 0
+    x = onp.sort(x, axis=axis)
     d = onp.diff(x, axis=axis)
     return float(onp.min(d)) if d.size else float("inf")
 

@@ -117,6 +117,70 @@ def solve(a, b):
                           broadcast_to(b, batch + agnp.shape(b)[-2:]))
 
 
+def ptp(x, axis=None, keepdims=False):
+    return agnp.max(x, axis=axis, keepdims=keepdims) - agnp.min(x, axis=axis, keepdims=keepdims)
+
+
+def average(x, axis=None, weights=None):
+    if weights is None:
+        return agnp.mean(x, axis=axis)
+    w = onp.asarray(weights)
+    if axis is not None and w.ndim == 1:
+        w = w.reshape((-1,) + (1,) * (agnp.ndim(x) - 1 - _axis(x, axis)))
+    return agnp.sum(x * w, axis=axis) / onp.sum(w * onp.ones(agnp.shape(x)), axis=axis)
+
+
+def trapezoid(y, x=None, dx=1.0, axis=-1):
+    assert x is None
+    y = agnp.moveaxis(y, axis, -1)
+    return agnp.sum((y[..., 1:] + y[..., :-1]) * (dx / 2.0), axis=-1)
+
+
+def median(x, axis=None, keepdims=False):
+    shape = agnp.shape(x)
+    if axis is None:
+        x, ax = agnp.ravel(x), 0
+    else:
+        ax = _axis(x, axis)
+    n = agnp.shape(x)[ax]
+    s = sort(x, ax)
+    m = agnp.mean(take(s, [(n - 1) // 2, n // 2], ax), axis=ax)
+    if keepdims:
+        m = agnp.reshape(m, tuple(1 if axis is None or a == ax else d
+                                  for a, d in enumerate(shape)))
+    return m
+
+
+def pad(x, pad_width, constant_values=0.0):
+    widths = onp.broadcast_to(onp.asarray(pad_width), (agnp.ndim(x), 2))
+    for a, (before, after) in enumerate(widths):
+        shape = list(agnp.shape(x))
+        parts = []
+        for w in (before, after):
+            shape[a] = w
+            parts.append(onp.full(shape, constant_values, dtype=float))
+        x = agnp.concatenate([parts[0], x, parts[1]], axis=a)
+    return x
+
+
+def convolve(a, v, mode="full"):
+    assert mode == "full"
+    a, v = agnp.reshape(a, (-1,)), agnp.reshape(v, (-1,))  # NumPy takes scalars as 1-vectors
+    m = agnp.shape(v)[0]
+    return sum(v[j] * agnp.concatenate([onp.zeros(j), a, onp.zeros(m - 1 - j)])
+               for j in range(m))
+
+
+def cross(a, b):
+    """autograd's cross fails for 2-vectors and broadcasting: the formula by indexing."""
+    a, b = a + 0.0 * b, b + 0.0 * a  # broadcast against each other
+    if agnp.shape(a)[-1] == 2:
+        return a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0]
+    return agnp.stack([a[..., 1] * b[..., 2] - a[..., 2] * b[..., 1],
+                       a[..., 2] * b[..., 0] - a[..., 0] * b[..., 2],
+                       a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0]], axis=-1)
+
+
 def eigvalsh(a):
     return aglinalg.eigh(a)[0]
 
@@ -164,7 +228,8 @@ linalg.solve = solve
 
 OVERRIDES = dict(flip=flip, sort=sort, take=take, take_along_axis=take_along_axis,
                  cumprod=cumprod, cbrt=cbrt, broadcast_to=broadcast_to, where=where,
-                 outer=outer, diagonal=diagonal, prod=prod, einsum=einsum, repeat=repeat, tile=tile, linalg=linalg)
+                 outer=outer, diagonal=diagonal, cross=cross, ptp=ptp, average=average,
+                 trapezoid=trapezoid, median=median, pad=pad, convolve=convolve, prod=prod, einsum=einsum, repeat=repeat, tile=tile, linalg=linalg)
 
 
 class _OracleNumpy(types.ModuleType):

@@ -24,7 +24,24 @@ from .generate import all_tags, input_values, kink_values, programs
 # leaves them out so the suite stays green. Each entry: why, and a minimal reproduction. Remove
 # an entry when its bug is fixed (test_known_failures_are_still_known tells you when).
 KNOWN_FAILURES = {
+    # NumPy accepts these; autodiff raises a clear NotImplementedError/TypeError (not silent)
+    "product:kron_nd": "np.kron of arrays of different ranks or of rank > 2: "
+                       "np.kron(a, b) with a.shape == (1, 1), b.shape == () raises "
+                       "NotImplementedError('autodiff.numpy.kron supports two vectors or two "
+                       "matrices')",
+    "reduce:median_keepdims": "np.median(x, keepdims=True) raises TypeError: median() got an "
+                              "unexpected keyword argument 'keepdims'",
+    "product:cross_2d": "np.cross of 2-vectors: np.cross(a, a) with a.shape == (2,) raises "
+                        "NotImplementedError('autodiff.numpy.cross supports 3-vectors along the "
+                        "last axis')",
+    # an unclear error where NumPy works
+    "product:convolve_scalar": "np.convolve(a, s) with a.shape == (1,) and s 0-d (NumPy: a "
+                               "length-1 kernel) raises IndexError: tuple index out of range "
+                               "(autodiff/numpy/functions.py, convolve)",
 }
+# Not failures but undefined: eigen- and singular vectors at repeated values have no derivative
+# (and near them, a derivative of size 1/gap), so the test at kinks leaves them out.
+UNDEFINED_AT_KINKS = {"linalg:eigh_vectors", "linalg:svd_vectors"}
 
 SCALE = {"quick": 1, "thorough": 20}
 PHASES = [p for p in Phase if p is not Phase.explain]  # explain re-runs failures: slow here
@@ -38,6 +55,7 @@ def examples(quick):
 
 
 PROGRAMS = programs(banned=frozenset(KNOWN_FAILURES))
+PROGRAMS_AT_KINKS = programs(banned=frozenset(KNOWN_FAILURES) | UNDEFINED_AT_KINKS)
 SEEDS = st.integers(0, 2**32 - 1)
 
 
@@ -73,7 +91,7 @@ SHORTCUT_MODES = ("all",) + getattr(getattr(ad, "shortcuts", None), "NAMES", ())
 
 
 @settings(max_examples=examples(100), phases=PHASES)
-@given(program=PROGRAMS, seed=SEEDS, style=st.sampled_from(sorted(STYLES)),
+@given(program=PROGRAMS_AT_KINKS, seed=SEEDS, style=st.sampled_from(sorted(STYLES)),
        mode=st.sampled_from(SHORTCUT_MODES))
 def test_at_kinks_every_transform_agrees_with_every_other(program, seed, style, mode):
     """Inputs on a grid with zeros and ties, where derivatives follow autodiff's documented
