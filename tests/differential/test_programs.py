@@ -11,6 +11,7 @@ Quick by default (a few hundred programs); `HYPOTHESIS_PROFILE=thorough` runs 20
 """
 import os
 
+import numpy
 import pytest
 from hypothesis import Phase, assume, given, note, settings, strategies as st
 
@@ -20,24 +21,25 @@ from .check import (STYLES, check_against_oracle, check_shortcuts, degenerate,
                     self_consistency)
 from .generate import all_tags, input_values, kink_values, programs
 
-# Operations that currently give wrong results, by tag (see generate.all_tags); the generator
-# leaves them out so the suite stays green. Each entry: why, and a minimal reproduction. Remove
-# an entry when its bug is fixed (test_known_failures_are_still_known tells you when).
+# Operations that currently fail, by tag (see generate.all_tags): the generator leaves them out
+# so the suite stays green. Each entry: (what goes wrong, a minimal reproduction that raises
+# today). test_known_failures_still_fail tells when one is fixed: then delete its entry.
 KNOWN_FAILURES = {
-    # NumPy accepts these; autodiff raises a clear NotImplementedError/TypeError (not silent)
-    "product:kron_nd": "np.kron of arrays of different ranks or of rank > 2: "
-                       "np.kron(a, b) with a.shape == (1, 1), b.shape == () raises "
-                       "NotImplementedError('autodiff.numpy.kron supports two vectors or two "
-                       "matrices')",
-    "reduce:median_keepdims": "np.median(x, keepdims=True) raises TypeError: median() got an "
-                              "unexpected keyword argument 'keepdims'",
-    "product:cross_2d": "np.cross of 2-vectors: np.cross(a, a) with a.shape == (2,) raises "
-                        "NotImplementedError('autodiff.numpy.cross supports 3-vectors along the "
-                        "last axis')",
+    # NumPy accepts these; autodiff raises a clear error (not silent, but not NumPy either)
+    "product:kron_nd": (
+        "np.kron of arrays of different ranks, or of rank > 2: NotImplementedError",
+        "ad.grad(lambda a: np.sum(np.kron(a, np.ones(2))))(onp.ones((2, 2)))"),
+    "reduce:median_keepdims": (
+        "np.median(x, axis, keepdims=True): TypeError, unexpected keyword 'keepdims'",
+        "ad.grad(lambda a: np.sum(np.median(a, axis=0, keepdims=True)))(onp.eye(3))"),
+    "product:cross_2d": (
+        "np.cross of 2-vectors: NotImplementedError (3-vectors only)",
+        "ad.grad(lambda a: np.sum(np.cross(a, a[::-1])))(onp.array([1.0, 2.0]))"),
     # an unclear error where NumPy works
-    "product:convolve_scalar": "np.convolve(a, s) with a.shape == (1,) and s 0-d (NumPy: a "
-                               "length-1 kernel) raises IndexError: tuple index out of range "
-                               "(autodiff/numpy/functions.py, convolve)",
+    "product:convolve_scalar": (
+        "np.convolve with a 0-d operand (NumPy: a length-1 kernel): IndexError: tuple index "
+        "out of range in autodiff/numpy/functions.py convolve",
+        "ad.grad(lambda a: np.sum(np.convolve(a, a[0])))(onp.array([1.0, 2.0]))"),
 }
 # Not failures but undefined: eigen- and singular vectors at repeated values have no derivative
 # (and near them, a derivative of size 1/gap), so the test at kinks leaves them out.
@@ -105,3 +107,15 @@ def test_at_kinks_every_transform_agrees_with_every_other(program, seed, style, 
 
 def test_known_failures_name_real_operations():
     assert set(KNOWN_FAILURES) <= all_tags()
+
+
+@pytest.mark.parametrize("style", sorted(STYLES))
+@pytest.mark.parametrize("tag", sorted(KNOWN_FAILURES))
+def test_known_failures_still_fail(tag, style):
+    """Fails when a listed bug is fixed: delete its KNOWN_FAILURES entry, so that the random
+    programs cover that operation again."""
+    why, repro = KNOWN_FAILURES[tag]
+    namespace = {"np": STYLES[style], "onp": numpy, "ad": ad}
+    with pytest.raises(Exception) as raised:
+        eval(repro, namespace)
+    assert not isinstance(raised.value, (NameError, SyntaxError)), "the reproduction is broken"
