@@ -41,6 +41,18 @@ KNOWN_FAILURES = {
         "out of range in autodiff/numpy/functions.py convolve",
         "ad.grad(lambda a: np.sum(np.convolve(a, a[0])))(onp.array([1.0, 2.0]))"),
 }
+# Wrong only at kinks and degenerate points (the test at kinks leaves them out; the random
+# programs, away from those points, still cover them).
+NUC = "(lambda a: np.linalg.norm(a, 'nuc'))"
+EQUAL_SV = "onp.array([[-0.5, 1.0], [1.0, 0.5]])"  # singular values both sqrt(1.25)
+KNOWN_FAILURES_AT_KINKS = {
+    "linalg:norm_nuc": (
+        "Hessian of the nuclear norm at equal singular values of an invertible matrix, where "
+        "it is smooth (tr sqrt(A^T A)): hessian is asymmetric and wrong, hvp, hvp_fn and "
+        "jacrev(grad) each give another value; at A = 2 I every entry is NaN",
+        f"onp.testing.assert_allclose(ad.hessian({NUC})({EQUAL_SV}).reshape(4, 4), "
+        f"ad.hessian({NUC})({EQUAL_SV}).reshape(4, 4).T)"),
+}
 # Not failures but undefined: eigen- and singular vectors at repeated values have no derivative
 # (and near them, a derivative of size 1/gap), so the test at kinks leaves them out.
 UNDEFINED_AT_KINKS = {"linalg:eigh_vectors", "linalg:svd_vectors"}
@@ -57,7 +69,8 @@ def examples(quick):
 
 
 PROGRAMS = programs(banned=frozenset(KNOWN_FAILURES))
-PROGRAMS_AT_KINKS = programs(banned=frozenset(KNOWN_FAILURES) | UNDEFINED_AT_KINKS)
+PROGRAMS_AT_KINKS = programs(banned=frozenset(KNOWN_FAILURES) | set(KNOWN_FAILURES_AT_KINKS)
+                             | UNDEFINED_AT_KINKS)
 SEEDS = st.integers(0, 2**32 - 1)
 
 
@@ -106,15 +119,15 @@ def test_at_kinks_every_transform_agrees_with_every_other(program, seed, style, 
 
 
 def test_known_failures_name_real_operations():
-    assert set(KNOWN_FAILURES) <= all_tags()
+    assert set(KNOWN_FAILURES) | set(KNOWN_FAILURES_AT_KINKS) | UNDEFINED_AT_KINKS <= all_tags()
 
 
 @pytest.mark.parametrize("style", sorted(STYLES))
-@pytest.mark.parametrize("tag", sorted(KNOWN_FAILURES))
+@pytest.mark.parametrize("tag", sorted(KNOWN_FAILURES) + sorted(KNOWN_FAILURES_AT_KINKS))
 def test_known_failures_still_fail(tag, style):
-    """Fails when a listed bug is fixed: delete its KNOWN_FAILURES entry, so that the random
-    programs cover that operation again."""
-    why, repro = KNOWN_FAILURES[tag]
+    """Fails when a listed bug is fixed: delete its entry, so that the random programs cover
+    that operation again."""
+    why, repro = {**KNOWN_FAILURES, **KNOWN_FAILURES_AT_KINKS}[tag]
     namespace = {"np": STYLES[style], "onp": numpy, "ad": ad}
     with pytest.raises(Exception) as raised:
         eval(repro, namespace)
