@@ -143,8 +143,12 @@ class Builder:
         if not names:
             return None
         fresh = [n for n in names if n in self.unused]
-        if fresh and self.draw(st.integers(0, 2)) > 0:  # mostly the newest unread: deep
-            return fresh[-1]                              # chains, little dead code
+        read = [n for n in names if n not in self.unused]
+        how = self.draw(st.integers(0, 3))
+        if fresh and how >= 2:  # mostly the newest unread: deep chains, little dead code
+            return fresh[-1]
+        if read and how == 1:  # a value read again: fan-out, cotangents added together
+            return self.draw(st.sampled_from(read[::-1]))
         return self.draw(st.sampled_from(names[::-1]))
 
     def scalar(self, lo=-2.0, hi=2.0):
@@ -244,6 +248,23 @@ class Builder:
         if tag == "hypot":
             guards = [("hypot at 0", f"onp.min(onp.hypot({x}, {y}))")]
         return self.add(BINARY[tag].format(x=x, y=y), f"binary:{tag}", guards)
+
+    def fan_in(self):
+        """The newest value combined with one already read elsewhere: a value with several
+        readers gets cotangents added together (where in-place and compact shortcuts meet)."""
+        names = list(self.shapes)
+        read = [n for n in names if n not in self.unused and n not in self.floats]
+        if not read:
+            return False
+        x = names[-1]
+        y = self.draw(st.sampled_from(read[::-1]))
+        tag = self.choose("binary", ["add", "mul", "sub"])
+        if tag is None:
+            return False
+        template = BINARY[tag]
+        if self.draw(st.booleans()):  # y read twice more: its cotangents are summed
+            template = "{y} * {y} + " + template
+        return self.add(template.format(x=x, y=y), f"binary:{tag}")
 
     def adapt(self):
         tag = self.choose("adapt", list(ADAPTERS))
@@ -629,7 +650,7 @@ class Builder:
         self.program.head = template
 
 
-OPERATIONS = ["unary", "unary", "binary", "binary", "binary", "adapt", "reduce", "reduce",
+OPERATIONS = ["unary", "unary", "binary", "binary", "fan_in", "fan_in", "adapt", "reduce", "reduce",
               "index", "index", "product", "linalg", "shape_op", "shape_op", "nested"]
 
 
