@@ -361,9 +361,14 @@ def self_consistency(program, inputs, style, seed):
                 want, 1e-9, 1e-9, equal_nan=True)
 
 
-def check_shortcuts(program, inputs, style, seed, mode):
-    """The same derivatives (to TIGHT) with every shortcut on and with `mode` off: a shortcut
-    name, or "all" for plain mode."""
+TRANSFORMS = ("value", "f_scalar", "value_and_grad", "vjp", "jvp", "jvp_batched", "hvp",
+              "hvp_batched", "hvp_looped", "hvp_fn", "sparse_hessian", "grad", "jacrev",
+              "jacfwd", "hessian")
+
+
+def check_shortcuts(program, inputs, style, seed, name, transforms=TRANSFORMS):
+    """The same derivatives (to TIGHT) with every shortcut on, with all off (plain mode), and
+    with the shortcut `name` alone off, for the given transforms (see TRANSFORMS)."""
     layout = layout_of(program, inputs)
     f, _ = program.compile(STYLES[style], ad)
     names = ", ".join(a.name for a in program.args)
@@ -371,18 +376,19 @@ def check_shortcuts(program, inputs, style, seed, mode):
     if isinstance(value, Exception):
         fail(program, inputs, style, f"f({names})", value, None, f"raised {value!r:.300}")
     d = directions(layout, onp.shape(value), seed)
-    checks = transform_calls(program, inputs, style, layout, d)
+    checks = [c for c in transform_calls(program, inputs, style, layout, d)
+              if c.key.split("[")[0] in transforms]
     on = [run(c) for c in checks]
-    off_context = ad.shortcuts.disabled() if mode == "all" else ad.shortcuts.disabled(mode)
-    with off_context:
-        off = [run(c) for c in checks]
-    for c, a, b in zip(checks, on, off):
-        if isinstance(a, Exception) or isinstance(b, Exception):
-            if type(a) is not type(b):
+    for mode, switch in (("every shortcut", ()), (name, (name,))):
+        with ad.shortcuts.disabled(*switch):
+            off = [run(c) for c in checks]
+        for c, a, b in zip(checks, on, off):
+            if isinstance(a, Exception) or isinstance(b, Exception):
+                if type(a) is not type(b):
+                    fail(program, inputs, style, c.call, a, b,
+                         f"shortcuts on: {a!r:.200}; with {mode} off: {b!r:.200}")
+                continue
+            why = mismatch(a, b, TIGHT, TIGHT, equal_nan=True)
+            if why:
                 fail(program, inputs, style, c.call, a, b,
-                     f"shortcuts on: {a!r:.200}; with {mode} off: {b!r:.200}")
-            continue
-        why = mismatch(a, b, TIGHT, TIGHT, equal_nan=True)
-        if why:
-            fail(program, inputs, style, c.call, a, b,
-                 f"{why} between shortcuts on (got) and {mode} off (expected)")
+                     f"{why} between shortcuts on (got) and {mode} off (expected)")
