@@ -6,6 +6,7 @@ to all arguments flattened into one vector z (autograd; plus central finite diff
 gradient for programs without kinks). Each autodiff transform's expected result is a slice or a
 product of J and H, so one oracle pass serves every transform.
 """
+import re
 import warnings
 from dataclasses import dataclass
 
@@ -133,7 +134,9 @@ def directions(layout, out_shape, seed, k=2):
     rng = onp.random.default_rng(seed + 1)
 
     def like(shape, fl, lead=()):
-        return float(rng.standard_normal()) if fl and not lead else rng.standard_normal(lead + shape)
+        if fl and not lead:
+            return float(rng.standard_normal())
+        return rng.standard_normal(lead + shape)
     return dict(
         ct=rng.standard_normal(out_shape),
         t=[like(s, fl) for s, fl in zip(layout.shapes, layout.floats)],
@@ -156,14 +159,14 @@ def transform_calls(program, inputs, style, layout, d):
         Check("value_and_grad", f"ad.value_and_grad(f_scalar, argnums={n - 1})({names})",
               lambda: ad.value_and_grad(f_scalar, argnums=n - 1)(*xs)),
         Check("vjp", f"ad.vjp(f, {names})[1](ct)", lambda: ad.vjp(f, *xs)[1](ct)),
-        Check("jvp", f"ad.jvp(f, ({names},), tangents)", lambda: ad.jvp(f, tuple(xs), tuple(t))),
-        Check("jvp_batched", f"ad.jvp(f, ({names},), tangents, batched=True)[1]",
+        Check("jvp", f"ad.jvp(f, ({names},), t)", lambda: ad.jvp(f, tuple(xs), tuple(t))),
+        Check("jvp_batched", f"ad.jvp(f, ({names},), T, batched=True)[1]",
               lambda: ad.jvp(f, tuple(xs), tuple(T), batched=True)[1]),
         Check("hvp", f"ad.hvp(lambda xs: f_scalar(*xs), ({names},), v)",
               lambda: ad.hvp(fs_tree, tuple(xs), tuple(v))),
         Check("hvp_batched", f"ad.hvp(lambda xs: f_scalar(*xs), ({names},), V, batched=True)",
               lambda: ad.hvp(fs_tree, tuple(xs), tuple(V), batched=True)),
-        Check("hvp_looped", f"[ad.hvp(lambda xs: f_scalar(*xs), ({names},), V_k) for V_k in V]",
+        Check("hvp_looped", f"[ad.hvp(lambda xs: f_scalar(*xs), ({names},), V_k) for V_k in zip(*V)]",
               lambda: [ad.hvp(fs_tree, tuple(xs), tuple(Vi[k] for Vi in V))
                        for k in range(len(V[0]))]),
         Check("hvp_fn", f"ad.hvp_fn(lambda xs: f_scalar(*xs), ({names},))(v)",
@@ -259,9 +262,27 @@ def mismatch(got, want, rtol, atol, equal_nan=False):
     return None
 
 
-def fail(program, inputs, style, call, got, want, why, extra=""):
+def directions_source(call, d, args):
+    """Assignments of the directions (ct, t, T, v, V) and of z that `call` uses."""
+    lines = []
+    with onp.printoptions(precision=17, threshold=10**6):
+        for name in ("ct", "t", "T", "v", "V"):
+            if d is not None and re.search(rf"\b{name}\b", call):
+                value = d[name]
+                text = (repr(value) if name == "ct" else
+                        "(" + "".join(f"{x!r}, " for x in value) + ")")
+                lines.append(f"{name} = " + text.replace("array(", "onp.array("))
+    if re.search(r"\bz\b", call):
+        names = ", ".join(a.name for a in args)
+        lines.append(f"z = onp.concatenate([onp.ravel(x) for x in ({names},)])")
+    return "\n".join(lines)
+
+
+def fail(program, inputs, style, call, got, want, why, d=None):
+    """Fail with a pasteable reproduction (pytest's traceback would only show this module)."""
     __tracebackhide__ = True
-    pytest.fail(f"{call}: {why}{extra}\n" + repro(program, inputs, style, call, got, want),
+    setup = directions_source(call, d, program.args)
+    pytest.fail(f"{call}: {why}\n" + repro(program, inputs, style, call, got, want, setup),
                 pytrace=False)
 
 
@@ -279,14 +300,14 @@ def layout_of(program, inputs):
     return Layout([onp.shape(x) for x in inputs], [a.is_float for a in program.args])
 
 
-def compare_all(program, inputs, style, checks, results, want, rtol, atol, equal_nan=False):
+def compare_all(program, inputs, style, checks, results, want, rtol, atol, d, equal_nan=False):
     for c in checks:
         got = results[c.key]
         if isinstance(got, Exception):
-            fail(program, inputs, style, c.call, got, want[c.key], f"raised {got!r:.300}")
+            fail(program, inputs, style, c.call, got, want[c.key], f"raised {got!r:.300}", d)
         why = mismatch(got, want[c.key], rtol, atol, equal_nan)
         if why:
-            fail(program, inputs, style, c.call, got, want[c.key], why)
+            fail(program, inputs, style, c.call, got, want[c.key], why, d)
 
 
 def check_against_oracle(program, inputs, style, seed):
@@ -299,7 +320,7 @@ def check_against_oracle(program, inputs, style, seed):
     checks = transform_calls(program, inputs, style, layout, d)
     results = {c.key: run(c) for c in checks}
     compare_all(program, inputs, style, checks, results, expectations(orc, layout, d),
-                RTOL, ATOL)
+                RTOL, ATOL, d)
     if not any(line.guards for line in program.lines):  # smooth: FD is meaningful
         fd, fd_half = (finite_difference_gradient(program, inputs, layout, h)
                        for h in (1e-3, 5e-4))
@@ -308,7 +329,10 @@ def check_against_oracle(program, inputs, style, seed):
             got = tuple(results[f"grad[{i}]"] for i in range(len(inputs)))
             why = mismatch(got, fd, 1e-5, 1e-6)
             if why:
-                fail(program, inputs, style, "gradient vs finite differences", got, fd, why)
+                names = ", ".join(a.name for a in program.args)
+                call = f"ad.grad(f_scalar, argnums={tuple(range(len(inputs)))})({names})"
+                fail(program, inputs, style, call, got, fd,
+                     f"{why} from fourth-order central finite differences (expected)")
     return None
 
 
@@ -358,7 +382,7 @@ def self_consistency(program, inputs, style, seed):
     want["hvp_fn"] = results["hvp"] if not isinstance(results["hvp"], Exception) else want["hvp"]
     skip -= {"hvp_batched", "hvp_fn"}
     compare_all(program, inputs, style, [c for c in checks if c.key not in skip], results,
-                want, 1e-9, 1e-9, equal_nan=True)
+                want, 1e-9, 1e-9, d, equal_nan=True)
 
 
 TRANSFORMS = ("value", "f_scalar", "value_and_grad", "vjp", "jvp", "jvp_batched", "hvp",
@@ -386,9 +410,9 @@ def check_shortcuts(program, inputs, style, seed, name, transforms=TRANSFORMS):
             if isinstance(a, Exception) or isinstance(b, Exception):
                 if type(a) is not type(b):
                     fail(program, inputs, style, c.call, a, b,
-                         f"shortcuts on: {a!r:.200}; with {mode} off: {b!r:.200}")
+                         f"shortcuts on: {a!r:.200}; with {mode} off: {b!r:.200}", d)
                 continue
             why = mismatch(a, b, TIGHT, TIGHT, equal_nan=True)
             if why:
                 fail(program, inputs, style, c.call, a, b,
-                     f"{why} between shortcuts on (got) and {mode} off (expected)")
+                     f"{why} between shortcuts on (got) and {mode} off (expected)", d)

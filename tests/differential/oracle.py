@@ -1,9 +1,11 @@
 """The oracle: autograd, an independent implementation, as a NumPy-like module for `np`.
 
 autograd has no rule for a few functions the programs use (flip, sort along an axis, take,
-cumprod, cbrt, eigvalsh, matrix_power, some norms...) and differs from NumPy in a few others
-(its `where` and `broadcast_to` do not sum cotangents over broadcast axes, `outer` does not
-flatten). Those are written here from autograd operations that it does differentiate
+cumprod, cbrt, eigvalsh, matrix_power, ptp, median, average, trapezoid, convolve, some
+norms...), differs from NumPy in others (its `where` and `broadcast_to` do not sum cotangents
+over broadcast axes, `outer` does not flatten, `solve` and `cross` do not broadcast, `einsum`
+rejects 'ii'), and is wrong in a few (`repeat` with a negative axis, `tile`, `prod` at zeros:
+NaN). Those are written here from autograd operations that it does differentiate
 (indexing, products, sums), never from autodiff. Everything else is autograd.numpy itself.
 """
 import types
@@ -229,7 +231,8 @@ linalg.solve = solve
 OVERRIDES = dict(flip=flip, sort=sort, take=take, take_along_axis=take_along_axis,
                  cumprod=cumprod, cbrt=cbrt, broadcast_to=broadcast_to, where=where,
                  outer=outer, diagonal=diagonal, cross=cross, ptp=ptp, average=average,
-                 trapezoid=trapezoid, median=median, pad=pad, convolve=convolve, prod=prod, einsum=einsum, repeat=repeat, tile=tile, linalg=linalg)
+                 trapezoid=trapezoid, median=median, pad=pad, convolve=convolve, prod=prod,
+                 einsum=einsum, repeat=repeat, tile=tile, linalg=linalg)
 
 
 class _OracleNumpy(types.ModuleType):

@@ -87,7 +87,7 @@ def input_source(args, inputs):
                          for a, x in zip(args, inputs))
 
 
-def repro(program, inputs, style, call, got, want):
+def repro(program, inputs, style, call, got, want, setup=""):
     """A pasteable reproduction of one disagreement."""
     module = {"numpy": "import numpy as np",
               "autodiff.numpy": "import autodiff.numpy as np"}[style]
@@ -95,5 +95,5 @@ def repro(program, inputs, style, call, got, want):
         return "\n".join([
             "", "# ---- reproduction ----", module, "import numpy as onp",
             "import autodiff as ad", program.constants_source(), "", program.source(), "",
-            input_source(program.args, inputs), f"print({call})", "",
+            input_source(program.args, inputs), setup, f"print({call})", "",
             f"# autodiff gave:\n{got!r}", f"# expected (oracle):\n{want!r}", ""])
