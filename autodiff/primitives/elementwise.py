@@ -64,17 +64,38 @@ square = _unary("square", np.square, lambda t, out, x: _scaled_product(2.0, t, x
 
 
 def _pow_partial_x(t, out, x, y):
-    if not isinstance(y, Tracer) and np.ndim(y) == 0:  # a constant exponent: the usual case
-        if y == 1:
-            return t
-        if y == 2:
-            return _scaled_product(2.0, t, x)
-    return t * y * power(x, y - 1)
+    """d/dx x**y = y x**(y-1), which is 0 where y == 0 (x**0 is the constant 1) even at x = 0,
+    where the formula reads 0 * inf."""
+    if not isinstance(y, Tracer):  # a constant exponent: the usual case
+        if np.ndim(y) == 0:
+            if y == 0:
+                return t * 0.0
+            if y == 1:
+                return t
+            if y == 2:
+                return _scaled_product(2.0, t, x)
+        y = np.asarray(y)
+        # y * x**1 is 0 where y == 0, and so are its derivatives (the exponent is constant)
+        return t * (y * power(x, np.where(y == 0, 1, y - 1)))
+    at_zero = (_const(x) == 0) & (_const(y) == 0)
+    if not np.any(at_zero):
+        return t * y * power(x, y - 1)
+    # a traced exponent: where x == y == 0 the partial is 0 (x**0 == 1 for every x), taken on
+    # safe inputs so that no 0 * inf reaches any order; elsewhere the formula keeps its exact
+    # derivative in y (x**(y-1) + y x**(y-1) log x, which a mask on y alone would lose)
+    safe = y * power(where(at_zero, 1.0, x), y - 1)
+    return t * where(at_zero, 0.0, safe)
 
 
 def _pow_partial_y(t, out, x, y):
-    # d/dy x**y = x**y log x, taken as 0 where x <= 0 (there x**y is real only for integer y)
-    return t * out * log(where(_const(x) > 0, x, 1.0))
+    """d/dy x**y = x**y log x: 0 at x == 0 (0 * log 0, the usual convention: 0**y is 0 for
+    every y > 0), NaN where x < 0 (x**y is not real for non-integer y, so there is no
+    derivative in y)."""
+    xv = _const(x)
+    log_x = log(where(xv > 0, x, 1.0))
+    if np.any(xv < 0):
+        log_x = log_x * np.where(xv < 0, np.nan, 1.0)
+    return t * out * log_x
 
 
 def _power_impl(x, y):
