@@ -35,6 +35,31 @@ def _float_leaf(x, fname):
     raise TypeError(f"{fname}: inputs must be arrays of numbers, got dtype {a.dtype} ({x!r:.60})")
 
 
+def _check_argnums(fname, argnums):
+    """argnums must be an int or a sequence of distinct ints (checked when the transform is
+    made; a repeat would make one copy's derivative silently vanish)."""
+    single = isinstance(argnums, (int, np.integer)) and not isinstance(argnums, bool)
+    try:
+        nums = (argnums,) if single else tuple(argnums)
+    except TypeError:
+        nums = None
+    if nums is None or not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool)
+                               for n in nums):
+        raise TypeError(f"{fname}: argnums must be an integer or a tuple of integers (positions "
+                        f"of positional arguments), got {argnums!r}")
+    _check_distinct(fname, argnums, nums)
+
+
+def _check_distinct(fname, argnums, nums):
+    seen = set()
+    for n in nums:
+        if n in seen:
+            raise ValueError(f"{fname}: argnums={argnums!r} names argument {n} more than once; "
+                             "each argument can be differentiated once (pass it once, and "
+                             "reuse its derivative)")
+        seen.add(n)
+
+
 def _split_args(fname, args, argnums):
     """The arguments selected by argnums (one tree, or a tuple of trees for a tuple argnums)
     and a function that puts replacements back in place."""
@@ -44,6 +69,8 @@ def _split_args(fname, args, argnums):
         if not -len(args) <= n < len(args):
             raise TypeError(f"{fname}: argnums={argnums!r} but the function was called with "
                             f"{len(args)} positional argument(s)")
+    nums = tuple(int(n) % len(args) for n in nums)
+    _check_distinct(fname, argnums, nums)  # 1 and -1 may be the same argument
     dyn = args[nums[0]] if single else tuple(args[n] for n in nums)
 
     def rebuild(new):
@@ -103,8 +130,10 @@ def _pull_back(trace, nodes, seeds):
 def value_and_grad(fun, argnums=0, has_aux=False):
     """f -> (x -> (f(x), ∇f(x))), one forward pass and one reverse sweep. f must return a
     scalar; with has_aux=True it returns (scalar, aux) and the result is ((value, aux), grad)."""
+    _check_argnums("value_and_grad", argnums)
     def value_and_grad_fun(*args, **kwargs):
-        (value, aux), g = _value_and_grad(fun, argnums, has_aux, args, kwargs, keep_value=True)
+        (value, aux), g = _value_and_grad(fun, argnums, has_aux, args, kwargs, keep_value=True,
+                                       fname="value_and_grad")
         return ((value, aux), g) if has_aux else (value, g)
     _name(value_and_grad_fun, "value_and_grad", fun)
     return value_and_grad_fun
@@ -113,6 +142,7 @@ def value_and_grad(fun, argnums=0, has_aux=False):
 def grad(fun, argnums=0, has_aux=False):
     """f -> ∇f for a scalar-valued f (JAX's jax.grad). With argnums a tuple, a tuple of
     gradients; with has_aux=True, (gradient, aux)."""
+    _check_argnums("grad", argnums)
     def grad_fun(*args, **kwargs):
         (_, aux), g = _value_and_grad(fun, argnums, has_aux, args, kwargs, keep_value=False)
         return (g, aux) if has_aux else g
@@ -120,12 +150,12 @@ def grad(fun, argnums=0, has_aux=False):
     return grad_fun
 
 
-def _value_and_grad(fun, argnums, has_aux, args, kwargs, keep_value):
+def _value_and_grad(fun, argnums, has_aux, args, kwargs, keep_value, fname="grad"):
     """((value or None, aux or None), gradient). Without keep_value, f's value is let go before
     the sweep: under forward-over-reverse it holds the forward pass's deferred tangents (and
     through them its values), which the sweep does not need."""
-    dyn, rebuild = _split_args("grad", args, argnums)
-    trace, nodes, td, res = _record("grad", lambda d: fun(*rebuild(d), **kwargs), dyn)
+    dyn, rebuild = _split_args(fname, args, argnums)
+    trace, nodes, td, res = _record(fname, lambda d: fun(*rebuild(d), **kwargs), dyn)
     out, aux = _split_aux("grad", res, has_aux)
     index = trace.index_of(out)
     value = out.value if index is not None else out
@@ -182,6 +212,7 @@ def jacrev(fun, argnums=0, has_aux=False):
     which is linear in its cotangent -- so ceil(m / chunk) sweeps for m outputs instead of m.
     For an output of shape s and an input of shape t, the Jacobian has shape s + t. With
     has_aux=True, fun returns (output, aux) and the result is (jacobian, aux)."""
+    _check_argnums("jacrev", argnums)
     def jacrev_fun(*args, **kwargs):
         dyn, rebuild = _split_args("jacrev", args, argnums)
         out, vjp_fn, *aux = vjp(lambda d: fun(*rebuild(d), **kwargs), dyn, has_aux=has_aux)
@@ -277,6 +308,7 @@ def jacfwd(fun, argnums=0, chunk_size=None, has_aux=False):
     """Jacobian by forward mode: the identity is pushed through f as batched tangents,
     `chunk_size` directions per pass (bounding memory). Output shape s + t, as jacrev. With
     has_aux=True, fun returns (output, aux) and the result is (jacobian, aux)."""
+    _check_argnums("jacfwd", argnums)
     def jacfwd_fun(*args, **kwargs):
         dyn, rebuild = _split_args("jacfwd", args, argnums)
         leaves, in_td = flatten(dyn)
@@ -368,6 +400,7 @@ def hessian(fun, argnums=0, chunk_size=None, has_aux=False):
     batched tangents through the reverse sweep (`chunk_size` directions at a time). For an input
     of shape s the Hessian has shape s + s; a tuple argnums gives nested blocks, as in JAX.
     With has_aux=True, fun returns (scalar, aux) and the result is (hessian, aux)."""
+    _check_argnums("hessian", argnums)
     h = jacfwd(grad(fun, argnums, has_aux=has_aux), argnums, chunk_size=chunk_size,
                has_aux=has_aux)
     _name(h, "hessian", fun)

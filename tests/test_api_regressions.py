@@ -83,3 +83,34 @@ def test_power_check_grads_second_order():
     ad.check_grads(lambda y: anp.sum(2.0 ** y), (np.array([0.5, -1.2]),), order=2)
     ad.check_grads(lambda x, y: anp.sum(x ** y), (np.array([0.5, 1.2]), np.array([0.3, 2.0])),
                    order=2)
+
+
+# --- argnums -------------------------------------------------------------------------------------
+TRANSFORMS_WITH_ARGNUMS = [ad.grad, ad.value_and_grad, ad.jacrev, ad.jacfwd, ad.hessian]
+
+
+@pytest.mark.parametrize("transform", TRANSFORMS_WITH_ARGNUMS)
+def test_duplicate_argnums_are_refused(transform):
+    f = lambda x, y: x * y ** 2
+    with pytest.raises(ValueError, match=r"argnums=\(1, 1\) names argument 1 more than once"):
+        transform(f, argnums=(1, 1))
+    with pytest.raises(ValueError, match=r"argnums=\(1, -1\) names argument 1 more than once"):
+        transform(f, argnums=(1, -1))(2.0, 3.0)
+
+
+@pytest.mark.parametrize("transform", TRANSFORMS_WITH_ARGNUMS)
+@pytest.mark.parametrize("argnums", [1.0, "1", None, (0, 1.0), True])
+def test_non_integer_argnums_are_refused(transform, argnums):
+    with pytest.raises(TypeError, match=r"argnums must be an integer or a tuple of integers"):
+        transform(lambda x, y: x * y, argnums=argnums)
+
+
+@pytest.mark.parametrize("transform", TRANSFORMS_WITH_ARGNUMS)
+def test_out_of_range_argnums(transform):
+    with pytest.raises(TypeError, match=r"argnums=\(0, 2\) but the function was called with 2"):
+        transform(lambda x, y: x * y, argnums=(0, 2))(1.0, 2.0)
+
+
+def test_negative_argnums_still_work():
+    f = lambda x, y: x * y ** 2
+    np.testing.assert_allclose(ad.grad(f, argnums=(0, -1))(2.0, 3.0), (9.0, 12.0))
