@@ -11,7 +11,7 @@ traced value, an unsupported NumPy function raises NotImplementedError naming it
 import numpy as _np
 
 from ..primitives import elementwise as _E, reductions as _R, shape as _S, products as _P
-from . import functions as _F, linalg, nondiff as _N
+from . import functions as _F, keywords as _K, linalg, nondiff as _N
 from .dispatch import install as _install
 
 ELEMENTWISE = [
@@ -32,13 +32,23 @@ COMPOSED = [
     "deg2rad", "rad2deg", "convolve", "interp",
 ]
 
+# these keep NumPy's full signatures (keywords such as dtype, where, initial, order) in functions.py
+NUMPY_SIGNATURES = ["sum", "amax", "amin", "cumsum", "reshape", "transpose", "broadcast_to",
+                    "concatenate", "einsum", "clip"]
+
 _namespace = {}
 for _module, _names in ((_E, ELEMENTWISE), (_R, REDUCTIONS), (_S, SHAPE), (_P, PRODUCTS),
                         (_F, COMPOSED)):
     _namespace.update({n: getattr(_module, n) for n in _names})
+_namespace.update({n: getattr(_F, n) for n in NUMPY_SIGNATURES})
+for _name, _fn in list(_namespace.items()):  # NumPy's ufuncs take ufunc keywords (dtype, out=)
+    if isinstance(getattr(_np, _name, None), _np.ufunc):
+        _namespace[_name] = _K.ufunc_function(_name, _fn)
 _namespace.update(_N.NAMESPACE)
-_namespace.update(abs=_E.absolute, max=_R.amax, min=_R.amin, true_divide=_E.divide,
-                  remainder=_F.mod, trapz=_F.trapezoid, radians=_F.deg2rad, degrees=_F.rad2deg)
+_namespace.update(abs=_namespace["absolute"], max=_F.amax, min=_F.amin,
+                  true_divide=_namespace["divide"], remainder=_namespace["mod"],
+                  trapz=_F.trapezoid, radians=_namespace["deg2rad"],
+                  degrees=_namespace["rad2deg"])
 globals().update(_namespace)
 _install(_namespace, {n: getattr(linalg, n) for n in ("inv", "solve", "slogdet", "det", "norm",
                                                    "cholesky", "eigh", "eigvalsh", "svd",

@@ -1,11 +1,14 @@
 """How traced values behave like NumPy arrays: Python operators and methods, and the NumPy
 protocols `__array_ufunc__` / `__array_function__`, so that plain NumPy code such as
 `np.sum(np.tanh(X @ w) ** 2)` is differentiable. Lookups are one dict access per call."""
+import inspect
+
 import numpy as np
 
 from ..core.primitive import Primitive
 from ..core.tracer import Tracer, primal, bind
-from ..primitives import elementwise as E, reductions as R, shape as S, products as P
+from ..primitives import elementwise as E, shape as S, products as P
+from .keywords import cast, no_out, refuse, ufunc_inputs
 
 
 def _unsupported(what):
@@ -22,7 +25,7 @@ def install(namespace, linalg_namespace):
     for name, fn in namespace.items():
         target = getattr(np, name, None)
         if isinstance(target, np.ufunc):
-            ufuncs[target] = fn
+            ufuncs[target] = fn if getattr(fn, "nondiff", False) else fn.differentiable
         elif callable(target) and not isinstance(target, type):
             functions[target] = fn
     for name, fn in linalg_namespace.items():
@@ -31,34 +34,43 @@ def install(namespace, linalg_namespace):
             functions[target] = fn
     functions[np.max] = functions[np.amax] = namespace["amax"]
     functions[np.min] = functions[np.amin] = namespace["amin"]
-    functions[np.abs] = ufuncs[np.absolute] = namespace["absolute"]
-    reducers = {np.add: R.sum, np.maximum: R.amax, np.minimum: R.amin,
-                np.multiply: namespace["prod"]}
+    functions[np.abs] = namespace["absolute"]
+    ufuncs[np.absolute] = namespace["absolute"].differentiable
+    reducers = {"reduce": {np.add: namespace["sum"], np.maximum: namespace["amax"],
+                           np.minimum: namespace["amin"], np.multiply: namespace["prod"]},
+                "accumulate": {np.add: namespace["cumsum"], np.multiply: namespace["cumprod"]}}
+    accepts = KeywordCheck()
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        if kwargs.get("out") is not None:
-            raise TypeError(f"numpy.{ufunc.__name__} with out=: in-place results are not "
-                            "supported on traced values")
-        kwargs.pop("out", None)
+        fn = ufuncs.get(ufunc)
+        if fn is None:
+            raise _unsupported(f"numpy.{ufunc.__name__}")
         if method == "__call__":
-            fn = ufuncs.get(ufunc)
-            if fn is None:
-                raise _unsupported(f"numpy.{ufunc.__name__}")
+            if getattr(fn, "nondiff", False):
+                return fn(*inputs, **kwargs)
             if kwargs:
-                raise TypeError(f"numpy.{ufunc.__name__}: keyword arguments {sorted(kwargs)} "
-                                "are not supported on traced values")
+                inputs = ufunc_inputs(ufunc.__name__, inputs, kwargs)
             return fn(*inputs)
-        if method == "reduce" and ufunc in reducers:
-            return reducers[ufunc](inputs[0], axis=kwargs.get("axis", 0),
-                                   keepdims=kwargs.get("keepdims", False))
-        if method == "accumulate" and ufunc is np.add:
-            return R.cumsum(inputs[0], axis=kwargs.get("axis", 0))
+        reduce = reducers.get(method, {}).get(ufunc)
+        if reduce is not None:
+            name = f"{ufunc.__name__}.{method}"
+            if isinstance(kwargs.get("out"), tuple):  # NumPy passes out= as a tuple here
+                kwargs["out"] = kwargs["out"][0]
+            accepts(name, reduce, kwargs, np.add.reduce if method == "reduce" else None)
+            return reduce(inputs[0], **dict({"axis": 0}, **kwargs))
+        if method == "outer" and not getattr(fn, "nondiff", False):
+            a, b = inputs
+            no_out(f"{ufunc.__name__}.outer", kwargs.pop("out", None))
+            a, b = ufunc_inputs(f"{ufunc.__name__}.outer", [a, b], kwargs)
+            return fn(S.reshape(a, S.shape_of(a) + (1,) * len(S.shape_of(b))), b)
         raise _unsupported(f"numpy.{ufunc.__name__}.{method}")
 
     def __array_function__(self, func, types, args, kwargs):
         fn = functions.get(func)
         if fn is None:
             raise _unsupported(f"{func.__module__}.{func.__name__}")
+        if kwargs:
+            accepts(_numpy_name(func), fn, kwargs, func)
         return fn(*args, **kwargs)
 
     T = Tracer
@@ -72,8 +84,9 @@ def install(namespace, linalg_namespace):
     T.__neg__ = lambda self: bind(E.negative, self)
     T.__pos__ = lambda self: self
     T.__abs__ = lambda self: bind(E.absolute, self)
-    T.__mod__ = lambda self, other: namespace["mod"](self, other)
-    T.__rmod__ = lambda self, other: namespace["mod"](other, self)
+    mod = namespace["mod"].differentiable
+    T.__mod__ = lambda self, other: mod(self, other)
+    T.__rmod__ = lambda self, other: mod(other, self)
     T.__floordiv__ = lambda self, other: np.floor_divide(primal(self), primal(other))
     T.__rfloordiv__ = lambda self, other: np.floor_divide(primal(other), primal(self))
     for op in ("lt", "le", "gt", "ge", "eq", "ne"):
@@ -82,19 +95,66 @@ def install(namespace, linalg_namespace):
     T.__setitem__ = _setitem
     T.T = property(lambda self: S.transpose(self))
     T.mT = property(lambda self: P.swap_last(self))
-    T.reshape = lambda self, *shape, order="C": S.reshape(self, *shape)
+    T.reshape = _method("reshape", _reshape_method(namespace["reshape"]), accepts)
     T.transpose = lambda self, *axes: S.transpose(self, axes[0] if len(axes) == 1 and not
                                                   isinstance(axes[0], int) else (axes or None))
-    T.astype = _astype
-    T.copy = T.conj = T.conjugate = lambda self: self
+    T.astype = _method("astype", _astype, accepts)
+    T.copy = _method("copy", lambda self, order="C": self, accepts)
+    T.conj = T.conjugate = lambda self: self
     T.real = property(lambda self: self)
-    T.dot = lambda self, other: namespace["dot"](self, other)
-    for name in ("sum", "mean", "prod", "var", "std", "cumsum", "ravel", "squeeze",
-                 "swapaxes", "clip", "flatten", "repeat", "diagonal", "trace", "take"):
-        setattr(T, name, _method(namespace[name if name != "flatten" else "ravel"]))
-    T.max = _method(R.amax)
-    T.min = _method(R.amin)
+    methods = {name: namespace[name] for name in (
+        "sum", "mean", "prod", "var", "std", "cumsum", "cumprod", "ravel", "squeeze", "swapaxes",
+        "clip", "repeat", "diagonal", "trace", "take", "dot", "max", "min", "argmax", "argmin",
+        "argsort", "nonzero", "round", "all", "any")}
+    methods["flatten"] = lambda self, order="C": namespace["ravel"](self, order)
+    for name, fn in methods.items():
+        setattr(T, name, _method(name, fn, accepts))
     T.item = T.tolist = _no_item
+
+
+class KeywordCheck:
+    """Refuses, by name, a keyword an autodiff function does not take, instead of Python's bare
+    "unexpected keyword argument" (the keywords each function takes are read once)."""
+
+    def __init__(self):
+        self.known = {}
+
+    def __call__(self, fname, fn, kwargs, numpy_fn=None):
+        names = self.known.get(fn, False)
+        if names is False:
+            names = self.known[fn] = _keyword_names(fn)
+        if names is None:
+            return
+        for k in kwargs:
+            if k not in names:
+                numpy_names = _keyword_names(numpy_fn) if numpy_fn is not None else None
+                why = ("NumPy's other keywords are supported; this one is not implemented for "
+                       "traced values" if numpy_names is None or k in numpy_names
+                       else f"np.{fname} has no such keyword")
+                raise refuse(fname, k, why)
+
+
+def _keyword_names(fn):
+    """The keywords fn takes by name (None: any, or unknown)."""
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind is p.VAR_KEYWORD for p in params):
+        return None
+    return frozenset(p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY))
+
+
+def _numpy_name(func):
+    module = func.__module__ or ""
+    return ("linalg." if "linalg" in module else "") + func.__name__
+
+
+def _reshape_method(reshape):
+    def method(self, *shape, order="C", copy=None):
+        """x.reshape(2, 3) or x.reshape((2, 3)), in C or Fortran order."""
+        return reshape(self, shape[0] if len(shape) == 1 else shape, order=order, copy=copy)
+    return method
 
 
 def _forward(fn):
@@ -115,9 +175,15 @@ def _comparison(op):
     return lambda self, other: fn(primal(self), primal(other))
 
 
-def _method(fn):
+def _method(name, fn, accepts):
+    """x.<name>(...) as fn(x, ...), refusing unknown keywords by name."""
+    numpy_method = getattr(np.ndarray, name, None)
+
     def method(self, *args, **kwargs):
+        if kwargs:
+            accepts(f"ndarray.{name}", fn, kwargs, numpy_method)
         return fn(self, *args, **kwargs)
+    method.__name__ = name
     method.__doc__ = fn.__doc__
     return method
 
@@ -132,8 +198,7 @@ def _no_item(self, *args):
                     "(x[0]) to keep a differentiable scalar, or use autodiff.stop_gradient(x).")
 
 
-def _astype(self, dtype, **kwargs):
-    dtype = np.dtype(dtype)
-    if dtype.kind != "f":
-        return np.asarray(primal(self)).astype(dtype)  # integers and bools carry no derivative
-    return self if dtype == self.dtype else S.cast_p(self, dtype=dtype)
+def _astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True):
+    """x.astype: a float dtype keeps the derivative, integers and bools drop it (order, subok
+    and copy have no effect on an immutable traced value)."""
+    return cast(self, dtype, "ndarray.astype", casting)

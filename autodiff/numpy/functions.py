@@ -6,42 +6,92 @@ import numpy as np
 
 from ..core.tracer import Tracer, primal
 from ..primitives import elementwise as E, reductions as R, shape as S, products as P
-from ..primitives.shape import shape_of, normalize_axis, normalize_axes, reshape, getitem
+from ..primitives.shape import shape_of, normalize_axis, normalize_axes, getitem
+from .keywords import NOT_GIVEN, no_out, cast, mask, refuse, ufunc_inputs
 
 def _ndim(x):
     return len(shape_of(x))
 
 
-# --- reductions built on sum ------------------------------------------------------------------
-def _count(x, axis):
-    shape = shape_of(x)
-    return int(np.prod([shape[a] for a in normalize_axes(axis, len(shape))]))
+# --- reductions, with NumPy's keywords ----------------------------------------------------------
+def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=0, where=True):  # noqa: A001
+    """np.sum; entries masked out by `where` get derivative 0."""
+    no_out("sum", out)
+    a = cast(a, dtype, "sum")
+    m = mask(where, shape_of(a))
+    if m is not None:
+        a = E.where(m, a, 0.0)
+    s = R.sum(a, axis, keepdims)
+    return s if _is_zero(initial) else s + initial
 
 
-def mean(x, axis=None, keepdims=False):
-    """np.mean."""
-    return R.sum(x, axis, keepdims) / _count(x, axis)
+def _is_zero(c):
+    return not isinstance(c, Tracer) and np.ndim(c) == 0 and c == 0
 
 
-def var(x, axis=None, ddof=0, keepdims=False):
-    """np.var (with ddof)."""
-    d = x - mean(x, axis, keepdims=True)
-    return R.sum(d * d, axis, keepdims) / (_count(x, axis) - ddof)
+def _count(x, axis, m=None, keepdims=False):
+    """Entries per reduced slice: a number, or with a mask an array of counts."""
+    if m is None:
+        shape = shape_of(x)
+        return int(np.prod([shape[a] for a in normalize_axes(axis, len(shape))]))
+    return np.sum(m, axis=normalize_axes(axis, m.ndim), keepdims=keepdims)
 
 
-def std(x, axis=None, ddof=0, keepdims=False):
-    """np.std (with ddof); its derivative is infinite where the spread is zero."""
-    return E.sqrt(var(x, axis, ddof, keepdims))
+def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=True):
+    """np.mean (over the entries `where` selects)."""
+    no_out("mean", out)
+    a = cast(a, dtype, "mean")
+    m = mask(where, shape_of(a))
+    return sum(a, axis, keepdims=keepdims, where=True if m is None else m) / \
+        _count(a, axis, m, keepdims)
 
 
-def prod(x, axis=None, keepdims=False):
+def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True, mean=None,
+        correction=NOT_GIVEN):
+    """np.var (with ddof or correction, where, and a precomputed mean as NumPy's mean=)."""
+    no_out("var", out)
+    if correction is not NOT_GIVEN:
+        if ddof != 0:
+            raise ValueError("ddof and correction can't be provided simultaneously.")
+        ddof = correction
+    a = cast(a, dtype, "var")
+    m = mask(where, shape_of(a))
+    where = True if m is None else m
+    center = _mean(a, axis, keepdims=True, where=where) if mean is None else mean
+    d = a - center
+    return sum(d * d, axis, keepdims=keepdims, where=where) / (_count(a, axis, m, keepdims) - ddof)
+
+
+_mean = mean
+
+
+def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True, mean=None,
+        correction=NOT_GIVEN):
+    """np.std; its derivative is infinite where the spread is zero."""
+    no_out("std", out)
+    return E.sqrt(var(a, axis, dtype, None, ddof, keepdims, where=where, mean=mean,
+                      correction=correction))
+
+
+def prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=1, where=True):
     """np.prod as a tree of pairwise products: exact derivatives of every order, zeros included
     (no division by the entries)."""
+    no_out("prod", out)
+    a = cast(a, dtype, "prod")
+    m = mask(where, shape_of(a))
+    if m is not None:
+        a = E.where(m, a, 1.0)
+    p = _prod(a, axis, keepdims)
+    return p if (not isinstance(initial, Tracer) and np.ndim(initial) == 0 and initial == 1) \
+        else p * initial
+
+
+def _prod(x, axis, keepdims):
     shape = shape_of(x)
     axes = normalize_axes(axis, len(shape))
     rest = [a for a in range(len(shape)) if a not in axes]
     y = S.transpose(x, rest + list(axes))
-    y = reshape(y, tuple(shape[a] for a in rest) + (-1,) if axes else tuple(shape) + (1,))
+    y = S.reshape(y, tuple(shape[a] for a in rest) + (-1,) if axes else tuple(shape) + (1,))
     while shape_of(y)[-1] > 1:
         m = shape_of(y)[-1]
         if m % 2:
@@ -51,69 +101,159 @@ def prod(x, axis=None, keepdims=False):
     if shape_of(y)[-1] == 0:
         y = np.ones(shape_of(y)[:-1], dtype=np.result_type(primal(x), 1.0))
     else:
-        y = reshape(y, shape_of(y)[:-1])
+        y = S.reshape(y, shape_of(y)[:-1])
     if keepdims:
-        y = reshape(y, tuple(1 if i in axes else s for i, s in enumerate(shape)))
+        y = S.reshape(y, tuple(1 if i in axes else s for i, s in enumerate(shape)))
     return y
 
 
+def _extremum(fname, reduce, pick, fill, a, axis, out, keepdims, initial, where):
+    no_out(fname, out)
+    m = mask(where, shape_of(a))
+    if m is not None:
+        if initial is NOT_GIVEN:
+            raise ValueError(f"reduction operation {fname!r} does not have an identity, so to "
+                             "use a where mask one has to specify 'initial'")
+        a = E.where(m, a, fill)
+    if initial is NOT_GIVEN:
+        return reduce(a, axis, keepdims)
+    shape = shape_of(a)
+    if any(shape[i] == 0 for i in normalize_axes(axis, len(shape))):  # only `initial` is left
+        return getattr(np, fname)(primal(a), axis, keepdims=keepdims, initial=primal(initial))
+    return pick(reduce(a, axis, keepdims), initial)
+
+
+def amax(a, axis=None, out=None, keepdims=False, initial=NOT_GIVEN, where=True):
+    """np.max / np.amax; where several entries attain the maximum (or tie with `initial`) they
+    share its derivative."""
+    return _extremum("max", R.amax, E.maximum, -np.inf, a, axis, out, keepdims, initial, where)
+
+
+def amin(a, axis=None, out=None, keepdims=False, initial=NOT_GIVEN, where=True):
+    """np.min / np.amin; where several entries attain the minimum (or tie with `initial`) they
+    share its derivative."""
+    return _extremum("min", R.amin, E.minimum, np.inf, a, axis, out, keepdims, initial, where)
+
+
+def cumsum(a, axis=None, dtype=None, out=None):
+    """np.cumsum (axis=None flattens first)."""
+    no_out("cumsum", out)
+    return R.cumsum(cast(a, dtype, "cumsum"), axis)
+
+
 # --- shape manipulation ------------------------------------------------------------------------
-def swapaxes(x, axis1, axis2):
+def swapaxes(a, axis1, axis2):
     """np.swapaxes."""
-    nd = _ndim(x)
+    nd = _ndim(a)
     axes = list(range(nd))
-    a, b = normalize_axis(axis1, nd), normalize_axis(axis2, nd)
-    axes[a], axes[b] = axes[b], axes[a]
-    return S.transpose(x, axes)
+    i, j = normalize_axis(axis1, nd), normalize_axis(axis2, nd)
+    axes[i], axes[j] = axes[j], axes[i]
+    return S.transpose(a, axes)
 
 
-def moveaxis(x, source, destination):
+def moveaxis(a, source, destination):
     """np.moveaxis."""
-    nd = _ndim(x)
-    src = [normalize_axis(a, nd) for a in np.atleast_1d(source)]
-    dst = [normalize_axis(a, nd) for a in np.atleast_1d(destination)]
-    order = [a for a in range(nd) if a not in src]
+    nd = _ndim(a)
+    src = [normalize_axis(i, nd) for i in np.atleast_1d(source)]
+    dst = [normalize_axis(i, nd) for i in np.atleast_1d(destination)]
+    order = [i for i in range(nd) if i not in src]
     for d, s in sorted(zip(dst, src)):
         order.insert(d, s)
-    return S.transpose(x, order)
+    return S.transpose(a, order)
 
 
-def expand_dims(x, axis):
+def expand_dims(a, axis):
     """np.expand_dims."""
-    shape = list(shape_of(x))
+    shape = list(shape_of(a))
     axes = normalize_axes(axis, len(shape) + len(np.atleast_1d(axis)))
-    for a in axes:
-        shape.insert(a, 1)
-    return reshape(x, tuple(shape))
+    for i in axes:
+        shape.insert(i, 1)
+    return S.reshape(a, tuple(shape))
 
 
-def squeeze(x, axis=None):
+def squeeze(a, axis=None):
     """np.squeeze."""
-    shape = shape_of(x)
-    axes = [a for a, s in enumerate(shape) if s == 1] if axis is None else normalize_axes(axis, len(shape))
-    for a in axes:
-        if shape[a] != 1:
+    shape = shape_of(a)
+    axes = ([i for i, s in enumerate(shape) if s == 1] if axis is None
+            else normalize_axes(axis, len(shape)))
+    for i in axes:
+        if shape[i] != 1:
             raise ValueError("cannot select an axis to squeeze out which has size not equal to one")
-    return reshape(x, tuple(s for a, s in enumerate(shape) if a not in axes))
+    return S.reshape(a, tuple(s for i, s in enumerate(shape) if i not in axes))
 
 
-def ravel(x):
-    """np.ravel (a copy, C order)."""
-    return reshape(x, (-1,))
+def reshape(a, /, shape=None, order="C", *, newshape=None, copy=None):
+    """np.reshape, in C or Fortran order ("A": Fortran for a Fortran-contiguous value, as
+    NumPy). copy= has no effect: traced values are immutable, so a copy and a view cannot be
+    told apart."""
+    if newshape is not None:  # NumPy < 2.4's name
+        if shape is not None:
+            raise TypeError("reshape: give shape or newshape, not both")
+        shape = newshape
+    if shape is None:
+        raise TypeError("reshape() missing required argument 'shape'")
+    if _fortran(a, order, "reshape", ("C", "F", "A")):
+        if isinstance(shape, (int, np.integer)):
+            shape = (shape,)
+        return S.transpose(S.reshape(S.transpose(a), tuple(shape)[::-1]))
+    return S.reshape(a, shape)
 
 
-def atleast_1d(x):
-    return reshape(x, (1,)) if _ndim(x) == 0 else x
+def _fortran(a, order, fname, allowed):
+    """Whether `order` reads the array in Fortran order ("A" and "K" follow the value's memory
+    layout, as NumPy)."""
+    key = "C" if order is None else order.upper() if isinstance(order, str) else order
+    if key not in allowed:
+        raise ValueError(f"{fname}: order must be one of {', '.join(map(repr, allowed))}, "
+                         f"got {order!r}")
+    if key in ("A", "K"):
+        value = primal(a)
+        if not isinstance(value, np.ndarray) or value.ndim < 2 or value.flags.c_contiguous:
+            return False
+        if value.flags.f_contiguous:
+            return True
+        if key == "K":
+            raise NotImplementedError(f"autodiff.numpy.{fname}(order='K') of a value that is "
+                                      "neither C- nor Fortran-contiguous (NumPy follows its "
+                                      "strides); pass order='C' or 'F'")
+        return False
+    return key == "F"
 
 
-def atleast_2d(x):
-    nd = _ndim(x)
-    return reshape(x, (1,) * (2 - nd) + shape_of(x)) if nd < 2 else x
+def ravel(a, order="C"):
+    """np.ravel, in C or Fortran order ("A" and "K" as NumPy: Fortran for a Fortran-contiguous
+    value)."""
+    if _fortran(a, order, "ravel", ("C", "F", "A", "K")):
+        return S.reshape(S.transpose(a), (-1,))
+    return S.reshape(a, (-1,))
 
 
-def stack(arrays, axis=0):
-    """np.stack."""
+def atleast_1d(a):
+    return S.reshape(a, (1,)) if _ndim(a) == 0 else a
+
+
+def atleast_2d(a):
+    nd = _ndim(a)
+    return S.reshape(a, (1,) * (2 - nd) + shape_of(a)) if nd < 2 else a
+
+
+def _cast_all(fname, arrays, dtype, casting):
     arrays = list(arrays)
+    if dtype is None:
+        return arrays
+    return [cast(a, dtype, fname, casting) for a in arrays]
+
+
+def concatenate(arrays, /, axis=0, out=None, *, dtype=None, casting="same_kind"):
+    """np.concatenate (axis=None flattens first)."""
+    no_out("concatenate", out)
+    return S.concatenate(_cast_all("concatenate", arrays, dtype, casting), axis)
+
+
+def stack(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
+    """np.stack."""
+    no_out("stack", out)
+    arrays = _cast_all("stack", arrays, dtype, casting)
     if not arrays:
         raise ValueError("need at least one array to stack")
     shapes = {shape_of(a) for a in arrays}
@@ -123,22 +263,33 @@ def stack(arrays, axis=0):
     return S.concatenate([expand_dims(a, axis) for a in arrays], axis=axis)
 
 
-def hstack(arrays):
+def hstack(tup, *, dtype=None, casting="same_kind"):
     """np.hstack."""
-    arrays = [atleast_1d(a) for a in arrays]
+    arrays = [atleast_1d(a) for a in _cast_all("hstack", tup, dtype, casting)]
     return S.concatenate(arrays, axis=0 if _ndim(arrays[0]) == 1 else 1)
 
 
-def vstack(arrays):
+def vstack(tup, *, dtype=None, casting="same_kind"):
     """np.vstack."""
-    return S.concatenate([atleast_2d(a) for a in arrays], axis=0)
+    return S.concatenate([atleast_2d(a) for a in _cast_all("vstack", tup, dtype, casting)],
+                         axis=0)
 
 
-def flip(x, axis=None):
+def transpose(a, axes=None):
+    """np.transpose."""
+    return S.transpose(a, axes)
+
+
+def broadcast_to(array, shape, subok=False):
+    """np.broadcast_to (subok has no effect: there are no array subclasses to keep)."""
+    return S.broadcast_to(array, shape)
+
+
+def flip(m, axis=None):
     """np.flip."""
-    nd = _ndim(x)
+    nd = _ndim(m)
     axes = normalize_axes(axis, nd)
-    return getitem(x, tuple(slice(None, None, -1) if a in axes else slice(None) for a in range(nd)))
+    return getitem(m, tuple(slice(None, None, -1) if a in axes else slice(None) for a in range(nd)))
 
 
 def _take_axis(x, indices, axis):
@@ -147,65 +298,80 @@ def _take_axis(x, indices, axis):
                    (slice(None),) * (nd - axis - 1))
 
 
-def take(x, indices, axis=None):
-    """np.take (integer indices along one axis, or into the flattened array)."""
+def take(a, indices, axis=None, out=None, mode="raise"):
+    """np.take (integer indices along one axis, or into the flattened array); mode "wrap" and
+    "clip" bring out-of-range indices back in range, as NumPy."""
+    no_out("take", out)
     if axis is None:
-        return getitem(ravel(x), np.asarray(indices))
-    return getitem(x, (slice(None),) * normalize_axis(axis, _ndim(x)) + (np.asarray(indices),))
+        a, axis = ravel(a), 0
+    axis = normalize_axis(axis, _ndim(a))
+    indices = np.asarray(indices)
+    n = shape_of(a)[axis]
+    if mode == "wrap":
+        indices = indices % n
+    elif mode == "clip":
+        indices = np.clip(indices, 0, n - 1)
+    elif mode != "raise":
+        raise ValueError(f"take: mode must be 'raise', 'wrap' or 'clip', got {mode!r}")
+    return getitem(a, (slice(None),) * axis + (indices,))
 
 
-def roll(x, shift, axis=None):
+def roll(a, shift, axis=None):
     """np.roll."""
     if axis is None:
-        return reshape(roll(ravel(x), shift, 0), shape_of(x))
-    for s, a in zip(np.atleast_1d(shift), np.atleast_1d(axis)):
-        a = normalize_axis(a, _ndim(x))
-        n = shape_of(x)[a]
-        x = _take_axis(x, (np.arange(n) - int(s)) % max(n, 1), a)
-    return x
+        return S.reshape(roll(ravel(a), shift, 0), shape_of(a))
+    for s, i in zip(np.atleast_1d(shift), np.atleast_1d(axis)):
+        i = normalize_axis(i, _ndim(a))
+        n = shape_of(a)[i]
+        a = _take_axis(a, (np.arange(n) - int(s)) % max(n, 1), i)
+    return a
 
 
-def repeat(x, repeats, axis=None):
+def repeat(a, repeats, axis=None):
     """np.repeat."""
     if axis is None:
-        x, axis = ravel(x), 0
-    axis = normalize_axis(axis, _ndim(x))
-    return _take_axis(x, np.repeat(np.arange(shape_of(x)[axis]), repeats), axis)
+        a, axis = ravel(a), 0
+    axis = normalize_axis(axis, _ndim(a))
+    return _take_axis(a, np.repeat(np.arange(shape_of(a)[axis]), repeats), axis)
 
 
-def tile(x, reps):
+def tile(A, reps):
     """np.tile."""
     reps = tuple(np.atleast_1d(reps).tolist())
-    shape = shape_of(x)
+    shape = shape_of(A)
     nd = max(len(shape), len(reps))
     shape = (1,) * (nd - len(shape)) + tuple(shape)
     reps = (1,) * (nd - len(reps)) + reps
     inter = tuple(v for s in shape for v in (1, s))
-    y = S.broadcast_to(reshape(x, inter), tuple(v for r, s in zip(reps, shape) for v in (r, s)))
-    return reshape(y, tuple(r * s for r, s in zip(reps, shape)))
+    y = S.broadcast_to(S.reshape(A, inter), tuple(v for r, s in zip(reps, shape) for v in (r, s)))
+    return S.reshape(y, tuple(r * s for r, s in zip(reps, shape)))
 
 
-def sort(x, axis=-1):
-    """np.sort: the derivative follows each entry to its sorted place."""
+def sort(a, axis=-1, kind=None, order=None, *, stable=None):
+    """np.sort: the derivative follows each entry to its sorted place. The sort is stable
+    whatever kind/stable ask for (equal entries' values do not depend on it)."""
+    if order is not None:
+        raise refuse("sort", "order", "it sorts structured arrays by field")
     if axis is None:
-        x, axis = ravel(x), 0
-    return take_along_axis(x, np.argsort(primal(x), axis=axis, kind="stable"), axis)
+        a, axis = ravel(a), 0
+    return take_along_axis(a, np.argsort(primal(a), axis=axis, kind="stable"), axis)
 
 
-def take_along_axis(x, indices, axis):
+def take_along_axis(arr, indices, axis=-1):
     """np.take_along_axis."""
-    nd = _ndim(x)
+    nd = _ndim(arr)
     axis = normalize_axis(axis, nd)
     indices = np.asarray(indices)
     grids = np.ogrid[tuple(slice(n) for n in indices.shape)]
     index = tuple(indices if a == axis else np.broadcast_to(grids[a], indices.shape)
                   for a in range(nd))
-    return getitem(x, index)
+    return getitem(arr, index)
 
 
 # --- products built on matmul / einsum ------------------------------------------------------
-def dot(a, b):
+def dot(a, b, out=None):
     """np.dot."""
+    no_out("dot", out)
     na, nb = _ndim(a), _ndim(b)
     if na == 0 or nb == 0:
         return a * b
@@ -227,9 +393,10 @@ def inner(a, b):
     return tensordot(a, b, axes=([na - 1], [nb - 1]))
 
 
-def outer(a, b):
-    """np.outer."""
-    return reshape(a, (-1, 1)) * reshape(b, (1, -1))
+def outer(a, b, out=None):
+    """np.outer (of the flattened inputs)."""
+    no_out("outer", out)
+    return S.reshape(a, (-1, 1)) * S.reshape(b, (1, -1))
 
 
 def tensordot(a, b, axes=2):
@@ -251,19 +418,21 @@ def tensordot(a, b, axes=2):
     return P.einsum("".join(sa) + "," + "".join(sb) + "->" + "".join(out), a, b)
 
 
-def diagonal(x, offset=0, axis1=0, axis2=1):
+def diagonal(a, offset=0, axis1=0, axis2=1):
     """np.diagonal (the diagonal axis comes last, as in NumPy)."""
-    nd = _ndim(x)
-    y = moveaxis(x, [axis1, axis2], [nd - 2, nd - 1])
+    nd = _ndim(a)
+    y = moveaxis(a, [axis1, axis2], [nd - 2, nd - 1])
     n, m = shape_of(y)[-2:]
     i0, j0 = max(-offset, 0), max(offset, 0)
     d = max(0, min(n - i0, m - j0))
     return getitem(y, (Ellipsis, np.arange(i0, i0 + d), np.arange(j0, j0 + d)))
 
 
-def trace(x, offset=0, axis1=0, axis2=1):
+def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
     """np.trace."""
-    return R.sum(diagonal(x, offset, axis1, axis2), axis=-1)
+    no_out("trace", out)
+    a = cast(a, dtype, "trace")
+    return R.sum(diagonal(a, offset, axis1, axis2), axis=-1)
 
 
 def diag(v, k=0):
@@ -288,20 +457,34 @@ def _contains_tracer(obj):
     return False
 
 
-def array(obj, dtype=None):
-    """np.array, also for (nested) lists holding traced values, which are stacked."""
-    if isinstance(obj, Tracer):
-        return obj if dtype is None else obj.astype(dtype)
-    if isinstance(obj, (list, tuple)) and _contains_tracer(obj):
-        return stack([array(o) for o in obj])
-    return np.array(obj, dtype=dtype)
+def array(object, dtype=None, *, copy=True, order="K", subok=False, ndmin=0, ndmax=NOT_GIVEN,
+          like=None):
+    """np.array, also for (nested) lists holding traced values, which are stacked. copy, order
+    and subok have no effect on traced values (immutable, with no layout or subclass to keep)."""
+    if not _contains_tracer(object):
+        extra = {} if ndmax is NOT_GIVEN else {"ndmax": ndmax}
+        return np.array(object, dtype=dtype, copy=copy, order=order, subok=subok, ndmin=ndmin,
+                        like=like, **extra)
+    for keyword, value in (("ndmax", ndmax is not NOT_GIVEN), ("like", like is not None)):
+        if value:
+            raise refuse("array", keyword, "it is not supported for traced values")
+    if isinstance(object, Tracer):
+        out = object
+    else:
+        out = stack([array(o) for o in object])
+    out = cast(out, dtype, "array")
+    nd = _ndim(out)
+    return S.reshape(out, (1,) * (ndmin - nd) + shape_of(out)) if nd < ndmin else out
 
 
-def asarray(obj, dtype=None):
-    """np.asarray: traced values pass through unchanged."""
-    if isinstance(obj, Tracer) or _contains_tracer(obj):
-        return array(obj, dtype)
-    return np.asarray(obj, dtype=dtype)
+def asarray(a, dtype=None, order=None, *, device=None, copy=None, like=None):
+    """np.asarray: traced values pass through unchanged (order and copy have no effect on
+    them)."""
+    if not _contains_tracer(a):
+        return np.asarray(a, dtype=dtype, order=order, device=device, copy=copy, like=like)
+    if device not in (None, "cpu"):
+        raise ValueError(f"asarray: device must be 'cpu' or None, got {device!r}")
+    return array(a, dtype, like=like)
 
 
 def mod(x, y):
@@ -314,14 +497,25 @@ def positive(x):
     return x
 
 
-def diff(x, n=1, axis=-1):
-    """np.diff."""
-    axis = normalize_axis(axis, _ndim(x))
+def diff(a, n=1, axis=-1, prepend=NOT_GIVEN, append=NOT_GIVEN):
+    """np.diff (prepend / append values, which may be traced, join `a` along the axis first)."""
+    axis = normalize_axis(axis, _ndim(a))
+    ends = [(prepend, 0), (append, 1)]
+    if prepend is not NOT_GIVEN or append is not NOT_GIVEN:
+        parts = [a]
+        for value, at in ends:
+            if value is NOT_GIVEN:
+                continue
+            if _ndim(value) == 0:
+                shape = shape_of(a)
+                value = S.broadcast_to(value, shape[:axis] + (1,) + shape[axis + 1:])
+            parts.insert(len(parts) if at else 0, value)
+        a = S.concatenate(parts, axis)
     for _ in range(n):
-        m = shape_of(x)[axis]
+        m = shape_of(a)[axis]
         head = (slice(None),) * axis
-        x = getitem(x, head + (slice(1, m),)) - getitem(x, head + (slice(0, m - 1),))
-    return x
+        a = getitem(a, head + (slice(1, m),)) - getitem(a, head + (slice(0, m - 1),))
+    return a
 
 
 def _triangle_mask(x, k, lower):
@@ -329,64 +523,86 @@ def _triangle_mask(x, k, lower):
     return np.tril(np.ones((n, m)), k) if lower else np.triu(np.ones((n, m)), k)
 
 
-def tril(x, k=0):
+def tril(m, k=0):
     """np.tril (on the last two axes)."""
-    return x * _triangle_mask(x, k, True)
+    return m * _triangle_mask(m, k, True)
 
 
-def triu(x, k=0):
+def triu(m, k=0):
     """np.triu (on the last two axes)."""
-    return x * _triangle_mask(x, k, False)
+    return m * _triangle_mask(m, k, False)
 
 
-def pad(x, pad_width, mode="constant", constant_values=0.0):
-    """np.pad, constant mode: the input placed inside a constant frame."""
+def pad(array, pad_width, mode="constant", **kwargs):
+    """np.pad, constant mode: the input placed inside a constant frame (constant_values a
+    number or NumPy's per-axis (before, after) pairs)."""
     if mode != "constant":
         raise NotImplementedError(f"autodiff.numpy.pad supports mode='constant' only, got {mode!r}")
-    shape = shape_of(x)
+    constant_values = kwargs.pop("constant_values", 0)
+    if kwargs:
+        raise refuse("pad", sorted(kwargs)[0], "mode='constant' takes constant_values only")
+    if _contains_tracer(constant_values):
+        raise NotImplementedError("autodiff.numpy.pad: constant_values must be constant")
+    shape = shape_of(array)
     widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (len(shape), 2))
     out_shape = tuple(int(s + a + b) for s, (a, b) in zip(shape, widths))
     index = tuple(slice(int(a), int(a) + s) for s, (a, _) in zip(shape, widths))
-    inside = S.index_add_p(x, index=index, shape=out_shape, nb=0)
-    if constant_values == 0:
+    inside = S.index_add_p(array, index=index, shape=out_shape, nb=0)
+    if np.all(np.asarray(constant_values) == 0):
         return inside
-    frame = np.full(out_shape, float(constant_values))
-    frame[index] = 0.0
-    return inside + frame
+    return inside + np.pad(np.zeros(shape), widths, constant_values=constant_values)
 
 
-def ptp(x, axis=None, keepdims=False):
+def ptp(a, axis=None, out=None, keepdims=False):
     """np.ptp: max - min."""
-    return R.amax(x, axis, keepdims) - R.amin(x, axis, keepdims)
+    no_out("ptp", out)
+    return R.amax(a, axis, keepdims) - R.amin(a, axis, keepdims)
 
 
-def average(x, axis=None, weights=None):
-    """np.average (with optional weights, which may be traced too)."""
+def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
+    """np.average (with optional weights, which may be traced too; returned=True also gives
+    the sum of the weights)."""
     if weights is None:
-        return mean(x, axis)
-    if axis is not None and _ndim(weights) == 1 and _ndim(x) > 1:
-        shape = [1] * _ndim(x)
-        shape[normalize_axis(axis, _ndim(x))] = shape_of(weights)[0]
-        weights = reshape(weights, tuple(shape))
-    return R.sum(x * weights, axis) / R.sum(S.broadcast_to(weights, shape_of(x)) if
-                                           shape_of(weights) != shape_of(x) else weights, axis)
+        avg = mean(a, axis, keepdims=keepdims)
+        total = _count(a, axis)
+    else:
+        if axis is not None and _ndim(weights) == 1 and _ndim(a) > 1:
+            shape = [1] * _ndim(a)
+            shape[normalize_axis(axis, _ndim(a))] = shape_of(weights)[0]
+            weights = S.reshape(weights, tuple(shape))
+        if shape_of(weights) != shape_of(a):
+            weights = S.broadcast_to(weights, shape_of(a))
+        total = R.sum(weights, axis, keepdims)
+        avg = R.sum(a * weights, axis, keepdims) / total
+    if not returned:
+        return avg
+    if shape_of(total) != shape_of(avg):
+        total = S.broadcast_to(total, shape_of(avg))
+    return avg, total
 
 
-def median(x, axis=None):
-    """np.median: the middle of the sorted values (the mean of the two middle ones)."""
+def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    """np.median: the middle of the sorted values (the mean of the two middle ones).
+    overwrite_input has no effect (traced values are never modified)."""
+    no_out("median", out)
+    shape = shape_of(a)
+    axes = normalize_axes(axis, len(shape))
     if axis is None:
-        x, axis = ravel(x), 0
-    axis = normalize_axis(axis, _ndim(x))
-    s = sort(x, axis)
-    n = shape_of(x)[axis]
+        a, axis = ravel(a), 0
+    axis = normalize_axis(axis, _ndim(a))
+    s = sort(a, axis)
+    n = shape_of(a)[axis]
     mid = [n // 2] if n % 2 else [n // 2 - 1, n // 2]
-    return mean(_take_axis(s, mid, axis), axis=axis)
+    m = mean(_take_axis(s, mid, axis), axis=axis)
+    if keepdims:
+        m = S.reshape(m, tuple(1 if i in axes else d for i, d in enumerate(shape)))
+    return m
 
 
-def split(x, indices_or_sections, axis=0):
+def split(ary, indices_or_sections, axis=0):
     """np.split: a list of differentiable pieces."""
-    axis = normalize_axis(axis, _ndim(x))
-    n = shape_of(x)[axis]
+    axis = normalize_axis(axis, _ndim(ary))
+    n = shape_of(ary)[axis]
     if isinstance(indices_or_sections, (int, np.integer)):
         if n % indices_or_sections:
             raise ValueError("array split does not result in an equal division")
@@ -396,7 +612,7 @@ def split(x, indices_or_sections, axis=0):
         bounds = list(indices_or_sections)
     edges = [0] + bounds + [n]
     head = (slice(None),) * axis
-    return [getitem(x, head + (slice(a, b),)) for a, b in zip(edges[:-1], edges[1:])]
+    return [getitem(ary, head + (slice(a, b),)) for a, b in zip(edges[:-1], edges[1:])]
 
 
 def trapezoid(y, x=None, dx=1.0, axis=-1):
@@ -409,13 +625,15 @@ def trapezoid(y, x=None, dx=1.0, axis=-1):
         return R.sum(lo + hi, axis=axis) * (0.5 * dx)
     d = diff(x, axis=-1 if _ndim(x) == 1 else axis)
     if _ndim(x) == 1 and _ndim(y) > 1:
-        d = reshape(d, tuple(-1 if a == axis else 1 for a in range(_ndim(y))))
+        d = S.reshape(d, tuple(-1 if a == axis else 1 for a in range(_ndim(y))))
     return R.sum((lo + hi) * d, axis=axis) * 0.5
 
 
-def cumprod(x, axis=None):
+def cumprod(a, axis=None, dtype=None, out=None):
     """np.cumprod as a parallel prefix product (log2 n steps of shifted products): exact
     derivatives of every order, zeros included."""
+    no_out("cumprod", out)
+    x = cast(a, dtype, "cumprod")
     if axis is None:
         x, axis = ravel(x), 0
     axis = normalize_axis(axis, _ndim(x))
@@ -439,16 +657,20 @@ def kron(a, b):
     if na == 1:
         return ravel(outer(a, b))
     (p, q), (r, s) = shape_of(a), shape_of(b)
-    return reshape(reshape(a, (p, 1, q, 1)) * reshape(b, (1, r, 1, s)), (p * r, q * s))
+    return S.reshape(S.reshape(a, (p, 1, q, 1)) * S.reshape(b, (1, r, 1, s)), (p * r, q * s))
 
 
-def cross(a, b, axis=-1):
-    """np.cross of 3-vectors (along the last axis)."""
-    if shape_of(a)[-1] != 3 or shape_of(b)[-1] != 3 or axis not in (-1, _ndim(a) - 1):
-        raise NotImplementedError("autodiff.numpy.cross supports 3-vectors along the last axis")
+def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    """np.cross of 3-vectors (along any axis: axisa, axisb, axisc, or axis for all three)."""
+    if axis is not None:
+        axisa = axisb = axisc = axis
+    a, b = moveaxis(a, axisa, -1), moveaxis(b, axisb, -1)
+    if shape_of(a)[-1] != 3 or shape_of(b)[-1] != 3:
+        raise NotImplementedError("autodiff.numpy.cross supports 3-vectors only")
     c = lambda v, i: getitem(v, (Ellipsis, i))
-    return stack([c(a, 1) * c(b, 2) - c(a, 2) * c(b, 1), c(a, 2) * c(b, 0) - c(a, 0) * c(b, 2),
-                  c(a, 0) * c(b, 1) - c(a, 1) * c(b, 0)], axis=-1)
+    out = stack([c(a, 1) * c(b, 2) - c(a, 2) * c(b, 1), c(a, 2) * c(b, 0) - c(a, 0) * c(b, 2),
+                 c(a, 0) * c(b, 1) - c(a, 1) * c(b, 0)], axis=-1)
+    return moveaxis(out, -1, axisc)
 
 
 def deg2rad(x):
@@ -483,9 +705,12 @@ def convolve(a, v, mode="full"):
     raise ValueError(f"mode must be 'full', 'same' or 'valid', got {mode!r}")
 
 
-def interp(x, xp, fp, left=None, right=None):
+def interp(x, xp, fp, left=None, right=None, period=None):
     """np.interp: piecewise-linear; differentiable in x (the local slope) and in fp, with the
     breakpoints xp constant."""
+    if period is not None:
+        raise refuse("interp", "period", "periodic interpolation is not implemented; wrap x "
+                     "into one period first (x % period) and extend xp, fp by one period")
     xv, xpv = np.asarray(primal(x), dtype=float), np.asarray(primal(xp), dtype=float)
     if isinstance(xp, Tracer):
         raise NotImplementedError("autodiff.numpy.interp: xp (the breakpoints) must be constant")
@@ -500,3 +725,29 @@ def interp(x, xp, fp, left=None, right=None):
     if above.any():
         out = E.where(above, take(fp, len(xpv) - 1) if right is None else right, out)
     return out
+
+
+# --- NumPy signatures over the primitives ------------------------------------------------------
+def einsum(*operands, out=None, optimize=False, dtype=None, order="K", casting="safe"):
+    """np.einsum with a subscript string. optimize (a speed hint: autodiff picks its own
+    contraction order) and order (memory layout) have no effect on the values."""
+    no_out("einsum", out)
+    if dtype is not None:
+        operands = operands[:1] + tuple(cast(o, dtype, "einsum", casting) for o in operands[1:])
+    return P.einsum(*operands)
+
+
+def clip(a, a_min=NOT_GIVEN, a_max=NOT_GIVEN, out=None, *, min=NOT_GIVEN,  # noqa: A002
+         max=NOT_GIVEN, **kwargs):  # noqa: A002
+    """np.clip (bounds by position or as NumPy 2's min= / max=): derivative 1 inside
+    [min, max] (bounds included), else to the bound."""
+    for name, given, alias in (("min", a_min, min), ("max", a_max, max)):
+        if given is not NOT_GIVEN and alias is not NOT_GIVEN:
+            raise ValueError(f"clip: pass a_{name} or {name}, not both")
+    lo = a_min if min is NOT_GIVEN else min
+    hi = a_max if max is NOT_GIVEN else max
+    lo, hi = (None if v is NOT_GIVEN else v for v in (lo, hi))
+    a, lo, hi = ufunc_inputs("clip", [a, lo, hi], dict(kwargs, out=out))
+    if lo is None and hi is None:
+        return a
+    return E.clip(a, lo, hi)

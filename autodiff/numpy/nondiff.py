@@ -20,6 +20,7 @@ def nondiff(fn):
     @functools.wraps(fn)
     def constant(*args, **kwargs):
         return fn(*strip(args), **{k: strip(v) for k, v in kwargs.items()})
+    constant.nondiff = True  # NumPy's own keywords apply as they are (out= too: results are plain)
     return constant
 
 
