@@ -114,3 +114,290 @@ def test_out_of_range_argnums(transform):
 def test_negative_argnums_still_work():
     f = lambda x, y: x * y ** 2
     np.testing.assert_allclose(ad.grad(f, argnums=(0, -1))(2.0, 3.0), (9.0, 12.0))
+
+
+# --- order= in reshape / ravel / flatten -----------------------------------------------------------
+def _linear_jacobian(f, x):
+    """The Jacobian of a linear NumPy function, column by column from the basis."""
+    n = x.size
+    cols = [np.ravel(f(np.eye(n)[k].reshape(x.shape))) for k in range(n)]
+    return np.stack(cols, axis=-1)
+
+
+RESHAPES = {
+    "np.reshape F": lambda x: np.reshape(x, (3, 2), order="F"),
+    "np.reshape C": lambda x: np.reshape(x, (3, 2), order="C"),
+    "np.reshape A (C value)": lambda x: np.reshape(x, (3, 2), order="A"),
+    "np.reshape A (Fortran value)": lambda x: np.reshape(x.T, (2, 3), order="A"),
+    "anp.reshape F": lambda x: anp.reshape(x, (3, 2), order="f"),
+    "x.reshape(tuple, order=F)": lambda x: x.reshape((3, 2), order="F"),
+    "x.reshape(3, 2, order=F)": lambda x: x.reshape(3, 2, order="F"),
+    "x.reshape(-1, order=F)": lambda x: x.reshape(-1, order="F"),
+    "np.ravel F": lambda x: np.ravel(x, order="F"),
+    "np.ravel A (Fortran value)": lambda x: np.ravel(x.T, order="A"),
+    "np.ravel K (Fortran value)": lambda x: np.ravel(x.T, order="K"),
+    "x.ravel F": lambda x: x.ravel("F"),
+    "x.flatten F": lambda x: x.flatten(order="F"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(RESHAPES))
+def test_reshape_order(name):
+    f = RESHAPES[name]
+    x = np.arange(6.0).reshape(2, 3)
+    value = f(ad.stop_gradient(x))
+    expected = _linear_jacobian(f, x).reshape(np.shape(value) + x.shape)
+    np.testing.assert_array_equal(ad.jacrev(f)(x), expected)
+    np.testing.assert_array_equal(ad.jacfwd(f)(x), expected)
+    # and the traced value itself
+    np.testing.assert_array_equal(ad.jvp(f, (x,), (np.zeros_like(x),))[0], value)
+
+
+def test_reshape_order_errors():
+    x = np.arange(6.0).reshape(2, 3)
+    with pytest.raises(ValueError, match="order must be one of 'C', 'F', 'A', got 'K'"):
+        ad.grad(lambda x: np.sum(np.reshape(x, 6, order="K")))(x)
+    with pytest.raises(ValueError, match="order must be one of"):
+        ad.grad(lambda x: np.sum(x.ravel(order="Z")))(x)
+    with pytest.raises(NotImplementedError, match="order='K'.*neither C- nor Fortran-contiguous"):
+        ad.grad(lambda x: np.sum(np.ravel(x.transpose(1, 0, 2), order="K")))(np.ones((2, 3, 4)))
+
+
+# --- NumPy keywords -------------------------------------------------------------------------------
+X = np.array([[1.0, -2.0, 3.0], [0.5, 4.0, -1.5]])
+MASK = np.array([[True, False, True], [False, True, True]])
+KEYWORDS = {  # each: NumPy code with a keyword, run on traced and on plain values
+    "sum where": lambda x: np.sum(x, where=MASK),
+    "sum where axis keepdims": lambda x: np.sum(x, axis=1, keepdims=True, where=MASK),
+    "sum dtype float32": lambda x: np.sum(x, dtype=np.float32),
+    "sum initial": lambda x: np.sum(x, axis=0, initial=10.0),
+    "x.sum where": lambda x: x.sum(where=MASK),
+    "mean where": lambda x: np.mean(x, axis=1, where=MASK),
+    "mean dtype": lambda x: np.mean(x, dtype=np.float64),
+    "var where": lambda x: np.var(x, axis=1, where=MASK),
+    "var mean=": lambda x: np.var(x, axis=1, mean=np.mean(x, axis=1, keepdims=True)),
+    "std correction": lambda x: np.std(x, correction=1),
+    "x.std ddof keepdims": lambda x: x.std(axis=0, ddof=1, keepdims=True),
+    "prod where initial": lambda x: np.prod(x, axis=0, where=MASK, initial=2.0),
+    "max initial": lambda x: np.max(x, axis=1, initial=3.5),
+    "max where initial": lambda x: np.max(x, axis=1, where=MASK, initial=-10.0),
+    "min where initial": lambda x: np.amin(x, axis=0, where=MASK, initial=10.0),
+    "x.max initial": lambda x: x.max(initial=5.0),
+    "cumsum dtype": lambda x: np.cumsum(x, axis=1, dtype=np.float64),
+    "cumprod dtype": lambda x: np.cumprod(x, dtype=np.float64),
+    "add.reduce where": lambda x: np.add.reduce(x, axis=1, where=MASK),
+    "maximum.reduce": lambda x: np.maximum.reduce(x, axis=1),
+    "multiply.reduce keepdims": lambda x: np.multiply.reduce(x, axis=0, keepdims=True),
+    "add.accumulate": lambda x: np.add.accumulate(x, axis=1),
+    "multiply.accumulate": lambda x: np.multiply.accumulate(x),
+    "multiply.outer": lambda x: np.multiply.outer(x[0], x[1]),
+    "einsum optimize=True": lambda x: np.einsum("ij,kj->ik", x, x, optimize=True),
+    "einsum optimize='greedy'": lambda x: np.einsum("ij,ij->", x, x, optimize="greedy"),
+    "einsum dtype": lambda x: np.einsum("ij->j", x, dtype=np.float64),
+    "concatenate dtype": lambda x: np.concatenate([x, x], axis=None, dtype=np.float64),
+    "stack dtype": lambda x: np.stack([x, 2 * x], axis=1, dtype=np.float64),
+    "hstack dtype": lambda x: np.hstack([x, x], dtype=np.float64),
+    "ufunc dtype": lambda x: np.exp(x, dtype=np.float64),
+    "ufunc casting order": lambda x: np.add(x, 1.0, casting="same_kind", order="C"),
+    "clip min=": lambda x: np.clip(x, min=0.0),
+    "x.clip max=": lambda x: x.clip(max=0.7),
+    "take mode wrap": lambda x: np.take(x, [7, -8], mode="wrap"),
+    "take mode clip": lambda x: np.take(x, [[0, 9]], axis=1, mode="clip"),
+    "sort kind": lambda x: np.sort(x, axis=0, kind="quicksort"),
+    "sort stable": lambda x: np.sort(x, stable=True),
+    "diff prepend append": lambda x: np.diff(x, prepend=0.0, append=x[:, :1]),
+    "average returned": lambda x: np.prod(np.stack(np.average(x, axis=0, weights=[1.0, 3.0],
+                                                               returned=True))),
+    "average keepdims": lambda x: np.average(x, axis=1, keepdims=True),
+    "median keepdims": lambda x: np.median(x, axis=1, keepdims=True),
+    "ptp keepdims": lambda x: np.ptp(x, axis=0, keepdims=True),
+    "cross axis": lambda x: np.cross(x, x[::-1] ** 2, axis=1),
+    "cross axisa axisc": lambda x: np.cross(x.T, x ** 2, axisa=0, axisc=0),
+    "trace dtype": lambda x: np.trace(x, dtype=np.float64),
+    "pad constant pairs": lambda x: np.pad(x, 1, constant_values=((1.0, 2.0), (3.0, 4.0))),
+    "astype copy": lambda x: x.astype(np.float64, copy=False),
+    "anp.asarray order": lambda x: anp.asarray(x, order="F") * 2.0,
+    "anp.array ndmin": lambda x: anp.array(x[0, 0], ndmin=2, copy=None),
+    "moveaxis by name": lambda x: np.moveaxis(x, source=0, destination=1),
+    "reshape by name": lambda x: np.reshape(x, shape=(3, 2)),
+    "atleast_2d of several": lambda x: np.atleast_2d(x[0, 0], x[1])[1],
+    "where alone (nonzero)": lambda x: x[np.where(x * MASK)],
+}
+
+
+@pytest.mark.parametrize("name", sorted(KEYWORDS))
+def test_numpy_keywords_values_and_derivatives(name):
+    f = KEYWORDS[name]
+    expected = f(X.copy())
+    got = ad.jvp(f, (X,), (np.zeros_like(X),))[0]
+    np.testing.assert_allclose(got, expected, rtol=1e-6)
+    assert np.result_type(got) == np.result_type(expected)
+    if "float32" in name:  # finite differences are too coarse in single precision
+        return
+    ad.check_grads(lambda x: anp.sum(anp.sin(f(x))), (X,), order=2)
+
+
+def test_where_mask_gives_zero_derivative_to_masked_entries():
+    g = ad.grad(lambda x: np.sum(x ** 2, where=MASK))(X)
+    np.testing.assert_array_equal(g, np.where(MASK, 2 * X, 0.0))
+    g = ad.grad(lambda x: np.mean(x, where=MASK))(X)
+    np.testing.assert_array_equal(g, MASK / MASK.sum())
+
+
+def test_max_initial_that_wins_gives_zero_derivative():
+    g = ad.grad(lambda x: np.max(x, initial=10.0))(X)
+    np.testing.assert_array_equal(g, np.zeros_like(X))
+
+
+def test_sum_with_integer_dtype_has_no_derivative():
+    """NumPy truncates each entry to the integer dtype: a piecewise constant (as x.astype(int))."""
+    f = lambda x: np.sum(x, dtype=int) + np.sum(x)
+    assert f(X) == ad.value_and_grad(f)(X)[0]
+    np.testing.assert_array_equal(ad.grad(f)(X), np.ones_like(X))
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda x: np.sum(x, out=np.zeros(())), "sum"),
+    (lambda x: x.sum(out=np.zeros(())), "sum"),
+    (lambda x: np.mean(x, axis=0, out=np.zeros(3)), "mean"),
+    (lambda x: np.max(x, out=np.zeros(())), "max"),
+    (lambda x: np.cumsum(x, out=np.zeros(6)), "cumsum"),
+    (lambda x: np.einsum("ij->", x, out=np.zeros(())), "einsum"),
+    (lambda x: np.dot(x, x.T, out=np.zeros((2, 2))), "dot"),
+    (lambda x: np.concatenate([x, x], out=np.zeros((4, 3))), "concatenate"),
+    (lambda x: np.exp(x, out=np.zeros((2, 3))), "exp"),
+    (lambda x: np.add.reduce(x, out=np.zeros(3)), "add.reduce"),
+    (lambda x: np.clip(x, 0, 1, out=np.zeros((2, 3))), "clip"),
+])
+def test_out_is_refused_by_name(call, name):
+    with pytest.raises(TypeError, match=rf"autodiff's np\.{name} does not support the keyword "
+                                        r"'out'.*immutable"):
+        ad.grad(lambda x: np.sum(call(x)))(X)
+
+
+def test_ufunc_where_and_other_keywords_are_refused_by_name():
+    with pytest.raises(TypeError, match=r"np\.exp does not support the keyword 'where'.*np\.where"):
+        ad.grad(lambda x: np.sum(np.exp(x, where=MASK)))(X)
+    with pytest.raises(TypeError, match=r"np\.add does not support the keyword 'signature'"):
+        ad.grad(lambda x: np.sum(np.add(x, 1.0, signature="dd->d")))(X)
+    with pytest.raises(TypeError, match=r"np\.matmul does not support the keyword 'axes'"):
+        ad.grad(lambda x: np.sum(np.matmul(x, x.T, axes=[(0, 1), (0, 1), (0, 1)])))(X)
+    with pytest.raises(TypeError, match=r"np\.sin does not support the keyword 'out'"):
+        anp.sin(anp.array([1.0]), out=np.zeros(1))
+
+
+def test_ufunc_dtype_follows_numpy_casting():
+    with pytest.raises(TypeError, match="cannot cast from float64 to int64"):
+        ad.grad(lambda x: np.sum(np.exp(x, dtype=np.int64)))(X)
+    with pytest.raises(TypeError, match="cannot cast from float64 to float32.*'safe'"):
+        ad.grad(lambda x: np.einsum("ij->", x, dtype=np.float32))(X)
+
+
+def test_unknown_keywords_are_named():
+    with pytest.raises(TypeError, match=r"autodiff's np\.ndarray\.sum does not support the "
+                                        r"keyword 'foo'.*it takes axis, dtype, initial, keepdims"):
+        ad.grad(lambda x: x.sum(foo=1))(X)
+    with pytest.raises(TypeError, match=r"np\.linalg\.cholesky does not support the keyword "
+                                        r"'upper'.*not implemented"):
+        ad.grad(lambda x: np.sum(np.linalg.cholesky(x @ x.T + np.eye(2), upper=True)))(X)
+    with pytest.raises(ValueError, match="'initial'"):
+        ad.grad(lambda x: np.max(x, where=MASK))(X)
+    with pytest.raises(TypeError, match=r"np\.sort does not support the keyword 'order'"):
+        ad.grad(lambda x: np.sum(np.sort(x, order="f0")))(X)
+    with pytest.raises(TypeError, match=r"np\.interp does not support the keyword 'period'"):
+        ad.grad(lambda x: np.sum(np.interp(x, [0.0, 1.0], [1.0, 2.0], period=1.0)))(X)
+
+
+def _keywords(fn):
+    import inspect
+    params = inspect.signature(fn).parameters.values()
+    return {p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY,
+                                                 p.POSITIONAL_ONLY)}
+
+
+def test_every_numpy_keyword_is_in_our_signatures():
+    """For each function of autodiff.numpy (other than ufuncs, which share one keyword handler,
+    and the constant functions, which are NumPy's own), NumPy's parameters are ours too: each
+    is supported, or refused by name inside the function."""
+    import autodiff.numpy as namespace
+    missing = {}
+    for name in namespace.__all__:
+        fn, np_fn = getattr(namespace, name), getattr(np, name, None)
+        if np_fn is None or isinstance(np_fn, np.ufunc) or getattr(fn, "nondiff", False):
+            continue
+        try:
+            theirs = _keywords(np_fn) - {"kwargs"}
+        except (TypeError, ValueError):
+            continue
+        ours = _keywords(fn)
+        if theirs - ours:
+            missing[name] = sorted(theirs - ours)
+    assert not missing
+
+
+# --- a traced value stored into a plain NumPy array ----------------------------------------------
+def _store_scalar(x):
+    buf = np.zeros(3)
+    buf[0] = x[0]
+    return buf
+
+
+def _store_scalar_float32(x):
+    buf = np.zeros(3, dtype=np.float32)
+    buf[1] = x[0]
+    return buf
+
+
+def _store_scalar_int(x):
+    buf = np.zeros(3, dtype=int)
+    buf[1] = x[0]
+    return buf
+
+
+def _store_row(x):
+    buf = np.zeros((2, 3))
+    buf[0] = x
+    return buf
+
+
+def _store_slice(x):
+    buf = np.zeros(3)
+    buf[:2] = x[:2]
+    return buf
+
+
+def _store_fancy(x):
+    buf = np.zeros(3)
+    buf[[0, 2]] = x[:2]
+    return buf
+
+
+def _fill(x):
+    buf = np.zeros(3)
+    buf.fill(x[0])
+    return buf
+
+
+@pytest.mark.parametrize("store", [_store_scalar, _store_scalar_float32, _store_scalar_int,
+                                   _store_row, _store_slice, _store_fancy, _fill])
+@pytest.mark.parametrize("transform", [ad.grad, ad.jacfwd, ad.hessian])
+def test_storing_a_traced_value_into_a_numpy_array_says_what_to_do(store, transform):
+    """NumPy converts the value with float() (scalars, then reports 'setting an array element
+    with a sequence' with our error as its cause) or __array__ (arrays): either way the message
+    names the assignment and the way out."""
+    with pytest.raises((TypeError, ValueError)) as info:
+        transform(lambda x: np.sum(store(x)))(np.ones(3))
+    err = info.value
+    if isinstance(err, ValueError):  # NumPy's own, for a scalar stored into a float array
+        assert "setting an array element with a sequence" in str(err)
+        err = err.__cause__
+    assert isinstance(err, TypeError)
+    assert "storing a traced value into a NumPy array (`buf[i] = x`" in str(err)
+    assert "np.stack" in str(err) and "np.where(mask, x, buf)" in str(err)
+
+
+def test_the_suggested_rewrite_works():
+    def f(x):
+        buf = np.stack([x[0], 0.0 * x[0], x[1] ** 2])
+        return np.sum(np.where(np.array([True, False, True]), buf, 5.0))
+    np.testing.assert_allclose(ad.grad(f)(np.array([1.0, 3.0])), [1.0, 6.0])

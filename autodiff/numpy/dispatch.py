@@ -54,8 +54,8 @@ def install(namespace, linalg_namespace):
         reduce = reducers.get(method, {}).get(ufunc)
         if reduce is not None:
             name = f"{ufunc.__name__}.{method}"
-            if isinstance(kwargs.get("out"), tuple):  # NumPy passes out= as a tuple here
-                kwargs["out"] = kwargs["out"][0]
+            out = kwargs.pop("out", None)  # NumPy passes out= as a tuple here
+            no_out(name, out[0] if isinstance(out, tuple) else out)
             accepts(name, reduce, kwargs, np.add.reduce if method == "reduce" else None)
             return reduce(inputs[0], **dict({"axis": 0}, **kwargs))
         if method == "outer" and not getattr(fn, "nondiff", False):
@@ -122,25 +122,28 @@ class KeywordCheck:
     def __init__(self):
         self.known = {}
 
-    def __call__(self, fname, fn, kwargs, numpy_fn=None):
-        names = self.known.get(fn, False)
+    def __call__(self, fname, fn, kwargs, numpy_fn=None, method=False):
+        names = self.known.get((fn, method), False)
         if names is False:
-            names = self.known[fn] = _keyword_names(fn)
+            names = self.known[fn, method] = _keyword_names(fn, skip_first=method)
         if names is None:
             return
         for k in kwargs:
             if k not in names:
                 numpy_names = _keyword_names(numpy_fn) if numpy_fn is not None else None
-                why = ("NumPy's other keywords are supported; this one is not implemented for "
-                       "traced values" if numpy_names is None or k in numpy_names
-                       else f"np.{fname} has no such keyword")
+                if numpy_names is None:
+                    why = "it takes " + ", ".join(sorted(names))
+                elif k in numpy_names:
+                    why = "it is not implemented for traced values"
+                else:
+                    why = f"np.{fname} has no such keyword"
                 raise refuse(fname, k, why)
 
 
-def _keyword_names(fn):
-    """The keywords fn takes by name (None: any, or unknown)."""
+def _keyword_names(fn, skip_first=False):
+    """The keywords fn takes by name (None: any, or unknown); skip_first for a method's self."""
     try:
-        params = inspect.signature(fn).parameters.values()
+        params = list(inspect.signature(fn).parameters.values())[1 if skip_first else 0:]
     except (TypeError, ValueError):
         return None
     if any(p.kind is p.VAR_KEYWORD for p in params):
@@ -184,7 +187,7 @@ def _method(name, fn, accepts):
 
     def method(self, *args, **kwargs):
         if kwargs:
-            accepts(f"ndarray.{name}", fn, kwargs, numpy_method)
+            accepts(f"ndarray.{name}", fn, kwargs, numpy_method, method=True)
         return fn(self, *args, **kwargs)
     method.__name__ = name
     method.__doc__ = fn.__doc__
@@ -207,8 +210,9 @@ def _no_array(self, dtype=None, copy=None):
     function autodiff does not know) or stored into a plain array (`buf[:2] = x`)."""
     raise TypeError(
         "A traced value was converted to a plain NumPy array, which would drop its derivative: "
-        "np.asarray/np.array of it, a NumPy function autodiff does not know, or storing it into "
-        "a NumPy array (`buf[i] = x`, `buf[:k] = x`: NumPy arrays hold plain numbers only). To "
+        "np.asarray/np.array of it, a NumPy function autodiff does not know, or storing a traced "
+        "value into a NumPy array (`buf[i] = x`, `buf[:k] = x`: NumPy arrays hold plain numbers "
+        "only). To "
         + BUILD_INSTEAD)
 
 
@@ -217,10 +221,10 @@ def _no_scalar(kind):
         """NumPy calls float(x) to store a traced scalar into a float array (`buf[0] = x[0]`),
         and then reports 'setting an array element with a sequence', with this as its cause."""
         raise TypeError(
-            f"{kind}() of a traced value would drop its derivative. This is also what storing "
-            "a traced value into a NumPy array does (`buf[i] = x`, which NumPy then reports as "
-            "'setting an array element with a sequence'): NumPy arrays hold plain numbers only. "
-            "To " + BUILD_INSTEAD)
+            f"{kind}() of a traced value would drop its derivative. NumPy calls it when storing "
+            "a traced value into a NumPy array (`buf[i] = x`; NumPy may then report 'setting an "
+            "array element with a sequence'): NumPy arrays hold plain numbers only. To "
+            + BUILD_INSTEAD)
     conversion.__name__ = f"__{kind}__"
     return conversion
 

@@ -228,13 +228,20 @@ def ravel(a, order="C"):
     return S.reshape(a, (-1,))
 
 
-def atleast_1d(a):
-    return S.reshape(a, (1,)) if _ndim(a) == 0 else a
+def _each(fn, arys):
+    out = tuple(fn(a) for a in arys)
+    return out[0] if len(out) == 1 else out
 
 
-def atleast_2d(a):
-    nd = _ndim(a)
-    return S.reshape(a, (1,) * (2 - nd) + shape_of(a)) if nd < 2 else a
+def atleast_1d(*arys):
+    """np.atleast_1d (one array, or a tuple for several)."""
+    return _each(lambda a: S.reshape(a, (1,)) if _ndim(a) == 0 else a, arys)
+
+
+def atleast_2d(*arys):
+    """np.atleast_2d (one array, or a tuple for several)."""
+    return _each(lambda a: S.reshape(a, (1,) * (2 - _ndim(a)) + shape_of(a)) if _ndim(a) < 2
+                 else a, arys)
 
 
 def _cast_all(fname, arrays, dtype, casting):

@@ -163,10 +163,18 @@ where_p = primitive("where", np.where, F, broadcasts=True)
 defdiagonal(where_p, None, _where_partial(True), _where_partial(False))
 
 
-def where(condition, x, y):
-    """np.where(condition, x, y): the derivative flows through the branch chosen."""
+_ONLY_CONDITION = object()
+
+
+def where(condition, x=_ONLY_CONDITION, y=_ONLY_CONDITION):
+    """np.where(condition, x, y): the derivative flows through the branch chosen.
+    np.where(condition) alone is np.nonzero(condition) (indices: no derivative)."""
     if isinstance(condition, Tracer):
         condition = primal(condition) != 0
+    if x is _ONLY_CONDITION and y is _ONLY_CONDITION:
+        return np.nonzero(condition)
+    if x is _ONLY_CONDITION or y is _ONLY_CONDITION:
+        raise ValueError("either both or neither of x and y should be given")
     return where_p(np.asarray(condition, dtype=bool), x, y)
 
 
