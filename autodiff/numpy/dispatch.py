@@ -21,11 +21,15 @@ def _unsupported(what):
 def install(namespace, linalg_namespace):
     """Attach operators, methods and NumPy protocols to Tracer, mapping NumPy's functions to
     the differentiable ones of the `autodiff.numpy` namespace."""
-    ufuncs, functions = {}, {}
+    ufuncs, functions, constant = {}, {}, set()  # constant: ufuncs run on plain values
     for name, fn in namespace.items():
         target = getattr(np, name, None)
         if isinstance(target, np.ufunc):
-            ufuncs[target] = fn if getattr(fn, "nondiff", False) else fn.differentiable
+            if getattr(fn, "nondiff", False):
+                ufuncs[target] = fn
+                constant.add(target)
+            else:
+                ufuncs[target] = fn.differentiable
         elif callable(target) and not isinstance(target, type):
             functions[target] = fn
     for name, fn in linalg_namespace.items():
@@ -46,9 +50,9 @@ def install(namespace, linalg_namespace):
         if fn is None:
             raise _unsupported(f"numpy.{ufunc.__name__}")
         if method == "__call__":
-            if getattr(fn, "nondiff", False):
-                return fn(*inputs, **kwargs)
             if kwargs:
+                if ufunc in constant:  # NumPy's own keywords, out= included, on plain values
+                    return fn(*inputs, **kwargs)
                 inputs = ufunc_inputs(ufunc.__name__, inputs, kwargs)
             return fn(*inputs)
         reduce = reducers.get(method, {}).get(ufunc)
@@ -58,7 +62,7 @@ def install(namespace, linalg_namespace):
             no_out(name, out[0] if isinstance(out, tuple) else out)
             accepts(name, reduce, kwargs, np.add.reduce if method == "reduce" else None)
             return reduce(inputs[0], **dict({"axis": 0}, **kwargs))
-        if method == "outer" and not getattr(fn, "nondiff", False):
+        if method == "outer" and ufunc not in constant:
             a, b = inputs
             no_out(f"{ufunc.__name__}.outer", kwargs.pop("out", None))
             a, b = ufunc_inputs(f"{ufunc.__name__}.outer", [a, b], kwargs)

@@ -16,17 +16,19 @@ def _ndim(x):
 # --- reductions, with NumPy's keywords ----------------------------------------------------------
 def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=0, where=True):  # noqa: A001
     """np.sum; entries masked out by `where` get derivative 0."""
-    no_out("sum", out)
-    a = cast(a, dtype, "sum")
-    m = mask(where, shape_of(a))
-    if m is not None:
-        a = E.where(m, a, 0.0)
+    if dtype is not None or where is not True or out is not None:
+        no_out("sum", out)
+        a = cast(a, dtype, "sum")
+        m = mask(where, shape_of(a))
+        if m is not None:
+            a = E.where(m, a, 0.0)
     s = R.sum(a, axis, keepdims)
     return s if _is_zero(initial) else s + initial
 
 
 def _is_zero(c):
-    return not isinstance(c, Tracer) and np.ndim(c) == 0 and c == 0
+    return (type(c) is int and c == 0) or (not isinstance(c, Tracer) and np.ndim(c) == 0
+                                           and c == 0)
 
 
 def _count(x, axis, m=None, keepdims=False):
@@ -39,6 +41,8 @@ def _count(x, axis, m=None, keepdims=False):
 
 def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=True):
     """np.mean (over the entries `where` selects)."""
+    if dtype is None and where is True and out is None:
+        return R.sum(a, axis, keepdims) / _count(a, axis)
     no_out("mean", out)
     a = cast(a, dtype, "mean")
     m = mask(where, shape_of(a))
