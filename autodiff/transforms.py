@@ -403,8 +403,12 @@ def hessian(fun, argnums=0, chunk_size=None, has_aux=False):
     _check_argnums("hessian", argnums)
     h = jacfwd(grad(fun, argnums, has_aux=has_aux), argnums, chunk_size=chunk_size,
                has_aux=has_aux)
-    _name(h, "hessian", fun)
-    return h
+
+    def hessian_fun(*args, **kwargs):
+        _split_args("hessian", args, argnums)  # errors name hessian, not the jacfwd inside
+        return h(*args, **kwargs)
+    _name(hessian_fun, "hessian", fun)
+    return hessian_fun
 
 
 def stop_gradient(x):

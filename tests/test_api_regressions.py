@@ -94,7 +94,8 @@ def test_duplicate_argnums_are_refused(transform):
     f = lambda x, y: x * y ** 2
     with pytest.raises(ValueError, match=r"argnums=\(1, 1\) names argument 1 more than once"):
         transform(f, argnums=(1, 1))
-    with pytest.raises(ValueError, match=r"argnums=\(1, -1\) names argument 1 more than once"):
+    with pytest.raises(ValueError, match=rf"^{transform.__name__}: argnums=\(1, -1\) names "
+                                         r"argument 1 more than once"):
         transform(f, argnums=(1, -1))(2.0, 3.0)
 
 
@@ -107,7 +108,8 @@ def test_non_integer_argnums_are_refused(transform, argnums):
 
 @pytest.mark.parametrize("transform", TRANSFORMS_WITH_ARGNUMS)
 def test_out_of_range_argnums(transform):
-    with pytest.raises(TypeError, match=r"argnums=\(0, 2\) but the function was called with 2"):
+    with pytest.raises(TypeError, match=rf"^{transform.__name__}: argnums=\(0, 2\) but the "
+                                        r"function was called with 2"):
         transform(lambda x, y: x * y, argnums=(0, 2))(1.0, 2.0)
 
 
