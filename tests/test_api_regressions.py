@@ -403,3 +403,11 @@ def test_the_suggested_rewrite_works():
         buf = np.stack([x[0], 0.0 * x[0], x[1] ** 2])
         return np.sum(np.where(np.array([True, False, True]), buf, 5.0))
     np.testing.assert_allclose(ad.grad(f)(np.array([1.0, 3.0])), [1.0, 6.0])
+
+
+def test_masked_mean_keeps_single_precision():
+    x = X.astype(np.float32)
+    for f in (lambda x: np.mean(x, axis=1, where=MASK), lambda x: np.var(x, axis=1, where=MASK)):
+        got = ad.jvp(f, (x,), (x,))[0]
+        assert got.dtype == np.float32 == f(x).dtype
+        np.testing.assert_allclose(got, f(x), rtol=1e-6)

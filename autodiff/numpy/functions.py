@@ -36,7 +36,8 @@ def _count(x, axis, m=None, keepdims=False):
     if m is None:
         shape = shape_of(x)
         return int(np.prod([shape[a] for a in normalize_axes(axis, len(shape))]))
-    return np.sum(m, axis=normalize_axes(axis, m.ndim), keepdims=keepdims)
+    counts = np.sum(m, axis=normalize_axes(axis, m.ndim), keepdims=keepdims)
+    return counts.astype(np.result_type(primal(x), 1.0))  # as NumPy: the data's float type
 
 
 def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=True):
