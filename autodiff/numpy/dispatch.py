@@ -9,6 +9,7 @@ from ..core.primitive import Primitive
 from ..core.tracer import Tracer, primal, bind
 from ..primitives import elementwise as E, shape as S, products as P
 from .keywords import cast, no_out, refuse, ufunc_inputs
+from .nondiff import strip
 
 
 def _unsupported(what):
@@ -55,6 +56,8 @@ def install(namespace, linalg_namespace):
                     return fn(*inputs, **kwargs)
                 inputs = ufunc_inputs(ufunc.__name__, inputs, kwargs)
             return fn(*inputs)
+        if ufunc in constant:  # reduce, accumulate, outer, at of a constant ufunc: plain values
+            return getattr(ufunc, method)(*strip(inputs), **kwargs)
         reduce = reducers.get(method, {}).get(ufunc)
         if reduce is not None:
             name = f"{ufunc.__name__}.{method}"
@@ -62,7 +65,7 @@ def install(namespace, linalg_namespace):
             no_out(name, out[0] if isinstance(out, tuple) else out)
             accepts(name, reduce, kwargs, np.add.reduce if method == "reduce" else None)
             return reduce(inputs[0], **dict({"axis": 0}, **kwargs))
-        if method == "outer" and ufunc not in constant:
+        if method == "outer":
             a, b = inputs
             no_out(f"{ufunc.__name__}.outer", kwargs.pop("out", None))
             a, b = ufunc_inputs(f"{ufunc.__name__}.outer", [a, b], kwargs)

@@ -1,5 +1,6 @@
 """NumPy functions composed from the primitives: they need no rules of their own, since their
-derivatives (of every order) follow from the primitives they are built of."""
+derivatives (of every order) follow from the primitives they are built of. Each has NumPy's
+signature; keywords.py says how NumPy's keywords are honoured or refused."""
 import builtins
 
 import numpy as np
