@@ -53,7 +53,8 @@ globals().update(_namespace)
 _install(_namespace, {n: getattr(linalg, n) for n in ("inv", "solve", "slogdet", "det", "norm",
                                                    "cholesky", "eigh", "eigvalsh", "svd",
                                                    "pinv", "lstsq", "matrix_power",
-                                                   "multi_dot")})
+                                                   "multi_dot", "vector_norm", "matrix_norm",
+                                                   "svdvals")})
 
 __all__ = sorted(_namespace) + ["linalg"]
 

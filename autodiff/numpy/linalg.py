@@ -6,8 +6,8 @@ from ..primitives import elementwise as E, reductions as R
 from ..primitives.products import matmul_p, swap_last
 from ..primitives.linalg import (inv_p, solve_p, logabsdet_p, cholesky_p, eigh_p, svd_p,
                                  svd_parts, row)
-from ..primitives.shape import shape_of, reshape_p, getitem
-from .functions import dot
+from ..primitives.shape import shape_of, reshape_p, getitem, normalize_axis
+from .functions import dot, moveaxis, take_along_axis
 
 
 def _square(a, name):
@@ -26,8 +26,9 @@ def solve(a, b):
     """np.linalg.solve (b a vector or a stack of matrices, as in NumPy 2)."""
     _square(a, "solve")
     sb = shape_of(b)
-    if len(sb) == 1:
-        return reshape_p(solve_p(a, reshape_p(b, shape=sb + (1,))), shape=sb)
+    if len(sb) == 1:  # one vector, for every matrix of a stack
+        out = solve_p(a, reshape_p(b, shape=sb + (1,)))
+        return reshape_p(out, shape=shape_of(out)[:-1])
     return solve_p(a, b)
 
 
@@ -43,64 +44,164 @@ def det(a):
     return sign * E.exp(logabs)
 
 
-def norm(x, ord=None, axis=None, keepdims=False):
-    """np.linalg.norm: vector norms (ord None, 1, 2, inf, -inf, p) and the Frobenius norm."""
-    vector = isinstance(axis, (int, np.integer)) or (axis is None and len(shape_of(x)) == 1)
-    if ord is None or (ord == "fro" and not vector) or (ord == 2 and vector):
-        return E.sqrt(R.sum(x * x, axis=axis, keepdims=keepdims))
-    if vector and ord == np.inf:
+def _root_of_sum(s, p):
+    """s ** (1/p) for a sum s >= 0 (p = 2: the square root), with derivative 0 where s == 0:
+    the norm of a zero vector has no derivative and 0 is a subgradient (see
+    docs/writing-functions.md). The masks keep 1/0 out of every order of derivative."""
+    zero = primal(s) == 0
+    safe = E.where(zero, 1.0, s)
+    return E.where(zero, 0.0, E.sqrt(safe) if p == 2 else safe ** (1.0 / p))
+
+
+def _abs_power(x, p):
+    """|x| ** p, with derivative 0 where x == 0 (for p < 2 the first or second derivative there
+    is infinite or does not exist)."""
+    zero = primal(x) == 0
+    return E.where(zero, 0.0, E.absolute(E.where(zero, 1.0, x)) ** p)
+
+
+def _vector_norm(x, ord, axis, keepdims):
+    if isinstance(ord, str):
+        raise ValueError(f"norm: invalid norm order {ord!r} for vectors")
+    if ord is None or ord == 2:
+        return _root_of_sum(R.sum(x * x, axis=axis, keepdims=keepdims), 2)
+    if ord == np.inf:
         return R.amax(E.absolute(x), axis=axis, keepdims=keepdims)
-    if vector and ord == -np.inf:
+    if ord == -np.inf:
         return R.amin(E.absolute(x), axis=axis, keepdims=keepdims)
-    if vector and ord == 1:
+    if ord == 0:  # the count of nonzero entries: piecewise constant
+        return np.sum(primal(x) != 0, axis=axis, keepdims=keepdims).astype(float)
+    if ord == 1:
         return R.sum(E.absolute(x), axis=axis, keepdims=keepdims)
-    if not vector and ord in (2, -2, "nuc") and axis is None and len(shape_of(x)) == 2:
-        s = svd(x, compute_uv=False)  # spectral norm, smallest singular value, nuclear norm
-        return R.amax(s) if ord == 2 else R.amin(s) if ord == -2 else R.sum(s)
-    if vector and isinstance(ord, (int, float)) and ord > 0:
-        return R.sum(E.absolute(x) ** ord, axis=axis, keepdims=keepdims) ** (1.0 / ord)
-    raise NotImplementedError(f"autodiff.numpy.linalg.norm: ord={ord!r} with axis={axis!r} "
+    if ord > 0:
+        return _root_of_sum(R.sum(_abs_power(x, ord), axis=axis, keepdims=keepdims), ord)
+    raise NotImplementedError(f"autodiff.numpy.linalg.norm: vector norm ord={ord!r} (negative) "
                               "is not supported")
 
 
-def cholesky(a):
-    """np.linalg.cholesky: the lower factor L with a = L L^T (a's lower triangle is read)."""
+def _matrix_norm(x, ord, axes, keepdims):
+    row_axis, col_axis = axes
+    if ord is None or ord in ("fro", "f"):
+        return _root_of_sum(R.sum(x * x, axis=axes, keepdims=keepdims), 2)
+    if ord in (1, -1, np.inf, -np.inf):  # the largest / smallest absolute column or row sum
+        summed, other = (row_axis, col_axis) if ord in (1, -1) else (col_axis, row_axis)
+        sums = R.sum(E.absolute(x), axis=summed, keepdims=True)
+        out = (R.amax if ord > 0 else R.amin)(sums, axis=other, keepdims=True)
+    elif ord in (2, -2, "nuc"):  # from the singular values
+        s = svd(moveaxis(x, axes, (-2, -1)), compute_uv=False)
+        out = R.amax(s, axis=-1) if ord == 2 else R.amin(s, axis=-1) if ord == -2 else \
+            R.sum(s, axis=-1)
+        out = reshape_p(out, shape=shape_of(out) + (1, 1))
+        out = moveaxis(out, (-2, -1), axes)
+    else:
+        raise ValueError(f"norm: invalid norm order {ord!r} for matrices")
+    if not keepdims:
+        out = reshape_p(out, shape=tuple(n for i, n in enumerate(shape_of(out)) if i not in axes))
+    return out
+
+
+def norm(x, ord=None, axis=None, keepdims=False):
+    """np.linalg.norm: vector norms (ord None, 2, 1, inf, -inf, 0, p > 0) and matrix norms
+    (ord None, 'fro', 'nuc', 1, -1, 2, -2, inf, -inf). At a zero vector (or matrix) the
+    derivative is taken as 0."""
+    nd = len(shape_of(x))
+    if axis is None:
+        if ord is None or (ord in ("fro", "f") and nd == 2) or (ord == 2 and nd == 1):
+            out = _root_of_sum(R.sum(x * x), 2)
+            return reshape_p(out, shape=(1,) * nd) if keepdims else out
+        axis = tuple(range(nd))
+    axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
+    axes = tuple(normalize_axis(a, nd) for a in axes)
+    if len(axes) == 1:
+        return _vector_norm(x, ord, axes, keepdims)
+    if len(axes) == 2 and axes[0] != axes[1]:
+        return _matrix_norm(x, ord, axes, keepdims)
+    raise ValueError(f"norm: improper axis {axis!r} for an array of {nd} dimensions")
+
+
+def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):
+    """np.linalg.vector_norm: a vector norm over the given axes (all of them by default)."""
+    nd = len(shape_of(x))
+    axes = range(nd) if axis is None else axis if isinstance(axis, (tuple, list)) else (axis,)
+    return _vector_norm(x, ord, tuple(normalize_axis(a, nd) for a in axes), keepdims)
+
+
+def matrix_norm(x, /, *, keepdims=False, ord="fro"):
+    """np.linalg.matrix_norm: a matrix norm over the last two axes."""
+    return norm(x, ord=ord, axis=(-2, -1), keepdims=keepdims)
+
+
+def cholesky(a, /, *, upper=False):
+    """np.linalg.cholesky: the lower factor L with a = L L^T (a's lower triangle is read), or
+    with upper=True the upper factor U = L^T with a = U^T U (a's upper triangle is read)."""
     _square(a, "cholesky")
-    return cholesky_p(a)
+    return swap_last(cholesky_p(swap_last(a))) if upper else cholesky_p(a)
 
 
-def eigh(a):
+def _uplo(a, UPLO):
+    """a as a matrix whose lower triangle holds the triangle UPLO names."""
+    if UPLO not in ("L", "U"):
+        raise ValueError(f"UPLO argument must be 'L' or 'U', got {UPLO!r}")
+    return a if UPLO == "L" else swap_last(a)
+
+
+def eigh(a, UPLO="L"):
     """np.linalg.eigh: (eigenvalues ascending, eigenvectors as columns) of a symmetric matrix
-    (its lower triangle is read). Derivatives need distinct eigenvalues."""
+    (its lower triangle is read, or the upper one with UPLO='U'). At repeated eigenvalues,
+    functions of the eigenvalues alone keep their derivatives; the eigenvectors' derivatives
+    are NaN there (they do not exist), see docs/writing-functions.md."""
     _square(a, "eigh")
-    packed = eigh_p(a)
+    packed = eigh_p(_uplo(a, UPLO))
     return getitem(packed, (Ellipsis, 0, slice(None))), getitem(packed, (Ellipsis, slice(1, None),
                                                                           slice(None)))
 
 
-def eigvalsh(a):
+def eigvalsh(a, UPLO="L"):
     """np.linalg.eigvalsh: the eigenvalues (ascending) of a symmetric matrix."""
-    return eigh(a)[0]
+    return eigh(a, UPLO)[0]
 
 
 def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
     """np.linalg.svd: (U, s, Vh) with s descending, or s alone with compute_uv=False.
-    Derivatives need distinct, nonzero singular values. For a non-square a, full_matrices=True
-    would add singular vectors that are not unique (no derivative): pass full_matrices=False."""
+    Functions of the singular values alone keep their derivatives where singular values
+    coincide or vanish; the singular vectors' derivatives are NaN there (they do not exist).
+    For a non-square a, full_matrices=True would add singular vectors that are not unique (no
+    derivative): pass full_matrices=False. hermitian=True goes through eigh, as NumPy does."""
     sa = shape_of(a)
     if len(sa) < 2:
         raise ValueError(f"svd: expected a matrix (or a stack of them), got shape {sa}")
     m, n = sa[-2:]
     if compute_uv and full_matrices and m != n:
         raise NotImplementedError(
-            f"svd of a {m} x {n} matrix with full_matrices=True: the {abs(m - n)} extra singular "
-            "vectors are not unique, so they have no derivative; pass full_matrices=False")
+            f"autodiff's svd does not support full_matrices=True for a {m} x {n} matrix: the "
+            f"{abs(m - n)} extra singular vectors are not unique, so they have no derivative; "
+            "pass full_matrices=False")
+    if hermitian:
+        return _hermitian_svd(a, compute_uv)
     u, s, v = svd_parts(svd_p(a), m)
     return (u, s, swap_last(v)) if compute_uv else s
 
 
+def _hermitian_svd(a, compute_uv):
+    """The SVD of a symmetric matrix from its eigendecomposition (its lower triangle is read):
+    s = |w| descending, U the eigenvectors in that order, Vh = (U * sign(w))^T."""
+    w, v = eigh(a)
+    order = np.argsort(np.abs(primal(w)), axis=-1)[..., ::-1]
+    s = take_along_axis(E.absolute(w), order, axis=-1)
+    if not compute_uv:
+        return s
+    u = take_along_axis(v, order[..., None, :], axis=-1)
+    sign = np.take_along_axis(np.sign(primal(w)), order, axis=-1)
+    return u, s, swap_last(u * sign[..., None, :])
+
+
+def svdvals(x, /):
+    """np.linalg.svdvals: the singular values, descending."""
+    return svd(x, compute_uv=False)
+
+
 def _kept(s, rcond, shape):
-    """The singular values above rcond * largest (default rcond: max(m, n) * machine epsilon):
+    """The singular values above rcond * largest (rcond None: max(m, n) * machine epsilon):
     a constant mask, so derivatives hold where the rank does not change."""
     sv = primal(s)
     if rcond is None:
@@ -113,10 +214,18 @@ def _pinv_from_svd(u, s, vh, keep):
     return matmul_p(swap_last(vh) * row(inv_s), swap_last(u))
 
 
-def pinv(a, rcond=None):
-    """np.linalg.pinv via the SVD: singular values at most rcond * largest are treated as zero
-    (default rcond: max(m, n) * machine epsilon). Differentiable where the rank does not change."""
-    u, s, vh = svd(a, full_matrices=False)
+_UNSET = object()
+
+
+def pinv(a, rcond=None, hermitian=False, *, rtol=_UNSET):
+    """np.linalg.pinv via the SVD: singular values at most rcond * largest are treated as zero.
+    As in NumPy: rcond defaults to 1e-15; rtol is its other name, and rtol=None means
+    max(m, n) * machine epsilon. Differentiable where the rank does not change."""
+    if rcond is None:
+        rcond = 1e-15 if rtol is _UNSET else rtol
+    elif rtol is not _UNSET:
+        raise ValueError("pinv: `rtol` and `rcond` can't be both set.")
+    u, s, vh = svd(a, full_matrices=False, hermitian=hermitian)
     return _pinv_from_svd(u, s, vh, _kept(s, rcond, shape_of(a)))
 
 
@@ -161,8 +270,11 @@ def matrix_power(a, n):
     return result
 
 
-def multi_dot(arrays):
+def multi_dot(arrays, *, out=None):
     """np.linalg.multi_dot: the product of a chain of matrices (vectors allowed at the ends)."""
+    if out is not None:
+        raise TypeError("autodiff's multi_dot does not support out=: in-place results are not "
+                        "supported on traced values")
     arrays = list(arrays)
     if len(arrays) < 2:
         raise ValueError("multi_dot: expecting at least two arrays")

@@ -5,6 +5,8 @@ import numpy as np
 from ..core.primitive import primitive, defjvp, defvjp
 from .products import matmul_p, swap_last
 from .reductions import sum_p
+from ..core.tracer import primal
+from .elementwise import where
 from .shape import reshape_p, shape_of, getitem, concatenate, reshape
 
 F = "linalg"
@@ -103,11 +105,27 @@ def _diagonal(m):
     return sum_p(m * np.eye(m.shape[-1]), axis=(len(m.shape) - 1,), keepdims=False)
 
 
+def _quotient(num, den):
+    """num / den for the 1 / (lambda_j - lambda_i) and 1 / s factors of eigh and svd, where den
+    == 0 at coinciding eigenvalues (singular values) or at a zero singular value. There the
+    quotient is 0 where num == 0: the outputs the caller differentiates do not depend on that
+    part (functions of the eigenvalues or singular values alone), so it must not turn their
+    derivatives into 0 * inf = NaN. Where num != 0 the derivative does not exist (the
+    eigenvectors or singular vectors are not unique): NaN says so."""
+    zero = primal(den) == 0
+    if not zero.any():
+        return num / den
+    fill = np.where(zero & (primal(num) != 0), np.nan, 0.0)
+    return where(zero, fill, num / where(zero, 1.0, den))
+
+
 # --- symmetric eigendecomposition ---------------------------------------------------------------
 # One output holding both results: row 0 the eigenvalues (ascending), rows 1.. the eigenvectors
-# as columns, as np.linalg.eigh returns them. Like cholesky, it reads a's lower triangle. For
-# distinct eigenvalues (the derivative does not exist at a crossing): with K = V^T M V,
-# d lambda = diag(K) and dV = V (F o K), F_ij = 1 / (lambda_j - lambda_i) off the diagonal.
+# as columns, as np.linalg.eigh returns them. Like cholesky, it reads a's lower triangle. With
+# K = V^T M V: d lambda = diag(K) and dV = V (F o K), F_ij = 1 / (lambda_j - lambda_i) off the
+# diagonal. At repeated eigenvalues d lambda_i = v_i^T M v_i holds for the basis eigh chose (a
+# symmetric function of the eigenvalues then gets its true derivative), while F is 1 / 0: see
+# `_quotient` for what the eigenvector parts give there.
 def _eigh_impl(a):
     w, v = np.linalg.eigh(a)
     return np.concatenate([w[..., None, :], v], axis=-2)
@@ -118,22 +136,26 @@ def _eigh_parts(out):
                                                                     slice(None)))
 
 
-def _gaps(w):
-    """F_ij = 1 / (w_j - w_i) for i != j, 0 on the diagonal (differentiable in w)."""
+def _gap_quotient(num, w):
+    """num_ij / (w_j - w_i) off the diagonal, 0 on it (num's diagonal is ignored)."""
     eye = np.eye(w.shape[-1])
-    return (1.0 - eye) / (row(w) - _col(w) + eye)
+    return _quotient(num * (1.0 - eye), row(w) - _col(w) + eye)
 
 
 def _eigh_jvp(t, out, a):
     w, v = _eigh_parts(out)
     k = matmul_p(matmul_p(swap_last(v), _lower_reading(t)), v)
-    return concatenate([row(_diagonal(k)), matmul_p(v, _gaps(w) * k)], axis=-2)
+    return concatenate([row(_diagonal(k)), matmul_p(v, _gap_quotient(k, w))], axis=-2)
 
 
 def _eigh_vjp(g, out, a):
+    # Only the symmetric part of V B V^T matters to `_lower_reading_adjoint`; for F o (V^T gV)
+    # that is F o N with N the antisymmetric part of V^T gV, so N is the numerator that must
+    # vanish at a repeated eigenvalue (it does when gV = 0: a function of the eigenvalues only).
     w, v = _eigh_parts(out)
     gw, gv = _eigh_parts(g)
-    b = row(gw) * np.eye(a.shape[-1]) + _gaps(w) * matmul_p(swap_last(v), gv)
+    vtgv = matmul_p(swap_last(v), gv)
+    b = row(gw) * np.eye(a.shape[-1]) + _gap_quotient(0.5 * (vtgv - swap_last(vtgv)), w)
     return _lower_reading_adjoint(matmul_p(matmul_p(v, b), swap_last(v)))
 
 
@@ -169,12 +191,12 @@ def _svd_pack(u, s, v):
 def _svd_jvp(t, out, a):
     u, s, v = svd_parts(out, a.shape[-2])
     p = matmul_p(matmul_p(swap_last(u), t), v)
-    f = _gaps(s * s)
+    s2 = s * s
     ds = _diagonal(p)
-    du = matmul_p(u, f * (p * row(s) + _col(s) * swap_last(p))) \
-        + (matmul_p(t, v) - matmul_p(u, p)) * row(1.0 / s)
-    dv = matmul_p(v, f * (_col(s) * p + swap_last(p) * row(s))) \
-        + (matmul_p(swap_last(t), u) - matmul_p(v, swap_last(p))) * row(1.0 / s)
+    du = matmul_p(u, _gap_quotient(p * row(s) + _col(s) * swap_last(p), s2)) \
+        + _quotient(matmul_p(t, v) - matmul_p(u, p), row(s))
+    dv = matmul_p(v, _gap_quotient(_col(s) * p + swap_last(p) * row(s), s2)) \
+        + _quotient(matmul_p(swap_last(t), u) - matmul_p(v, swap_last(p)), row(s))
     return _svd_pack(du, ds, dv)
 
 
@@ -182,12 +204,13 @@ def _svd_vjp(g, out, a):
     u, s, v = svd_parts(out, a.shape[-2])
     gu, gs, gv = svd_parts(g, a.shape[-2])
     k = s.shape[-1]
-    f = _gaps(s * s)
+    s2 = s * s
     utgu, vtgv = matmul_p(swap_last(u), gu), matmul_p(swap_last(v), gv)
-    j, q = f * utgu, f * vtgv
-    inner = (j + swap_last(j)) * row(s) + row(gs) * np.eye(k) + _col(s) * (q + swap_last(q))
-    outside_u = (gu - matmul_p(u, utgu)) * row(1.0 / s)  # (I - U U^T) gU S^-1
-    outside_v = (gv - matmul_p(v, vtgv)) * row(1.0 / s)  # (I - V V^T) gV S^-1
+    ju = _gap_quotient(utgu - swap_last(utgu), s2)  # F o U^T gU + its transpose, F antisymmetric
+    jv = _gap_quotient(vtgv - swap_last(vtgv), s2)
+    inner = ju * row(s) + row(gs) * np.eye(k) + _col(s) * jv
+    outside_u = _quotient(gu - matmul_p(u, utgu), row(s))  # (I - U U^T) gU S^-1
+    outside_v = _quotient(gv - matmul_p(v, vtgv), row(s))  # (I - V V^T) gV S^-1
     return matmul_p(matmul_p(u, inner) + outside_u, swap_last(v)) \
         + matmul_p(u, swap_last(outside_v))
 
