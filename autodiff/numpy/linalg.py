@@ -88,10 +88,20 @@ def _matrix_norm(x, ord, axes, keepdims):
         sums = R.sum(E.absolute(x), axis=summed, keepdims=True)
         out = (R.amax if ord > 0 else R.amin)(sums, axis=other, keepdims=True)
     elif ord in (2, -2, "nuc"):  # from the singular values
-        s = svd(moveaxis(x, axes, (-2, -1)), compute_uv=False)
+        m = moveaxis(x, axes, (-2, -1))
+        # A zero matrix has all its singular values at 0, where even the singular values alone
+        # have no second derivative; as for vectors, its derivatives are taken as 0: the norm
+        # is computed on a stand-in with distinct singular values, masked out.
+        zero = np.all(primal(m) == 0, axis=(-2, -1), keepdims=True)
+        if zero.any():
+            r, c = shape_of(m)[-2:]
+            m = E.where(zero, np.eye(r, c) * np.arange(1.0, c + 1), m)
+        s = svd(m, compute_uv=False)
         out = R.amax(s, axis=-1) if ord == 2 else R.amin(s, axis=-1) if ord == -2 else \
             R.sum(s, axis=-1)
         out = reshape_p(out, shape=shape_of(out) + (1, 1))
+        if zero.any():
+            out = E.where(zero, 0.0, out)
         out = moveaxis(out, (-2, -1), axes)
     else:
         raise ValueError(f"norm: invalid norm order {ord!r} for matrices")
@@ -190,7 +200,7 @@ def _hermitian_svd(a, compute_uv):
     s = take_along_axis(E.absolute(w), order, axis=-1)
     if not compute_uv:
         return s
-    u = take_along_axis(v, order[..., None, :], axis=-1)
+    u = take_along_axis(v, np.broadcast_to(order[..., None, :], shape_of(v)), axis=-1)
     sign = np.take_along_axis(np.sign(primal(w)), order, axis=-1)
     return u, s, swap_last(u * sign[..., None, :])
 

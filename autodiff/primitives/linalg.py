@@ -105,17 +105,17 @@ def _diagonal(m):
     return sum_p(m * np.eye(m.shape[-1]), axis=(len(m.shape) - 1,), keepdims=False)
 
 
-def _quotient(num, den):
+def _quotient(num, den, used=None):
     """num / den for the 1 / (lambda_j - lambda_i) and 1 / s factors of eigh and svd, where den
     == 0 at coinciding eigenvalues (singular values) or at a zero singular value. There the
-    quotient is 0 where num == 0: the outputs the caller differentiates do not depend on that
-    part (functions of the eigenvalues or singular values alone), so it must not turn their
-    derivatives into 0 * inf = NaN. Where num != 0 the derivative does not exist (the
-    eigenvectors or singular vectors are not unique): NaN says so."""
+    quotient is 0 where `used` (default num) is 0: the outputs being differentiated do not use
+    the eigenvectors (singular vectors) concerned, e.g. functions of the eigenvalues or singular
+    values alone, so 0 * inf must not turn their derivatives into NaN. Elsewhere it is NaN: the
+    eigenvectors of a repeated eigenvalue are not unique, so they have no derivative."""
     zero = primal(den) == 0
     if not zero.any():
         return num / den
-    fill = np.where(zero & (primal(num) != 0), np.nan, 0.0)
+    fill = np.where(zero & (primal(num if used is None else used) != 0), np.nan, 0.0)
     return where(zero, fill, num / where(zero, 1.0, den))
 
 
@@ -136,10 +136,19 @@ def _eigh_parts(out):
                                                                     slice(None)))
 
 
-def _gap_quotient(num, w):
-    """num_ij / (w_j - w_i) off the diagonal, 0 on it (num's diagonal is ignored)."""
+def _gap_quotient(num, w, used=None):
+    """num_ij / (w_j - w_i) off the diagonal, 0 on it (num's diagonal is ignored); see
+    `_quotient` for w_i == w_j."""
     eye = np.eye(w.shape[-1])
-    return _quotient(num * (1.0 - eye), row(w) - _col(w) + eye)
+    used = None if used is None else used * (1.0 - eye)
+    return _quotient(num * (1.0 - eye), row(w) - _col(w) + eye, used)
+
+
+def _touched(g):
+    """Nonzero at (i, j) where the cotangent g of a matrix of eigenvectors (singular vectors)
+    touches column i or column j (plain values)."""
+    c = np.sum(np.abs(primal(g)), axis=-2)
+    return c[..., :, None] + c[..., None, :]
 
 
 def _eigh_jvp(t, out, a):
@@ -150,12 +159,14 @@ def _eigh_jvp(t, out, a):
 
 def _eigh_vjp(g, out, a):
     # Only the symmetric part of V B V^T matters to `_lower_reading_adjoint`; for F o (V^T gV)
-    # that is F o N with N the antisymmetric part of V^T gV, so N is the numerator that must
-    # vanish at a repeated eigenvalue (it does when gV = 0: a function of the eigenvalues only).
+    # that is F o N, N the antisymmetric part of V^T gV. At a repeated eigenvalue N_ij = 0 is
+    # not enough (V[0, 0] at the identity has N = 0 but jumps): gV must not touch eigenvectors
+    # i or j at all, as for a function of the eigenvalues alone.
     w, v = _eigh_parts(out)
     gw, gv = _eigh_parts(g)
     vtgv = matmul_p(swap_last(v), gv)
-    b = row(gw) * np.eye(a.shape[-1]) + _gap_quotient(0.5 * (vtgv - swap_last(vtgv)), w)
+    b = row(gw) * np.eye(a.shape[-1]) + _gap_quotient(0.5 * (vtgv - swap_last(vtgv)), w,
+                                                      _touched(gv))
     return _lower_reading_adjoint(matmul_p(matmul_p(v, b), swap_last(v)))
 
 
@@ -206,8 +217,9 @@ def _svd_vjp(g, out, a):
     k = s.shape[-1]
     s2 = s * s
     utgu, vtgv = matmul_p(swap_last(u), gu), matmul_p(swap_last(v), gv)
-    ju = _gap_quotient(utgu - swap_last(utgu), s2)  # F o U^T gU + its transpose, F antisymmetric
-    jv = _gap_quotient(vtgv - swap_last(vtgv), s2)
+    # F o U^T gU + its transpose (F antisymmetric), and the same for V
+    ju = _gap_quotient(utgu - swap_last(utgu), s2, _touched(gu))
+    jv = _gap_quotient(vtgv - swap_last(vtgv), s2, _touched(gv))
     inner = ju * row(s) + row(gs) * np.eye(k) + _col(s) * jv
     outside_u = _quotient(gu - matmul_p(u, utgu), row(s))  # (I - U U^T) gU S^-1
     outside_v = _quotient(gv - matmul_p(v, vtgv), row(s))  # (I - V V^T) gV S^-1
