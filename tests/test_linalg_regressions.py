@@ -48,7 +48,8 @@ def test_norm_at_zero_has_finite_consistent_derivatives_of_every_order(shape, ax
             g = ad.grad(f)(x)
             _, jt = ad.jvp(f, (x,), (t,))
             h = ad.hessian(f)(x)
-        assert _all_finite(g, jt, h)
+            hv = ad.hvp_fn(f, x)(t)  # reverse over reverse
+        assert _all_finite(g, jt, h, hv)
         assert np.isclose(jt, np.sum(g * t))
     assert np.all(ad.grad(f)(np.zeros(shape)) == 0) and np.all(ad.hessian(f)(np.zeros(shape)) == 0)
 

@@ -49,6 +49,8 @@ def _root_of_sum(s, p):
     the norm of a zero vector has no derivative and 0 is a subgradient (see
     docs/writing-functions.md). The masks keep 1/0 out of every order of derivative."""
     zero = primal(s) == 0
+    if not zero.any():
+        return E.sqrt(s) if p == 2 else s ** (1.0 / p)
     safe = E.where(zero, 1.0, s)
     return E.where(zero, 0.0, E.sqrt(safe) if p == 2 else safe ** (1.0 / p))
 
@@ -57,6 +59,8 @@ def _abs_power(x, p):
     """|x| ** p, with derivative 0 where x == 0 (for p < 2 the first or second derivative there
     is infinite or does not exist)."""
     zero = primal(x) == 0
+    if not zero.any():
+        return E.absolute(x) ** p
     return E.where(zero, 0.0, E.absolute(E.where(zero, 1.0, x)) ** p)
 
 
