@@ -229,6 +229,15 @@ def test_pinv_default_cutoff_and_rtol_match_numpy():
     assert np.allclose(anp.linalg.pinv(S, hermitian=True), np.linalg.pinv(S, hermitian=True))
 
 
+def test_results_have_numpy_2_field_names():
+    A = _sym(3) + 6 * np.eye(3)
+    w = ad.grad(lambda A: np.sum(np.linalg.eigh(A).eigenvalues))(A)
+    s = ad.grad(lambda A: np.sum(np.linalg.svd(A).S))(A)
+    d = ad.grad(lambda A: np.linalg.slogdet(A).logabsdet)(A)
+    assert np.allclose(w, np.eye(3)) and _all_finite(s) and np.allclose(d, np.linalg.inv(A).T)
+    assert ad.jacobian(lambda A: np.linalg.eigh(A))(A).eigenvectors.shape == (3, 3, 3, 3)
+
+
 def test_multi_dot_out_is_refused_by_name():
     with pytest.raises(TypeError, match="out="):
         ad.grad(lambda a: np.sum(np.linalg.multi_dot([a, a], out=np.zeros((2, 2)))))(np.eye(2))

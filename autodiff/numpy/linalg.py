@@ -1,4 +1,6 @@
 """autodiff.numpy.linalg: differentiable counterparts of numpy.linalg functions."""
+from collections import namedtuple
+
 import numpy as np
 
 from ..core.tracer import primal
@@ -8,6 +10,12 @@ from ..primitives.linalg import (inv_p, solve_p, logabsdet_p, cholesky_p, eigh_p
                                  svd_parts, row)
 from ..primitives.shape import shape_of, reshape_p, getitem, normalize_axis
 from .functions import dot, moveaxis, take_along_axis
+
+
+# NumPy 2's result types, so that `eigh(a).eigenvalues` works as with NumPy
+EighResult = namedtuple("EighResult", ["eigenvalues", "eigenvectors"])
+SVDResult = namedtuple("SVDResult", ["U", "S", "Vh"])
+SlogdetResult = namedtuple("SlogdetResult", ["sign", "logabsdet"])
 
 
 def _square(a, name):
@@ -35,7 +43,7 @@ def solve(a, b):
 def slogdet(a):
     """np.linalg.slogdet: (sign, log|det|); the sign is piecewise constant."""
     _square(a, "slogdet")
-    return np.linalg.slogdet(primal(a))[0], logabsdet_p(a)
+    return SlogdetResult(np.linalg.slogdet(primal(a))[0], logabsdet_p(a))
 
 
 def det(a):
@@ -166,8 +174,8 @@ def eigh(a, UPLO="L"):
     are NaN there (they do not exist), see docs/writing-functions.md."""
     _square(a, "eigh")
     packed = eigh_p(_uplo(a, UPLO))
-    return getitem(packed, (Ellipsis, 0, slice(None))), getitem(packed, (Ellipsis, slice(1, None),
-                                                                          slice(None)))
+    return EighResult(getitem(packed, (Ellipsis, 0, slice(None))),
+                      getitem(packed, (Ellipsis, slice(1, None), slice(None))))
 
 
 def eigvalsh(a, UPLO="L"):
@@ -193,7 +201,7 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
     if hermitian:
         return _hermitian_svd(a, compute_uv)
     u, s, v = svd_parts(svd_p(a), m)
-    return (u, s, swap_last(v)) if compute_uv else s
+    return SVDResult(u, s, swap_last(v)) if compute_uv else s
 
 
 def _hermitian_svd(a, compute_uv):
@@ -206,7 +214,7 @@ def _hermitian_svd(a, compute_uv):
         return s
     u = take_along_axis(v, np.broadcast_to(order[..., None, :], shape_of(v)), axis=-1)
     sign = np.take_along_axis(np.sign(primal(w)), order, axis=-1)
-    return u, s, swap_last(u * sign[..., None, :])
+    return SVDResult(u, s, swap_last(u * sign[..., None, :]))
 
 
 def svdvals(x, /):
