@@ -126,6 +126,12 @@ def test_eigenvalue_hessian_at_repeated_eigenvalues(A):
         assert np.allclose(h[..., i, i], expected[..., i, i])
 
 
+def test_spectral_norm_of_a_zero_float32_matrix_stays_float32():
+    x = np.zeros((3, 2), np.float32)
+    for ord in (2, -2, "nuc"):
+        assert ad.value_and_grad(lambda x: anp.linalg.norm(x, ord))(x)[0].dtype == np.float32
+
+
 def test_eigenvector_derivative_at_repeated_eigenvalues_is_nan():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -107,7 +107,9 @@ def _matrix_norm(x, ord, axes, keepdims):
         zero = np.all(primal(m) == 0, axis=(-2, -1), keepdims=True)
         if zero.any():
             r, c = shape_of(m)[-2:]
-            m = E.where(zero, np.eye(r, c) * np.arange(1.0, c + 1), m)
+            dtype = primal(m).dtype
+            stand_in = np.eye(r, c, dtype=dtype) * np.arange(1, c + 1, dtype=dtype)
+            m = E.where(zero, stand_in, m)
         s = svd(m, compute_uv=False)
         out = R.amax(s, axis=-1) if ord == 2 else R.amin(s, axis=-1) if ord == -2 else \
             R.sum(s, axis=-1)
