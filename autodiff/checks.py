@@ -1,12 +1,22 @@
 """check_grads: derivatives against central finite differences, to any order, in both modes
-(JAX's check_grads, PyTorch's gradcheck + gradgradcheck). Used by the test suite on every
-primitive; useful to users who add their own."""
+(JAX's check_grads, PyTorch's gradcheck + gradgradcheck), and batched tangents against single
+ones (a JVP rule that only handles one tangent is right in every unbatched test but breaks
+`jvp(batched=True)`, `hvp(batched=True)`, `hessian` and `sparse_hessian`). Used by the test
+suite on every primitive; useful to users who add their own."""
 import numpy as np
 
 from .numpy.functions import ravel
-from .primitives.shape import concatenate
-from .transforms import jvp, vjp
-from .core.tracer import primal
+from .primitives.shape import concatenate, reshape
+
+from .transforms import jvp, vjp, hvp, hessian
+from .core.tracer import Trace, Tracer, primal
+
+BATCH_HINT = ("a JVP rule mishandles a batch of tangents: a tangent may carry leading batch "
+              "axes (t.shape == batch + x.shape, as in jvp/hvp(batched=True), hessian and "
+              "sparse_hessian), so a rule must act on the trailing, non-batch axes: "
+              "negative axes, or shifted by autodiff.core.primitive.batch_ndim(t, x)")
+NUM_BATCHED = 3  # directions in a batch: k >= 2, and unlike small array sizes
+MAX_HESSIAN_SIZE = 200  # inputs up to which check_grads also forms the Hessian
 
 
 def _fd_jvp(f, args, tangents, eps):
@@ -15,11 +25,14 @@ def _fd_jvp(f, args, tangents, eps):
     return (np.asarray(primal(plus)) - np.asarray(primal(minus))) / (2 * eps)
 
 
-def _close(what, got, want, rtol, atol):
+def _close(what, got, want, rtol, atol, hint=None):
     got, want = np.asarray(primal(got), float), np.asarray(primal(want), float)
     if got.shape != want.shape or not np.allclose(got, want, rtol=rtol, atol=atol):
-        err = np.max(np.abs(got - want)) if got.shape == want.shape else "shape mismatch"
-        raise AssertionError(f"{what}: got\n{got}\nexpected\n{want}\n(max abs error {err})")
+        err = np.max(np.abs(got - want)) if got.shape == want.shape else \
+            f"shape mismatch: {got.shape} vs {want.shape}"
+        why = f"\n{hint}" if hint else ""
+        raise AssertionError(f"{what}: got\n{got}\nexpected\n{want}\n(max abs error {err})"
+                             f"{why}")
 
 
 def check_jvp(f, args, eps=1e-6, rtol=1e-6, atol=1e-7, rng=None):
@@ -28,6 +41,94 @@ def check_jvp(f, args, eps=1e-6, rtol=1e-6, atol=1e-7, rng=None):
     tangents = [rng.standard_normal(np.shape(a)) for a in args]
     _, t_out = jvp(f, tuple(args), tuple(tangents))
     _close("JVP vs finite differences", t_out, _fd_jvp(f, args, tangents, eps), rtol, atol)
+
+
+def check_batched_jvp(f, args, eps=1e-6, rtol=1e-6, atol=1e-7, rng=None, k=NUM_BATCHED):
+    """k random directions pushed through one jvp(batched=True): each slice of the result
+    against the single-tangent JVP in that direction and against central differences."""
+    rng = rng or np.random.default_rng(3)
+    try:
+        _compare_batched(f, args, rng, k, rtol, atol, eps)
+    except AssertionError as e:
+        culprit = _culprit(f, args, k, rtol, atol)
+        if culprit is None:
+            raise
+        raise AssertionError(f"{culprit}\n{e}") from e
+
+
+def _compare_batched(f, args, rng, k, rtol, atol, eps=None):
+    batch = [rng.standard_normal((k,) + np.shape(a)) for a in args]
+    try:
+        _, t_out = jvp(f, tuple(args), tuple(batch), batched=True)
+    except Exception as e:
+        raise AssertionError(f"jvp(batched=True) with {k} tangents failed ({type(e).__name__}: "
+                             f"{e}), while single tangents work:\n{BATCH_HINT}") from e
+    t_out = np.asarray(primal(t_out), float)
+    out_shape = np.shape(primal(f(*args)))
+    if t_out.shape != (k,) + out_shape:
+        raise AssertionError(f"jvp(batched=True) with {k} tangents gave output tangents of "
+                             f"shape {t_out.shape}, expected {(k,) + out_shape}:\n{BATCH_HINT}")
+    for i in range(k):
+        one = [t[i] for t in batch]
+        _close(f"batched JVP, direction {i} of {k}, vs the single-tangent JVP", t_out[i],
+               jvp(f, tuple(args), tuple(one))[1], rtol, atol, BATCH_HINT)
+        if eps is not None:
+            _close(f"batched JVP, direction {i} of {k}, vs finite differences", t_out[i],
+                   _fd_jvp(f, args, one, eps), rtol, atol, BATCH_HINT)
+
+
+class _Recorder(Trace):
+    """Runs f on plain values and lists each primitive applied to values that depend on the
+    inputs, with its (primal) arguments: to test the JVP rules one primitive at a time."""
+
+    __slots__ = ("calls",)
+
+    def __init__(self):
+        super().__init__()
+        self.calls = []
+
+    def process(self, prim, args, params):
+        values = [a.value if isinstance(a, _Recorded) and a._trace is self else a for a in args]
+        traced = [i for i, a in enumerate(args) if isinstance(a, _Recorded) and a._trace is self]
+        self.calls.append((prim, values, params, traced))
+        return _Recorded(self, prim.impl(*values, **params))
+
+
+class _Recorded(Tracer):
+    __slots__ = ()
+
+    def __init__(self, trace, value):
+        self._trace, self.value = trace, value
+
+
+def _culprit(f, args, k, rtol, atol):
+    """The first primitive f applies whose JVP, alone, differs between a batch of tangents and
+    single ones, named with its argument; None if none is found (or f cannot be replayed)."""
+    try:
+        rec = _Recorder()
+        f(*[_Recorded(rec, a) for a in args])
+    except Exception:
+        return None
+    seen = set()
+    for prim, values, params, traced in rec.calls:
+        for i in traced:
+            x = values[i]
+            key = (prim.name, i, np.shape(x), tuple(sorted(map(str, params))))
+            if key in seen or np.asarray(x).dtype.kind != "f":
+                continue
+            seen.add(key)
+
+            def alone(a, prim=prim, values=values, params=params, i=i):
+                return prim(*values[:i], a, *values[i + 1:], **params)
+            try:
+                _compare_batched(alone, (np.asarray(x),), np.random.default_rng(5), k, rtol,
+                                 atol)
+            except AssertionError:
+                return (f"primitive {prim.name!r}, argument {i} (shape {np.shape(x)}): its JVP "
+                        f"rule mishandles a batch of tangents")
+            except Exception:
+                continue
+    return None
 
 
 def check_vjp(f, args, eps=1e-6, rtol=1e-6, atol=1e-7, rng=None):
@@ -43,16 +144,41 @@ def check_vjp(f, args, eps=1e-6, rtol=1e-6, atol=1e-7, rng=None):
     _close("VJP dot-product test vs finite differences", rhs, lhs, rtol, atol)
 
 
+def check_hessian(f, args, rtol=1e-6, atol=1e-7, rng=None, k=NUM_BATCHED):
+    """Scalar f: hvp(batched=True) on k random directions against k single HVPs, and (up to
+    MAX_HESSIAN_SIZE inputs) hessian times those directions against the same HVPs -- the
+    batched second-order paths against the one-direction path that check_grads verifies."""
+    rng = rng or np.random.default_rng(4)
+    flat, z = _flat(f, args)
+    V = rng.standard_normal((k, z.size))
+    single = np.stack([np.asarray(primal(hvp(flat, z, v)), float) for v in V])
+    try:
+        batched = np.asarray(primal(hvp(flat, z, V, batched=True)), float)
+    except Exception as e:
+        raise AssertionError(f"hvp(batched=True) with {k} directions failed ({type(e).__name__}: "
+                             f"{e}), while single directions work:\n{BATCH_HINT}") from e
+    _close(f"hvp(batched=True) with {k} directions vs {k} single HVPs", batched, single,
+           rtol, atol, BATCH_HINT)
+    if z.size <= MAX_HESSIAN_SIZE:
+        H = np.asarray(primal(hessian(flat)(z)), float)
+        _close(f"hessian @ v vs hvp(v) for {k} random v", (H @ V.T).T, single, rtol, atol,
+               BATCH_HINT)
+
+
 def check_grads(f, args, order=2, modes=("fwd", "rev"), eps=1e-6, rtol=1e-6, atol=1e-7,
                 seed=0):
     """Check the derivatives of f at args (a tuple of float arrays) up to `order`: each order's
     JVP ('fwd') and VJP ('rev') against finite differences of the order below, the order below
     being itself computed by autodiff in both modes (so fwd-over-rev, i.e. HVPs, is covered).
-    Raises AssertionError with the numbers on a mismatch."""
+    With 'fwd', every order's JVP is also run on a batch of tangents (jvp(batched=True), as
+    hessian and sparse_hessian do) and each slice compared with the single-tangent JVP; for a
+    scalar f and order >= 2 with both modes, batched HVPs and the Hessian are compared with
+    single HVPs. Raises AssertionError with the numbers on a mismatch."""
     rng = np.random.default_rng(seed)
     args = tuple(np.asarray(a, dtype=float) for a in args)
     if "fwd" in modes:
         check_jvp(f, args, eps, rtol, atol, rng)
+        check_batched_jvp(f, args, eps, rtol, atol, np.random.default_rng(seed + 3))
     if "rev" in modes:
         check_vjp(f, args, eps, rtol, atol, rng)
     if order > 1:
@@ -64,6 +190,18 @@ def check_grads(f, args, order=2, modes=("fwd", "rev"), eps=1e-6, rtol=1e-6, ato
             u = rng.standard_normal(np.shape(primal(f(*args))))
             check_grads(lambda *a: _stack(vjp(f, *a)[1](u)), args, order - 1, modes, eps,
                         rtol, atol, seed + 2)
+        if "fwd" in modes and "rev" in modes and np.ndim(primal(f(*args))) == 0:
+            check_hessian(f, args, rtol, atol, np.random.default_rng(seed + 4))
+
+
+def _flat(f, args):
+    """f of several arrays -> (function of one flat vector, that vector)."""
+    shapes = [np.shape(a) for a in args]
+    ends = np.cumsum([0] + [int(np.prod(s)) for s in shapes])
+
+    def flat(z):
+        return f(*[reshape(z[a:b], s) for a, b, s in zip(ends[:-1], ends[1:], shapes)])
+    return flat, np.concatenate([np.ravel(a) for a in args])
 
 
 def _stack(cts):

@@ -1,0 +1,52 @@
+"""check_grads itself: it must catch rules that are wrong only under batched tangents."""
+import numpy as np
+import pytest
+
+import autodiff as ad
+import autodiff.numpy as anp
+from autodiff.core.primitive import primitive, defjvp, defvjp
+
+x = np.array([0.3, -1.0, 2.0])
+
+
+def user_sum(name, jvp_rule):
+    p = primitive(name, lambda x: np.sum(x), family="user")
+    defjvp(p, jvp_rule)
+    defvjp(p, lambda g, out, x: g * anp.ones_like(x))
+    return p
+
+
+def test_jvp_rule_wrong_only_for_a_batch_of_tangents_is_caught():
+    # right for one tangent of a 1-D x, wrong when t has a leading batch axis
+    bad = user_sum("checks_sum_axis0", lambda t, out, x: anp.sum(t, axis=0))
+    np.testing.assert_allclose(ad.jvp(bad, (x,), (np.ones(3),))[1], 3.0)  # unbatched: right
+    f = lambda x: bad(anp.cumsum(x) ** 2) ** 2
+    assert not np.allclose(ad.hessian(f)(x), ad.hessian(lambda x: anp.sum(anp.cumsum(x) ** 2) ** 2)(x))
+    for g in (bad, f):
+        with pytest.raises(AssertionError, match=r"(?s)'checks_sum_axis0'.*JVP rule mishandles "
+                                                 r"a batch of tangents.*batch_ndim"):
+            ad.check_grads(g, (x,), order=2)
+
+
+def test_batched_jvp_bug_reached_only_at_second_order_is_caught():
+    bad = user_sum("checks_sum_axis0_inner", lambda t, out, x: anp.sum(t, axis=0))
+    # half_square(x) = sum(x)^2 / 2: its own rules are right, but its VJP uses `bad`, so only
+    # forward-over-reverse (HVPs, hessian) pushes a batch of tangents through bad's JVP
+    half_square = primitive("checks_half_square", lambda x: np.sum(x) ** 2 / 2, family="user")
+    defjvp(half_square, lambda t, out, x: anp.sum(t, axis=-1) * anp.sum(x))
+    defvjp(half_square, lambda g, out, x: g * bad(x) * anp.ones_like(x))
+    ad.check_grads(half_square, (x,), order=1)
+    with pytest.raises(AssertionError, match=r"(?s)'checks_sum_axis0_inner'.*mishandles a batch"):
+        ad.check_grads(lambda x: half_square(anp.cumsum(x)), (x,), order=2)
+
+
+def test_batch_safe_rule_passes_and_agrees_with_autograd():
+    import autograd
+    import autograd.numpy as agnp
+    good = user_sum("checks_sum_last_axis", lambda t, out, x: anp.sum(t, axis=-1))
+    f = lambda x: good(anp.cumsum(x) ** 2) ** 2
+    ad.check_grads(f, (x,), order=3)
+    H = autograd.hessian(lambda x: agnp.sum(agnp.cumsum(x) ** 2) ** 2)(x)
+    np.testing.assert_allclose(ad.hessian(f)(x), H, rtol=1e-12)
+    V = np.random.default_rng(0).standard_normal((2, 3))
+    np.testing.assert_allclose(ad.hvp(f, x, V, batched=True), V @ H, rtol=1e-12)
