@@ -194,3 +194,53 @@ def test_every_primitive_has_a_sparsity_rule():
     missing = [n for n, p in REGISTRY.items()
                if n not in RULES and p.family not in ("elementwise", "user")]
     assert missing == []
+
+
+def branchy(x):  # the x[0] * x[-1]**2 coupling exists only where x[0] > 0
+    base = anp.sum(x ** 4) + anp.sum(anp.sin(x[:-1] * x[1:]))
+    return base + x[0] * x[-1] ** 2 if x[0] > 0 else base
+
+
+def through_constant(x):  # a constant taken from x: its zeros drop couplings when detected
+    c = ad.stop_gradient(x)
+    M = np.outer(np.ones_like(c), c)  # (M @ x)_i = c . x couples x_j, x_k where c_j, c_k != 0
+    return anp.sum(anp.sin(M @ x)) + anp.sum(x ** 4)
+
+
+@pytest.mark.parametrize("f,x_first", [
+    (branchy, -np.linspace(0.1, 1.0, 8)),
+    (through_constant, np.r_[0.0, 0.0, np.linspace(0.1, 1.0, 6)]),
+], ids=["branch", "stop_gradient_zero"])
+def test_pattern_that_changes_with_x_is_detected_again(f, x_first):
+    sh = ad.sparse_hessian(f)
+    later = [np.linspace(0.1, 1.0, 8), np.linspace(-0.5, 0.9, 8) ** 2 + 0.1, x_first]
+    for x in [x_first] + later:
+        np.testing.assert_allclose(sh(x).toarray(), ad.hessian(f)(x), rtol=1e-12, atol=1e-12)
+    # detected at the first x and once more where it grew; the union then serves every x
+    assert sh.num_detections == 2
+    first = ad.hessian_sparsity(f, x_first).toarray()
+    assert (sh.pattern.toarray() >= first).all() and (sh.pattern.toarray() != first).any()
+
+
+def test_verify_false_reuses_the_pattern_unchecked():
+    sh = ad.sparse_hessian(rosen, verify=False)
+    x = np.random.default_rng(7).uniform(0.1, 1.0, 20)
+    sh(x)
+    np.testing.assert_allclose(sh(2 * x).toarray(), ad.hessian(rosen)(2 * x), rtol=1e-12)
+    assert sh.num_detections == 1 and sh.num_colors == 3
+
+
+def test_a_given_pattern_that_misses_nonzeros_is_refused():
+    x = -np.linspace(0.1, 1.0, 8)
+    given = ad.hessian_sparsity(branchy, x)
+    sh = ad.sparse_hessian(branchy, sparsity=given)
+    sh(x)
+    with pytest.raises(ValueError, match=r"pattern given to sparse_hessian lacks nonzeros.*rows 0"):
+        sh(-x)
+
+
+def test_a_sparsity_rule_that_misses_an_interaction_is_an_error(monkeypatch):
+    from autodiff.sparse import detect
+    monkeypatch.setattr(detect, "PIECEWISE_LINEAR", detect.PIECEWISE_LINEAR | {"sin"})
+    with pytest.raises(RuntimeError, match="pattern detected at this x lacks nonzeros"):
+        ad.sparse_hessian(lambda x: anp.sum(anp.sin(x[1:] + x[:-1])))(np.linspace(0.1, 1.0, 6))

@@ -228,7 +228,9 @@ RULES = {**{n: _index_map for n in INDEX_MAPS}, **{n: _reduction for n in REDUCT
 def hessian_sparsity(f, x):
     """The sparsity pattern of the Hessian of scalar f at x (a flat vector), as a symmetric
     scipy.sparse CSR boolean matrix, found by tracing which inputs meet in nonlinear operations.
-    It depends on x only through control flow, so it can be reused across calls."""
+    It holds at x: it depends on x through control flow (branches on comparisons) and through
+    the zeros of constants in matmul / einsum (values taken with stop_gradient), so reuse at
+    another x must be checked, as SparseHessian does."""
     sp = require_scipy().sparse
     x = np.asarray(x, dtype=float)
     if x.ndim != 1:

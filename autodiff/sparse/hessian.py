@@ -1,11 +1,16 @@
 """Sparse Hessians: pattern (traced) + coloring + one batched forward-over-reverse sweep with
-one tangent per color + recovery. Pattern and coloring are computed once and reused."""
+one tangent per color + recovery. Pattern and coloring are computed once and reused; since a
+pattern can depend on x (branches on comparisons, constants taken with stop_gradient whose
+zeros drop couplings), every call also checks the recovered H against one random HVP of the
+same sweep, and detects the pattern again at x when they differ."""
 import numpy as np
 
 from ..core.tracer import primal
 from ..transforms import hvp
 from .coloring import color_hessian, seed_matrix, recover, recovery_plan
 from .detect import hessian_sparsity
+
+VERIFY_RTOL = 1e-6  # of each row's scale |H| |r| + |H r|: far above round-off, far below a miss
 
 
 def hessian_times_matrix(f, x, V, chunk_size=None):
@@ -19,15 +24,36 @@ def hessian_times_matrix(f, x, V, chunk_size=None):
     return np.concatenate(blocks, axis=0).T
 
 
+def probe_mismatch(H, r, Hr, rtol=VERIFY_RTOL):
+    """The rows where the sparse H disagrees with the exact product Hr = H(x) r beyond round-off.
+    A nonzero that H's pattern lacks makes H - H(x) a nonzero matrix (that entry, and the ones
+    its color shares a row with, are wrong), so for a random r some row differs with
+    probability 1. Rows where f's derivatives are not finite are left to the caller."""
+    Hs_r = H @ r
+    scale = type(H)((np.abs(H.data), H.indices, H.indptr), shape=H.shape) @ np.abs(r) + np.abs(Hr)
+    return np.flatnonzero((np.abs(Hs_r - Hr) > rtol * scale) & np.isfinite(scale))
+
+
 class SparseHessian:
     """x -> H(x) as a scipy.sparse CSR matrix. The pattern and coloring are found on the first
-    call (or given) and reused, so a Newton loop pays for them once."""
+    call (or given) and reused, so a Newton loop pays for them once.
 
-    def __init__(self, f, sparsity=None, chunk_size=None):
+    verify=True (the default) adds one random direction r to the sweep (k + 1 tangents for k
+    colors) and compares H r from the sweep with the recovered sparse H times r. A detected
+    pattern that misses a nonzero at this x is then detected again at x, joined to the old one
+    (so a pattern alternating between branches settles), recolored, and H recomputed; a pattern
+    given as `sparsity` that misses one is refused. verify=False skips the probe, for a pattern
+    known not to depend on x."""
+
+    def __init__(self, f, sparsity=None, chunk_size=None, verify=True, seed=0):
         self.f = f
         self.pattern = sparsity
+        self.given = sparsity is not None
         self.coloring = self.plan = None
         self.chunk_size = chunk_size
+        self.verify = verify
+        self.num_detections = 0
+        self._rng = np.random.default_rng(seed)
 
     @property
     def num_colors(self):
@@ -37,19 +63,65 @@ class SparseHessian:
         x = np.asarray(x, dtype=float) if np.asarray(x).dtype.kind != "f" else np.asarray(x)
         if x.ndim != 1:
             raise ValueError(f"sparse_hessian expects a flat vector x, got shape {x.shape}")
+        detected_here = False
         if self.pattern is None:
-            self.pattern = hessian_sparsity(self.f, x)
+            self._use(self._detect(x))
+            detected_here = True
         if self.pattern.shape != (x.size, x.size):
             raise ValueError(f"the sparsity pattern is {self.pattern.shape}, but x has size "
                              f"{x.size}")
         if self.coloring is None:
-            self.coloring = color_hessian(self.pattern)
-            self.plan = recovery_plan(self.pattern, self.coloring)
-        HS = hessian_times_matrix(self.f, x, seed_matrix(self.coloring), self.chunk_size)
-        return recover(self.pattern, self.coloring, HS, self.plan)
+            self._use(self.pattern)
+        H, bad = self._evaluate(x)
+        if bad.size and not self.given and not detected_here:
+            # the pattern found at an earlier x lacks a nonzero here: find it again at this x
+            self._use((self.pattern + self._detect(x)).astype(bool).tocsr())
+            H, bad = self._evaluate(x)
+        if bad.size:
+            self._refuse(x, bad)
+        return H
+
+    def _detect(self, x):
+        self.num_detections += 1
+        return hessian_sparsity(self.f, x)
+
+    def _use(self, pattern):
+        pattern = pattern.tocsr().astype(bool)
+        pattern.sort_indices()
+        self.pattern = pattern
+        self.coloring = color_hessian(pattern)
+        self.plan = recovery_plan(pattern, self.coloring)
+        self._seeds = None  # the seed matrix (and the probe's column), made on first use
+
+    def _evaluate(self, x):
+        """(sparse H, rows where the random probe disagrees: empty if verify=False)."""
+        if self._seeds is None or self._seeds.shape[1] != self.num_colors + bool(self.verify):
+            S = seed_matrix(self.coloring)
+            self._seeds = np.column_stack([S, np.zeros(x.size)]) if self.verify else S
+        if not self.verify:
+            HS = hessian_times_matrix(self.f, x, self._seeds, self.chunk_size)
+            return recover(self.pattern, self.coloring, HS, self.plan), np.array([], int)
+        r = self._seeds[:, -1]
+        r[:] = self._rng.random(x.size) - 0.5  # any continuous distribution will do
+        HS = hessian_times_matrix(self.f, x, self._seeds, self.chunk_size)
+        H = recover(self.pattern, self.coloring, HS, self.plan)
+        return H, probe_mismatch(H, r, HS[:, -1])
+
+    def _refuse(self, x, bad):
+        rows = ", ".join(map(str, bad[:10])) + (", ..." if bad.size > 10 else "")
+        if self.given:
+            raise ValueError(f"the sparsity pattern given to sparse_hessian lacks nonzeros of the "
+                             f"Hessian at this x (rows {rows}: H r from the pattern differs from "
+                             "an exact HVP); pass sparsity=None to have it detected")
+        raise RuntimeError(f"sparse_hessian: the pattern detected at this x lacks nonzeros of the "
+                           f"Hessian (rows {rows}: H r from the pattern differs from an exact "
+                           "HVP beyond round-off). Either a sparsity rule misses an interaction "
+                           "(a user primitive's?), or round-off in f's HVPs exceeds "
+                           "sparse.hessian.VERIFY_RTOL; ad.hessian gives the dense Hessian")
 
 
-def sparse_hessian(f, sparsity=None, chunk_size=None):
+def sparse_hessian(f, sparsity=None, chunk_size=None, verify=True):
     """The exact Hessian of scalar f (of a flat vector) as a scipy.sparse matrix, computed with
-    one batched HVP sweep per chunk of colors instead of n HVPs. See SparseHessian."""
-    return SparseHessian(f, sparsity, chunk_size)
+    one batched HVP sweep per chunk of colors instead of n HVPs, each result checked against a
+    random HVP of the same sweep (verify=False skips it). See SparseHessian."""
+    return SparseHessian(f, sparsity, chunk_size, verify)
