@@ -50,3 +50,12 @@ def test_batch_safe_rule_passes_and_agrees_with_autograd():
     np.testing.assert_allclose(ad.hessian(f)(x), H, rtol=1e-12)
     V = np.random.default_rng(0).standard_normal((2, 3))
     np.testing.assert_allclose(ad.hvp(f, x, V, batched=True), V @ H, rtol=1e-12)
+
+
+def test_batched_hvps_and_hessian_are_checked_against_single_hvps():
+    from autodiff.checks import check_hessian
+    bad = user_sum("checks_sum_axis0_hessian", lambda t, out, x: anp.sum(t, axis=0))
+    f = lambda x: bad(anp.cumsum(x) ** 2) ** 2
+    with pytest.raises(AssertionError, match=r"(?s)hvp\(batched=True\).*mishandles a batch"):
+        check_hessian(f, (x,))
+    check_hessian(lambda x: anp.sum(anp.cumsum(x) ** 2) ** 2, (x,))
