@@ -246,3 +246,20 @@ def test_results_have_numpy_2_field_names():
 def test_multi_dot_out_is_refused_by_name():
     with pytest.raises(TypeError, match="out="):
         ad.grad(lambda a: np.sum(np.linalg.multi_dot([a, a], out=np.zeros((2, 2)))))(np.eye(2))
+
+
+def test_nuclear_norm_hessian_at_equal_singular_values_is_never_finite_and_wrong():
+    """At singular values equal to round-off, Townsend's 1 / (s_j - s_i) is noise: the Hessian
+    came out finite, symmetric and wrong (by 0.1). Such pairs count as ties now (NaN where the
+    rotation within the tie matters); clearly separated ones stay exact."""
+    nuc = lambda a: anp.linalg.norm(a, "nuc")  # noqa: E731
+    grad = ad.grad(nuc)
+    for A in (np.array([[-0.5, 1.0], [1.0, 0.5]]), np.array([[2.0, 0.3], [0.1, 1.0]])):
+        H = ad.hessian(nuc)(A).reshape(4, 4)
+        eps = 1e-5
+        fd = np.array([((grad(A + eps * E) - grad(A - eps * E)) / (2 * eps)).ravel()
+                       for E in np.eye(4).reshape(4, 2, 2)])
+        finite = np.isfinite(H)
+        np.testing.assert_allclose(H[finite], fd[finite], atol=1e-6)
+        if np.ptp(np.linalg.svd(A, compute_uv=False)) > 0.1:
+            assert finite.all()

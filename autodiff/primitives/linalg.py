@@ -105,14 +105,14 @@ def _diagonal(m):
     return sum_p(m * np.eye(m.shape[-1]), axis=(len(m.shape) - 1,), keepdims=False)
 
 
-def _quotient(num, den, used=None):
+def _quotient(num, den, used=None, zero=None):
     """num / den for the 1 / (lambda_j - lambda_i) and 1 / s factors of eigh and svd, where den
     == 0 at coinciding eigenvalues (singular values) or at a zero singular value. There the
     quotient is 0 where `used` (default num) is 0: the outputs being differentiated do not use
     the eigenvectors (singular vectors) concerned, e.g. functions of the eigenvalues or singular
     values alone, so 0 * inf must not turn their derivatives into NaN. Elsewhere it is NaN: the
     eigenvectors of a repeated eigenvalue are not unique, so they have no derivative."""
-    zero = primal(den) == 0
+    zero = primal(den) == 0 if zero is None else zero
     if not zero.any():
         return num / den
     fill = np.where(zero & (primal(num if used is None else used) != 0), np.nan, 0.0)
@@ -141,7 +141,19 @@ def _gap_quotient(num, w, used=None):
     `_quotient` for w_i == w_j."""
     eye = np.eye(w.shape[-1])
     used = None if used is None else used * (1.0 - eye)
-    return _quotient(num * (1.0 - eye), row(w) - _col(w) + eye, used)
+    gaps = row(w) - _col(w) + eye
+    return _quotient(num * (1.0 - eye), gaps, used, _ties(primal(gaps), primal(w)))
+
+
+TIE = np.sqrt(np.finfo(float).eps)  # relative: closer eigenvalues count as equal
+
+
+def _ties(gaps, w):
+    """Where w_i and w_j are equal up to TIE of the largest |w|: there a 1 / (w_j - w_i) would be
+    round-off amplified beyond 1 / TIE (their computed difference is noise), so the pair is
+    treated as a tie (`_quotient`) rather than give a finite, wrong derivative."""
+    scale = np.max(np.abs(w), axis=-1, keepdims=True)[..., None]
+    return np.abs(gaps) <= TIE * scale
 
 
 def _touched(g):
@@ -202,25 +214,35 @@ def _svd_pack(u, s, v):
 def _svd_jvp(t, out, a):
     u, s, v = svd_parts(out, a.shape[-2])
     p = matmul_p(matmul_p(swap_last(u), t), v)
-    s2 = s * s
     ds = _diagonal(p)
-    du = matmul_p(u, _gap_quotient(p * row(s) + _col(s) * swap_last(p), s2)) \
-        + _quotient(matmul_p(t, v) - matmul_p(u, p), row(s))
-    dv = matmul_p(v, _gap_quotient(_col(s) * p + swap_last(p) * row(s), s2)) \
+    rotation, turn = _split_by_gap(p, s)
+    du = matmul_p(u, rotation + turn) + _quotient(matmul_p(t, v) - matmul_p(u, p), row(s))
+    dv = matmul_p(v, rotation - turn) \
         + _quotient(matmul_p(swap_last(t), u) - matmul_p(v, swap_last(p)), row(s))
     return _svd_pack(du, ds, dv)
+
+
+def _split_by_gap(p, s, used=None):
+    """F o (P S + S P^T) of Townsend's dU, written as sym(P)_ij / (s_j - s_i) +
+    asym(P)_ij / (s_j + s_i) (and dV's with the second term negated): at equal singular values
+    only the first is 1 / 0 (the singular vectors may rotate within their subspace), while the
+    second stays finite and must not be lost with it (the nuclear norm's Hessian needs it)."""
+    sym, asym = 0.5 * (p + swap_last(p)), 0.5 * (p - swap_last(p))
+    eye = np.eye(s.shape[-1])
+    return _gap_quotient(sym, s, used), _quotient(asym * (1.0 - eye), row(s) + _col(s))
 
 
 def _svd_vjp(g, out, a):
     u, s, v = svd_parts(out, a.shape[-2])
     gu, gs, gv = svd_parts(g, a.shape[-2])
     k = s.shape[-1]
-    s2 = s * s
     utgu, vtgv = matmul_p(swap_last(u), gu), matmul_p(swap_last(v), gv)
-    # F o U^T gU + its transpose (F antisymmetric), and the same for V
-    ju = _gap_quotient(utgu - swap_last(utgu), s2, _touched(gu))
-    jv = _gap_quotient(vtgv - swap_last(vtgv), s2, _touched(gv))
-    inner = ju * row(s) + row(gs) * np.eye(k) + _col(s) * jv
+    # (F o Au) S + S (F o Av), Au and Av the antisymmetric U^T gU - gU^T U and its V twin, split
+    # as in `_split_by_gap` (transposed): Au + Av over s_j - s_i, Au - Av over s_j + s_i
+    au, av = utgu - swap_last(utgu), vtgv - swap_last(vtgv)
+    eye = np.eye(k)
+    inner = _gap_quotient(0.5 * (au + av), s, _touched(gu) + _touched(gv)) \
+        + _quotient(0.5 * (au - av) * (1.0 - eye), row(s) + _col(s)) + row(gs) * eye
     outside_u = _quotient(gu - matmul_p(u, utgu), row(s))  # (I - U U^T) gU S^-1
     outside_v = _quotient(gv - matmul_p(v, vtgv), row(s))  # (I - V V^T) gV S^-1
     return matmul_p(matmul_p(u, inner) + outside_u, swap_last(v)) \

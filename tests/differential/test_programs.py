@@ -29,9 +29,6 @@ KNOWN_FAILURES = {
     "product:kron_nd": (
         "np.kron of arrays of different ranks, or of rank > 2: NotImplementedError",
         "ad.grad(lambda a: np.sum(np.kron(a, np.ones(2))))(onp.ones((2, 2)))"),
-    "reduce:median_keepdims": (
-        "np.median(x, axis, keepdims=True): TypeError, unexpected keyword 'keepdims'",
-        "ad.grad(lambda a: np.sum(np.median(a, axis=0, keepdims=True)))(onp.eye(3))"),
     "product:cross_2d": (
         "np.cross of 2-vectors: NotImplementedError (3-vectors only)",
         "ad.grad(lambda a: np.sum(np.cross(a, a[::-1])))(onp.array([1.0, 2.0]))"),
@@ -42,17 +39,9 @@ KNOWN_FAILURES = {
         "ad.grad(lambda a: np.sum(np.convolve(a, a[0])))(onp.array([1.0, 2.0]))"),
 }
 # Wrong only at kinks and degenerate points (the test at kinks leaves them out; the random
-# programs, away from those points, still cover them).
-NUC = "(lambda a: np.linalg.norm(a, 'nuc'))"
-EQUAL_SV = "onp.array([[-0.5, 1.0], [1.0, 0.5]])"  # singular values both sqrt(1.25)
-KNOWN_FAILURES_AT_KINKS = {
-    "linalg:norm_nuc": (
-        "Hessian of the nuclear norm at equal singular values of an invertible matrix, where "
-        "it is smooth (tr sqrt(A^T A)): hessian is asymmetric and wrong, hvp, hvp_fn and "
-        "jacrev(grad) each give another value; at A = 2 I every entry is NaN",
-        f"onp.testing.assert_allclose(ad.hessian({NUC})({EQUAL_SV}).reshape(4, 4), "
-        f"ad.hessian({NUC})({EQUAL_SV}).reshape(4, 4).T)"),
-}
+# programs, away from those points, still cover them). None at present: the nuclear norm's
+# Hessian at equal singular values, once finite and wrong, is NaN now (test_linalg_regressions).
+KNOWN_FAILURES_AT_KINKS = {}
 # Not failures but undefined: eigen- and singular vectors at repeated values have no derivative
 # (and near them, a derivative of size 1/gap), so the test at kinks leaves them out.
 UNDEFINED_AT_KINKS = {"linalg:eigh_vectors", "linalg:svd_vectors"}
