@@ -336,11 +336,9 @@ def check_against_oracle(program, inputs, style, seed):
     return None
 
 
-def self_consistency(program, inputs, style, seed):
-    """At kinks and degenerate points (where the oracle's conventions differ from autodiff's
-    documented ones), every transform must still give the same derivative as every other
-    (docs/writing-functions.md): each is compared with what autodiff's own value, jacfwd,
-    grad and hessian imply. NaN must match NaN."""
+def _calls(program, inputs, style, seed):
+    """(autodiff's value of the program, layout, directions, every transform call on it); a
+    value that raises is a failure at once."""
     layout = layout_of(program, inputs)
     f, _ = program.compile(STYLES[style], ad)
     names = ", ".join(a.name for a in program.args)
@@ -349,7 +347,15 @@ def self_consistency(program, inputs, style, seed):
         fail(program, inputs, style, f"f({names})", value, None, f"raised {value!r:.300}")
     value = onp.asarray(value)
     d = directions(layout, value.shape, seed)
-    checks = transform_calls(program, inputs, style, layout, d)
+    return value, layout, d, transform_calls(program, inputs, style, layout, d)
+
+
+def self_consistency(program, inputs, style, seed):
+    """At kinks and degenerate points (where the oracle's conventions differ from autodiff's
+    documented ones), every transform must still give the same derivative as every other
+    (docs/writing-functions.md): each is compared with what autodiff's own value, jacfwd,
+    grad and hessian imply. NaN must match NaN."""
+    value, layout, d, checks = _calls(program, inputs, style, seed)
     results = {c.key: run(c) for c in checks}
     n = len(inputs)
     basis = ["value", "f_scalar"] + [f"{k}[{i}]" for k in ("jacfwd", "grad") for i in range(n)]
@@ -393,15 +399,8 @@ TRANSFORMS = ("value", "f_scalar", "value_and_grad", "vjp", "jvp", "jvp_batched"
 def check_shortcuts(program, inputs, style, seed, name, transforms=TRANSFORMS):
     """The same derivatives (to TIGHT) with every shortcut on, with all off (plain mode), and
     with the shortcut `name` alone off, for the given transforms (see TRANSFORMS)."""
-    layout = layout_of(program, inputs)
-    f, _ = program.compile(STYLES[style], ad)
-    names = ", ".join(a.name for a in program.args)
-    value = run(Check("value", f"f({names})", lambda: f(*inputs)))
-    if isinstance(value, Exception):
-        fail(program, inputs, style, f"f({names})", value, None, f"raised {value!r:.300}")
-    d = directions(layout, onp.shape(value), seed)
-    checks = [c for c in transform_calls(program, inputs, style, layout, d)
-              if c.key.split("[")[0] in transforms]
+    _, layout, d, checks = _calls(program, inputs, style, seed)
+    checks = [c for c in checks if c.key.split("[")[0] in transforms]
     on = [run(c) for c in checks]
     for mode, switch in (("every shortcut", ()), (name, (name,))):
         with ad.shortcuts.disabled(*switch):
