@@ -408,3 +408,96 @@ def test_masked_mean_keeps_single_precision():
         got = ad.jvp(f, (x,), (x,))[0]
         assert got.dtype == np.float32 == f(x).dtype
         np.testing.assert_allclose(got, f(x), rtol=1e-6)
+
+
+# --- kron, cross and convolve beyond the common shapes (found by the differential suite) -------
+def _against_numpy_and_autograd(ours, theirs, args, autograd_too=True):
+    """Values as NumPy's, the gradient of a smooth head as autograd's, and first and second
+    derivatives against finite differences."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # NumPy 2's 2-vector cross
+        np.testing.assert_allclose(ours(np, *args), theirs(np, *args), rtol=1e-12, atol=1e-12)
+        head = lambda lib: lambda *a: lib.sum(lib.sin(ours(lib, *a)))
+        argnums = tuple(range(len(args)))
+        want = autograd.grad(lambda *a: np_.sum(np_.sin(theirs(np_, *a))), argnums)(*args)
+        got = ad.grad(head(np), argnums=argnums)(*args)
+        for g, w in zip(got, want if autograd_too else got):
+            np.testing.assert_allclose(g, w, rtol=1e-10, atol=1e-12)
+        ad.check_grads(head(np), args, order=2)
+
+
+_r = np.random.default_rng(7)
+
+
+@pytest.mark.parametrize("sa, sb", [((2, 2), (2,)), ((3,), (2, 2)), ((2, 1, 3), (2, 2)),
+                                    ((3,), (2, 2, 2)), ((2, 3, 2), (2, 1, 2)), ((), (3,)),
+                                    ((2,), ())])
+def test_kron_of_any_ranks(sa, sb):
+    """autograd's kron is the oracle up to rank 2 (its derivative is wrong at rank 3, where
+    finite differences alone judge)."""
+    a, b = _r.normal(size=sa), _r.normal(size=sb)
+    nd = max(len(sa), len(sb))
+
+    def theirs(lib, a, b):
+        if lib is np or not sa or not sb:
+            return np.kron(a, b) if lib is np else a * b
+        up = lambda v, s: np_.reshape(v, (1,) * (nd - len(s)) + s)
+        return np_.kron(up(a, sa), up(b, sb))
+    _against_numpy_and_autograd(lambda lib, a, b: lib.kron(a, b), theirs, (a, b),
+                                autograd_too=nd <= 2)
+
+
+@pytest.mark.parametrize("sa, sb", [((2,), (2,)), ((4, 2), (2,)), ((2,), (4, 3)), ((4, 3), (2,)),
+                                    ((2, 2), (2, 2))])
+def test_cross_of_2_vectors_as_numpy(sa, sb):
+    """NumPy 2 deprecates 2-vectors (with a warning) but still computes: two of them give the
+    z component alone, a 2-vector with a 3-vector takes z = 0."""
+    a, b = _r.normal(size=sa), _r.normal(size=sb)
+    batch = np.broadcast_shapes(sa[:-1], sb[:-1]) + (3,)  # autograd's cross: equal shapes only
+    pad3 = lambda lib, v: np.ones(batch) * (v if v.shape[-1] == 3 else lib.concatenate(
+        [v, lib.zeros(v.shape[:-1] + (1,))], axis=-1))
+
+    def theirs(lib, a, b):
+        c = np.cross(pad3(np, a), pad3(np, b)) if lib is np else np_.cross(pad3(np_, a),
+                                                                              pad3(np_, b))
+        return c[..., 2] if sa[-1] == sb[-1] == 2 else c
+    _against_numpy_and_autograd(lambda lib, a, b: lib.cross(a, b), theirs, (a, b))
+    with pytest.warns(DeprecationWarning, match="2-dimensional vectors"):
+        ad.grad(lambda a: np.sum(np.cross(a, b)))(a)
+
+
+def test_cross_refuses_what_numpy_refuses():
+    with pytest.raises(ValueError, match="dimension must be 2 or 3"):
+        ad.grad(lambda a: np.sum(np.cross(a, a)))(np.ones(4))
+    with pytest.raises(ValueError, match="zero dimension"):
+        ad.grad(lambda a: np.sum(np.cross(a[0], a)))(np.ones(3))
+
+
+@pytest.mark.parametrize("mode", ["full", "same", "valid"])
+@pytest.mark.parametrize("sa, sb", [((4,), ()), ((), (4,)), ((), ()), ((2,), (5,))])
+def test_convolve_with_a_0d_operand_is_a_length_1_kernel(sa, sb, mode):
+    a, b = _r.normal(size=sa), _r.normal(size=sb)
+    _against_numpy_and_autograd(lambda lib, a, b: lib.convolve(a, b, mode),
+                                lambda lib, a, b: _convolve_by_outer(lib, a, b, mode), (a, b))
+
+
+def _convolve_by_outer(lib, a, b, mode):
+    """The oracle: sums of the outer product's anti-diagonals (autograd has no convolve VJP
+    in both operands), cut as NumPy's modes define."""
+    a, b = lib.reshape(a, (-1,)), lib.reshape(b, (-1,))
+    n, m = a.shape[0], b.shape[0]
+    i, j = np.divmod(np.arange(n * m), m)
+    sums = (np.arange(n + m - 1)[:, None] == (i + j)[None, :]).astype(float)
+    full = lib.dot(sums, lib.reshape(lib.outer(a, b), (-1,)))
+    lo, hi = min(n, m), max(n, m)
+    start, size = {"full": (0, n + m - 1), "same": ((lo - 1) // 2, hi),
+                   "valid": (lo - 1, hi - lo + 1)}[mode]
+    return full[start:start + size]
+
+
+def test_convolve_of_an_element_of_its_own_input():
+    f = lambda a: np.sum(np.convolve(a, a[0]) ** 2)
+    x = np.array([1.0, 2.0])
+    np.testing.assert_allclose(ad.grad(f)(x), autograd.grad(
+        lambda a: np_.sum(_convolve_by_outer(np_, a, a[0], "full") ** 2))(x))
+    ad.check_grads(f, (x,), order=2)

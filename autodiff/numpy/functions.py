@@ -2,6 +2,7 @@
 derivatives (of every order) follow from the primitives they are built of. Each has NumPy's
 signature; keywords.py says how NumPy's keywords are honoured or refused."""
 import builtins
+import warnings
 
 import numpy as np
 
@@ -12,6 +13,12 @@ from .keywords import NOT_GIVEN, no_out, cast, mask, refuse, ufunc_inputs
 
 def _ndim(x):
     return len(shape_of(x))
+
+
+def _as_array(x):
+    """A list or tuple (of numbers, or holding traced values) as an array, as NumPy reads it;
+    anything else unchanged."""
+    return array(x) if isinstance(x, (list, tuple)) else x
 
 
 # --- reductions, with NumPy's keywords ----------------------------------------------------------
@@ -663,27 +670,50 @@ def cumprod(a, axis=None, dtype=None, out=None):
 
 
 def kron(a, b):
-    """np.kron for matrices and vectors."""
+    """np.kron of arrays of any ranks: the lower-rank operand gains leading axes of length 1,
+    then each axis of `a` is interleaved with the matching axis of `b` in one broadcast
+    product (as NumPy)."""
+    a, b = _as_array(a), _as_array(b)
     na, nb = _ndim(a), _ndim(b)
-    if na != nb or na not in (1, 2):
-        raise NotImplementedError("autodiff.numpy.kron supports two vectors or two matrices")
-    if na == 1:
-        return ravel(outer(a, b))
-    (p, q), (r, s) = shape_of(a), shape_of(b)
-    return S.reshape(S.reshape(a, (p, 1, q, 1)) * S.reshape(b, (1, r, 1, s)), (p * r, q * s))
+    if na == 0 or nb == 0:
+        return a * b
+    nd = max(na, nb)
+    sa = (1,) * (nd - na) + tuple(shape_of(a))
+    sb = (1,) * (nd - nb) + tuple(shape_of(b))
+    y = S.reshape(a, tuple(v for n in sa for v in (n, 1))) * \
+        S.reshape(b, tuple(v for n in sb for v in (1, n)))
+    return S.reshape(y, tuple(p * q for p, q in zip(sa, sb)))
 
 
 def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
-    """np.cross of 3-vectors (along any axis: axisa, axisb, axisc, or axis for all three)."""
+    """np.cross of 3-vectors, or of 2-vectors as NumPy (deprecated there, with its warning: the
+    missing z component is 0, and two 2-vectors give the z component alone), along any axis:
+    axisa, axisb, axisc, or axis for all three."""
     if axis is not None:
         axisa = axisb = axisc = axis
+    a, b = _as_array(a), _as_array(b)
+    if _ndim(a) < 1 or _ndim(b) < 1:
+        raise ValueError("At least one array has zero dimension")
     a, b = moveaxis(a, axisa, -1), moveaxis(b, axisb, -1)
-    if shape_of(a)[-1] != 3 or shape_of(b)[-1] != 3:
-        raise NotImplementedError("autodiff.numpy.cross supports 3-vectors only")
+    da, db = shape_of(a)[-1], shape_of(b)[-1]
+    if da not in (2, 3) or db not in (2, 3):
+        raise ValueError("incompatible dimensions for cross product\n"
+                         "(dimension must be 2 or 3)")
+    if da == 2 or db == 2:
+        warnings.warn("Arrays of 2-dimensional vectors are deprecated. Use arrays of "
+                      "3-dimensional vectors instead. (deprecated in NumPy 2.0)",
+                      DeprecationWarning, stacklevel=2)
     c = lambda v, i: getitem(v, (Ellipsis, i))
-    out = stack([c(a, 1) * c(b, 2) - c(a, 2) * c(b, 1), c(a, 2) * c(b, 0) - c(a, 0) * c(b, 2),
-                 c(a, 0) * c(b, 1) - c(a, 1) * c(b, 0)], axis=-1)
-    return moveaxis(out, -1, axisc)
+    z = c(a, 0) * c(b, 1) - c(a, 1) * c(b, 0)
+    if da == 2 and db == 2:
+        return z
+    if da == 2:
+        x, y = c(a, 1) * c(b, 2), -(c(a, 0) * c(b, 2))
+    elif db == 2:
+        x, y = -(c(a, 2) * c(b, 1)), c(a, 2) * c(b, 0)
+    else:
+        x, y = c(a, 1) * c(b, 2) - c(a, 2) * c(b, 1), c(a, 2) * c(b, 0) - c(a, 0) * c(b, 2)
+    return moveaxis(stack([x, y, z], axis=-1), -1, axisc)
 
 
 def deg2rad(x):
@@ -697,9 +727,18 @@ def rad2deg(x):
 
 
 def convolve(a, v, mode="full"):
-    """np.convolve (1-D; 'full', 'same', 'valid'), as a sum of shifted products: both inputs
-    may be traced. Best for short kernels (one product per kernel tap)."""
+    """np.convolve (1-D; 'full', 'same', 'valid'; a 0-d operand is a length-1 array, as in
+    NumPy), as a sum of shifted products: both inputs may be traced. Best for short kernels
+    (one product per kernel tap)."""
+    a, v = atleast_1d(_as_array(a)), atleast_1d(_as_array(v))
+    if _ndim(a) != 1 or _ndim(v) != 1:
+        raise ValueError("convolve: a and v must be 1-D (or 0-d) arrays")
     n, m = shape_of(a)[0], shape_of(v)[0]
+    if n == 0 or m == 0:
+        raise ValueError(f"{'a' if n == 0 else 'v'} cannot be empty")
+    key = mode.lower()[:1] if isinstance(mode, str) else mode
+    if key not in ("f", "s", "v"):
+        raise ValueError(f"mode must be 'full', 'same' or 'valid', got {mode!r}")
     if m > n:
         a, v, n, m = v, a, m, n
     size = n + m - 1
@@ -708,14 +747,12 @@ def convolve(a, v, mode="full"):
         term = E.multiply(getitem(v, k), a)
         term = pad(term, ((k, m - 1 - k),))
         full = term if full is None else full + term
-    if mode == "full":
+    if key == "f":
         return full
-    if mode == "same":
-        start = (size - max(n, m)) // 2
-        return getitem(full, slice(start, start + max(n, m)))
-    if mode == "valid":
-        return getitem(full, slice(m - 1, n))
-    raise ValueError(f"mode must be 'full', 'same' or 'valid', got {mode!r}")
+    if key == "s":
+        start = (size - n) // 2
+        return getitem(full, slice(start, start + n))
+    return getitem(full, slice(m - 1, n))
 
 
 def interp(x, xp, fp, left=None, right=None, period=None):

@@ -24,20 +24,8 @@ from .generate import all_tags, input_values, kink_values, programs
 # Operations that currently fail, by tag (see generate.all_tags): the generator leaves them out
 # so the suite stays green. Each entry: (what goes wrong, a minimal reproduction that raises
 # today). test_known_failures_still_fail tells when one is fixed: then delete its entry.
-KNOWN_FAILURES = {
-    # NumPy accepts these; autodiff raises a clear error (not silent, but not NumPy either)
-    "product:kron_nd": (
-        "np.kron of arrays of different ranks, or of rank > 2: NotImplementedError",
-        "ad.grad(lambda a: np.sum(np.kron(a, np.ones(2))))(onp.ones((2, 2)))"),
-    "product:cross_2d": (
-        "np.cross of 2-vectors: NotImplementedError (3-vectors only)",
-        "ad.grad(lambda a: np.sum(np.cross(a, a[::-1])))(onp.array([1.0, 2.0]))"),
-    # an unclear error where NumPy works
-    "product:convolve_scalar": (
-        "np.convolve with a 0-d operand (NumPy: a length-1 kernel): IndexError: tuple index "
-        "out of range in autodiff/numpy/functions.py convolve",
-        "ad.grad(lambda a: np.sum(np.convolve(a, a[0])))(onp.array([1.0, 2.0]))"),
-}
+KNOWN_FAILURES = {}  # none at present (kron of any ranks, 2-vector cross and convolve
+# with a 0-d operand work now: test_api_regressions)
 # Wrong only at kinks and degenerate points (the test at kinks leaves them out; the random
 # programs, away from those points, still cover them). None at present: the nuclear norm's
 # Hessian at equal singular values, once finite and wrong, is NaN now (test_linalg_regressions).
