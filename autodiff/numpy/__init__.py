@@ -43,7 +43,7 @@ for _module, _names in ((_E, ELEMENTWISE), (_R, REDUCTIONS), (_S, SHAPE), (_P, P
 _namespace.update({n: getattr(_F, n) for n in NUMPY_SIGNATURES})
 for _name, _fn in list(_namespace.items()):  # NumPy's ufuncs take ufunc keywords (dtype, out=)
     if isinstance(getattr(_np, _name, None), _np.ufunc):
-        _namespace[_name] = _K.ufunc_function(_name, _fn)
+        _namespace[_name] = _K.ufunc_function(_name, _fn, _F._as_array)
 _namespace.update(_N.NAMESPACE)
 _namespace.update(abs=_namespace["absolute"], max=_F.amax, min=_F.amin,
                   true_divide=_namespace["divide"], remainder=_namespace["mod"],

@@ -24,6 +24,7 @@ def _as_array(x):
 # --- reductions, with NumPy's keywords ----------------------------------------------------------
 def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=0, where=True):  # noqa: A001
     """np.sum; entries masked out by `where` get derivative 0."""
+    a = _as_array(a)
     if dtype is not None or where is not True or out is not None:
         no_out("sum", out)
         a = cast(a, dtype, "sum")
@@ -50,6 +51,7 @@ def _count(x, axis, m=None, keepdims=False):
 
 def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=True):
     """np.mean (over the entries `where` selects)."""
+    a = _as_array(a)
     if dtype is None and where is True and out is None:
         return R.sum(a, axis, keepdims) / _count(a, axis)
     no_out("mean", out)
@@ -62,6 +64,7 @@ def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=True):
 def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True, mean=None,
         correction=NOT_GIVEN):
     """np.var (with ddof or correction, where, and a precomputed mean as NumPy's mean=)."""
+    a = _as_array(a)
     no_out("var", out)
     if correction is not NOT_GIVEN:
         if ddof != 0:
@@ -89,6 +92,7 @@ def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Tru
 def prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=1, where=True):
     """np.prod as a tree of pairwise products: exact derivatives of every order, zeros included
     (no division by the entries)."""
+    a = _as_array(a)
     no_out("prod", out)
     a = cast(a, dtype, "prod")
     m = mask(where, shape_of(a))
@@ -121,6 +125,7 @@ def _prod(x, axis, keepdims):
 
 
 def _extremum(fname, reduce, pick, fill, a, axis, out, keepdims, initial, where):
+    a = _as_array(a)
     no_out(fname, out)
     m = mask(where, shape_of(a))
     if m is not None:
@@ -150,6 +155,7 @@ def amin(a, axis=None, out=None, keepdims=False, initial=NOT_GIVEN, where=True):
 
 def cumsum(a, axis=None, dtype=None, out=None):
     """np.cumsum (axis=None flattens first)."""
+    a = _as_array(a)
     no_out("cumsum", out)
     return R.cumsum(cast(a, dtype, "cumsum"), axis)
 
@@ -157,6 +163,7 @@ def cumsum(a, axis=None, dtype=None, out=None):
 # --- shape manipulation ------------------------------------------------------------------------
 def swapaxes(a, axis1, axis2):
     """np.swapaxes."""
+    a = _as_array(a)
     nd = _ndim(a)
     axes = list(range(nd))
     i, j = normalize_axis(axis1, nd), normalize_axis(axis2, nd)
@@ -166,6 +173,7 @@ def swapaxes(a, axis1, axis2):
 
 def moveaxis(a, source, destination):
     """np.moveaxis."""
+    a = _as_array(a)
     nd = _ndim(a)
     src = [normalize_axis(i, nd) for i in np.atleast_1d(source)]
     dst = [normalize_axis(i, nd) for i in np.atleast_1d(destination)]
@@ -177,6 +185,7 @@ def moveaxis(a, source, destination):
 
 def expand_dims(a, axis):
     """np.expand_dims."""
+    a = _as_array(a)
     shape = list(shape_of(a))
     axes = normalize_axes(axis, len(shape) + len(np.atleast_1d(axis)))
     for i in axes:
@@ -186,6 +195,7 @@ def expand_dims(a, axis):
 
 def squeeze(a, axis=None):
     """np.squeeze."""
+    a = _as_array(a)
     shape = shape_of(a)
     axes = ([i for i, s in enumerate(shape) if s == 1] if axis is None
             else normalize_axes(axis, len(shape)))
@@ -199,6 +209,7 @@ def reshape(a, /, shape=None, order="C", *, newshape=None, copy=None):
     """np.reshape, in C or Fortran order ("A": Fortran for a Fortran-contiguous value, as
     NumPy). copy= has no effect: traced values are immutable, so a copy and a view cannot be
     told apart."""
+    a = _as_array(a)
     if newshape is not None:  # NumPy < 2.4's name
         if shape is not None:
             raise TypeError("reshape: give shape or newshape, not both")
@@ -236,13 +247,14 @@ def _fortran(a, order, fname, allowed):
 def ravel(a, order="C"):
     """np.ravel, in C or Fortran order ("A" and "K" as NumPy: Fortran for a Fortran-contiguous
     value)."""
+    a = _as_array(a)
     if _fortran(a, order, "ravel", ("C", "F", "A", "K")):
         return S.reshape(S.transpose(a), (-1,))
     return S.reshape(a, (-1,))
 
 
 def _each(fn, arys):
-    out = tuple(fn(a) for a in arys)
+    out = tuple(fn(_as_array(a)) for a in arys)
     return out[0] if len(out) == 1 else out
 
 
@@ -258,7 +270,7 @@ def atleast_2d(*arys):
 
 
 def _cast_all(fname, arrays, dtype, casting):
-    arrays = list(arrays)
+    arrays = [_as_array(a) for a in arrays]
     if dtype is None:
         return arrays
     return [cast(a, dtype, fname, casting) for a in arrays]
@@ -297,16 +309,19 @@ def vstack(tup, *, dtype=None, casting="same_kind"):
 
 def transpose(a, axes=None):
     """np.transpose."""
+    a = _as_array(a)
     return S.transpose(a, axes)
 
 
 def broadcast_to(array, shape, subok=False):
     """np.broadcast_to (subok has no effect: there are no array subclasses to keep)."""
+    array = _as_array(array)
     return S.broadcast_to(array, shape)
 
 
 def flip(m, axis=None):
     """np.flip."""
+    m = _as_array(m)
     nd = _ndim(m)
     axes = normalize_axes(axis, nd)
     return getitem(m, tuple(slice(None, None, -1) if a in axes else slice(None) for a in range(nd)))
@@ -321,6 +336,7 @@ def _take_axis(x, indices, axis):
 def take(a, indices, axis=None, out=None, mode="raise"):
     """np.take (integer indices along one axis, or into the flattened array); mode "wrap" and
     "clip" bring out-of-range indices back in range, as NumPy."""
+    a = _as_array(a)
     no_out("take", out)
     if axis is None:
         a, axis = ravel(a), 0
@@ -338,6 +354,7 @@ def take(a, indices, axis=None, out=None, mode="raise"):
 
 def roll(a, shift, axis=None):
     """np.roll."""
+    a = _as_array(a)
     if axis is None:
         return S.reshape(roll(ravel(a), shift, 0), shape_of(a))
     for s, i in zip(np.atleast_1d(shift), np.atleast_1d(axis)):
@@ -349,6 +366,7 @@ def roll(a, shift, axis=None):
 
 def repeat(a, repeats, axis=None):
     """np.repeat."""
+    a = _as_array(a)
     if axis is None:
         a, axis = ravel(a), 0
     axis = normalize_axis(axis, _ndim(a))
@@ -357,6 +375,7 @@ def repeat(a, repeats, axis=None):
 
 def tile(A, reps):
     """np.tile."""
+    A = _as_array(A)
     reps = tuple(np.atleast_1d(reps).tolist())
     shape = shape_of(A)
     nd = max(len(shape), len(reps))
@@ -370,6 +389,7 @@ def tile(A, reps):
 def sort(a, axis=-1, kind=None, order=None, *, stable=None):
     """np.sort: the derivative follows each entry to its sorted place. The sort is stable
     whatever kind/stable ask for (equal entries' values do not depend on it)."""
+    a = _as_array(a)
     if order is not None:
         raise refuse("sort", "order", "it sorts structured arrays by field")
     if axis is None:
@@ -379,6 +399,7 @@ def sort(a, axis=-1, kind=None, order=None, *, stable=None):
 
 def take_along_axis(arr, indices, axis=-1):
     """np.take_along_axis."""
+    arr = _as_array(arr)
     nd = _ndim(arr)
     axis = normalize_axis(axis, nd)
     indices = np.asarray(indices)
@@ -391,6 +412,7 @@ def take_along_axis(arr, indices, axis=-1):
 # --- products built on matmul / einsum ------------------------------------------------------
 def dot(a, b, out=None):
     """np.dot."""
+    a, b = _as_array(a), _as_array(b)
     no_out("dot", out)
     na, nb = _ndim(a), _ndim(b)
     if na == 0 or nb == 0:
@@ -402,11 +424,13 @@ def dot(a, b, out=None):
 
 def vdot(a, b):
     """np.vdot (real arrays): the sum of the flattened arrays' products."""
+    a, b = _as_array(a), _as_array(b)
     return P.matmul(ravel(a), ravel(b))
 
 
 def inner(a, b):
     """np.inner."""
+    a, b = _as_array(a), _as_array(b)
     na, nb = _ndim(a), _ndim(b)
     if na == 0 or nb == 0:
         return a * b
@@ -415,12 +439,14 @@ def inner(a, b):
 
 def outer(a, b, out=None):
     """np.outer (of the flattened inputs)."""
+    a, b = _as_array(a), _as_array(b)
     no_out("outer", out)
     return S.reshape(a, (-1, 1)) * S.reshape(b, (1, -1))
 
 
 def tensordot(a, b, axes=2):
     """np.tensordot."""
+    a, b = _as_array(a), _as_array(b)
     na, nb = _ndim(a), _ndim(b)
     if isinstance(axes, (int, np.integer)):
         axes_a, axes_b = list(range(na - axes, na)), list(range(axes))
@@ -440,6 +466,7 @@ def tensordot(a, b, axes=2):
 
 def diagonal(a, offset=0, axis1=0, axis2=1):
     """np.diagonal (the diagonal axis comes last, as in NumPy)."""
+    a = _as_array(a)
     nd = _ndim(a)
     y = moveaxis(a, [axis1, axis2], [nd - 2, nd - 1])
     n, m = shape_of(y)[-2:]
@@ -450,6 +477,7 @@ def diagonal(a, offset=0, axis1=0, axis2=1):
 
 def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
     """np.trace."""
+    a = _as_array(a)
     no_out("trace", out)
     a = cast(a, dtype, "trace")
     return R.sum(diagonal(a, offset, axis1, axis2), axis=-1)
@@ -457,6 +485,7 @@ def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
 
 def diag(v, k=0):
     """np.diag: the k-th diagonal of a matrix, or a matrix with v on its k-th diagonal."""
+    v = _as_array(v)
     nd = _ndim(v)
     if nd == 2:
         return diagonal(v, k)
@@ -509,16 +538,19 @@ def asarray(a, dtype=None, order=None, *, device=None, copy=None, like=None):
 
 def mod(x, y):
     """np.mod / the % operator: x - floor(x / y) * y (the floor is piecewise constant)."""
+    x, y = _as_array(x), _as_array(y)
     return x - np.floor(np.true_divide(primal(x), primal(y))) * y
 
 
 def positive(x):
     """np.positive."""
+    x = _as_array(x)
     return x
 
 
 def diff(a, n=1, axis=-1, prepend=NOT_GIVEN, append=NOT_GIVEN):
     """np.diff (prepend / append values, which may be traced, join `a` along the axis first)."""
+    a, prepend, append = _as_array(a), _as_array(prepend), _as_array(append)
     axis = normalize_axis(axis, _ndim(a))
     ends = [(prepend, 0), (append, 1)]
     if prepend is not NOT_GIVEN or append is not NOT_GIVEN:
@@ -545,17 +577,20 @@ def _triangle_mask(x, k, lower):
 
 def tril(m, k=0):
     """np.tril (on the last two axes)."""
+    m = _as_array(m)
     return m * _triangle_mask(m, k, True)
 
 
 def triu(m, k=0):
     """np.triu (on the last two axes)."""
+    m = _as_array(m)
     return m * _triangle_mask(m, k, False)
 
 
 def pad(array, pad_width, mode="constant", **kwargs):
     """np.pad, constant mode: the input placed inside a constant frame (constant_values a
     number or NumPy's per-axis (before, after) pairs)."""
+    array = _as_array(array)
     if mode != "constant":
         raise NotImplementedError(f"autodiff.numpy.pad supports mode='constant' only, got {mode!r}")
     constant_values = kwargs.pop("constant_values", 0)
@@ -575,6 +610,7 @@ def pad(array, pad_width, mode="constant", **kwargs):
 
 def ptp(a, axis=None, out=None, keepdims=False):
     """np.ptp: max - min."""
+    a = _as_array(a)
     no_out("ptp", out)
     return R.amax(a, axis, keepdims) - R.amin(a, axis, keepdims)
 
@@ -582,6 +618,7 @@ def ptp(a, axis=None, out=None, keepdims=False):
 def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
     """np.average (with optional weights, which may be traced too; returned=True also gives
     the sum of the weights)."""
+    a, weights = _as_array(a), _as_array(weights)
     if weights is None:
         avg = mean(a, axis, keepdims=keepdims)
         total = _count(a, axis)
@@ -604,6 +641,7 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
 def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
     """np.median: the middle of the sorted values (the mean of the two middle ones).
     overwrite_input has no effect (traced values are never modified)."""
+    a = _as_array(a)
     no_out("median", out)
     shape = shape_of(a)
     axes = normalize_axes(axis, len(shape))
@@ -621,6 +659,7 @@ def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
 
 def split(ary, indices_or_sections, axis=0):
     """np.split: a list of differentiable pieces."""
+    ary = _as_array(ary)
     axis = normalize_axis(axis, _ndim(ary))
     n = shape_of(ary)[axis]
     if isinstance(indices_or_sections, (int, np.integer)):
@@ -637,6 +676,7 @@ def split(ary, indices_or_sections, axis=0):
 
 def trapezoid(y, x=None, dx=1.0, axis=-1):
     """np.trapezoid (np.trapz): the trapezoidal rule; y and x may both be traced."""
+    y, x = _as_array(y), _as_array(x)
     axis = normalize_axis(axis, _ndim(y))
     n = shape_of(y)[axis]
     head = (slice(None),) * axis
@@ -652,6 +692,7 @@ def trapezoid(y, x=None, dx=1.0, axis=-1):
 def cumprod(a, axis=None, dtype=None, out=None):
     """np.cumprod as a parallel prefix product (log2 n steps of shifted products): exact
     derivatives of every order, zeros included."""
+    a = _as_array(a)
     no_out("cumprod", out)
     x = cast(a, dtype, "cumprod")
     if axis is None:
@@ -718,11 +759,13 @@ def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
 
 def deg2rad(x):
     """np.deg2rad."""
+    x = _as_array(x)
     return x * (np.pi / 180.0)
 
 
 def rad2deg(x):
     """np.rad2deg."""
+    x = _as_array(x)
     return x * (180.0 / np.pi)
 
 
@@ -758,6 +801,7 @@ def convolve(a, v, mode="full"):
 def interp(x, xp, fp, left=None, right=None, period=None):
     """np.interp: piecewise-linear; differentiable in x (the local slope) and in fp, with the
     breakpoints xp constant."""
+    x, xp, fp = _as_array(x), _as_array(xp), _as_array(fp)
     if period is not None:
         raise refuse("interp", "period", "periodic interpolation is not implemented; wrap x "
                      "into one period first (x % period) and extend xp, fp by one period")
@@ -782,6 +826,7 @@ def einsum(*operands, out=None, optimize=False, dtype=None, order="K", casting="
     """np.einsum with a subscript string. optimize (a speed hint: autodiff picks its own
     contraction order) and order (memory layout) have no effect on the values."""
     no_out("einsum", out)
+    operands = operands[:1] + tuple(_as_array(o) for o in operands[1:])
     if dtype is not None:
         operands = operands[:1] + tuple(cast(o, dtype, "einsum", casting) for o in operands[1:])
     return P.einsum(*operands)
@@ -796,7 +841,7 @@ def clip(a, a_min=NOT_GIVEN, a_max=NOT_GIVEN, out=None, *, min=NOT_GIVEN,  # noq
             raise ValueError(f"clip: pass a_{name} or {name}, not both")
     lo = a_min if min is NOT_GIVEN else min
     hi = a_max if max is NOT_GIVEN else max
-    lo, hi = (None if v is NOT_GIVEN else v for v in (lo, hi))
+    a, lo, hi = (None if v is NOT_GIVEN else _as_array(v) for v in (a, lo, hi))
     a, lo, hi = ufunc_inputs("clip", [a, lo, hi], dict(kwargs, out=out))
     if lo is None and hi is None:
         return a

@@ -78,13 +78,14 @@ def ufunc_inputs(fname, inputs, kwargs):
     return inputs
 
 
-def ufunc_function(name, fn):
+def ufunc_function(name, fn, as_array):
     """`fn` (differentiable, positional inputs only) as the namespace's np.<name>, taking
-    NumPy's ufunc keywords; the bare `fn` stays reachable as `.differentiable`."""
+    NumPy's ufunc keywords and, through `as_array`, lists (of traced values too) as inputs; the
+    bare `fn` stays reachable as `.differentiable`."""
     def ufunc(*inputs, **kwargs):
         if kwargs:
             inputs = ufunc_inputs(name, inputs, kwargs)
-        return fn(*inputs)
+        return fn(*(as_array(x) for x in inputs))
     ufunc.__name__ = ufunc.__qualname__ = name
     ufunc.__doc__ = f"np.{name} on traced values (and NumPy's ufunc keywords)."
     ufunc.differentiable = fn
