@@ -501,3 +501,47 @@ def test_convolve_of_an_element_of_its_own_input():
     np.testing.assert_allclose(ad.grad(f)(x), autograd.grad(
         lambda a: np_.sum(_convolve_by_outer(np_, a, a[0], "full") ** 2))(x))
     ad.check_grads(f, (x,), order=2)
+
+
+# --- lists where NumPy takes arrays ------------------------------------------------------------
+_M = [[2.0, 0.5], [0.5, 1.0]]
+
+
+@pytest.mark.parametrize("name, args", [
+    ("diag", ([1.0, 2.0],)), ("diag", (_M,)), ("prod", ([1.5, 2.0, 3.0],)),
+    ("cumprod", ([1.5, 2.0, 3.0],)), ("pad", ([1.0, 2.0], 1)), ("deg2rad", ([90.0, 45.0],)),
+    ("rad2deg", ([1.0, 2.0],)), ("linalg.norm", ([3.0, 4.0],)),
+    ("linalg.vector_norm", ([3.0, 4.0],)), ("linalg.matrix_norm", (_M,)),
+    ("kron", ([1.0, 2.0], (3.0, 4.0))), ("convolve", ([1.0, 2.0], [0.5])),
+    ("cross", ([1.0, 2.0, 3.0], [0.5, 1.0, 0.0])), ("mean", ([1.0, 2.0],)),
+    ("exp", ([1.0, 2.0],)), ("stack", ([[1.0, 2.0], (3.0, 4.0)],)),
+])
+def test_plain_lists_are_read_as_numpy_reads_them(name, args):
+    fn = lambda lib: getattr(lib.linalg, name[7:]) if name.startswith("linalg.") else \
+        getattr(lib, name)
+    np.testing.assert_allclose(fn(anp)(*args), fn(np)(*args), rtol=1e-14)
+
+
+@pytest.mark.parametrize("name", ["diag", "prod", "pad", "deg2rad", "kron", "convolve",
+                                  "mean", "exp", "sum", "linalg.norm", "linalg.det"])
+def test_lists_of_traced_scalars_are_stacked_as_anp_array_does(name):
+    """anp.<name>([x[0], 2.0, x[1] ** 2]) (a list holding traced values) is anp.<name> of
+    anp.array of that list: derivatives as autograd's of the stacked array, and as finite
+    differences' (first and second order)."""
+    extra = {"pad": (1, "constant"), "kron": ([1.0, -2.0],), "convolve": ([0.5, 3.0],)}.get(
+        name, ())
+    fn = lambda lib: getattr(lib.linalg, name[7:]) if name.startswith("linalg.") else \
+        getattr(lib, name)
+    if name == "convolve":  # autograd has no convolve VJP
+        fn = lambda lib: lib.convolve if lib is anp else \
+            lambda a, v: _convolve_by_outer(np_, a, np.array(v), "full")
+    if name == "linalg.det":
+        ours = lambda x: anp.sum(fn(anp)([[x[0], 2.0], [x[1] ** 2, 1.0]]))
+        theirs = lambda x: np_.sum(fn(np_)(np_.array([[x[0], 2.0], [x[1] ** 2, 1.0]])))
+    else:
+        ours = lambda x: anp.sum(anp.sin(fn(anp)([x[0], 2.0, x[1] ** 2], *extra)))
+        theirs = lambda x: np_.sum(np_.sin(fn(np_)(np_.array([x[0], 2.0, x[1] ** 2]), *extra)))
+    x = np.array([0.7, -1.3])
+    np.testing.assert_allclose(ours(x), theirs(x), rtol=1e-13)
+    np.testing.assert_allclose(ad.grad(ours)(x), autograd.grad(theirs)(x), rtol=1e-12)
+    ad.check_grads(ours, (x,), order=2)

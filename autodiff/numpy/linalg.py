@@ -9,7 +9,7 @@ from ..primitives.products import matmul_p, swap_last
 from ..primitives.linalg import (inv_p, solve_p, logabsdet_p, cholesky_p, eigh_p, svd_p,
                                  svd_parts, row)
 from ..primitives.shape import shape_of, reshape_p, getitem, normalize_axis
-from .functions import dot, moveaxis, take_along_axis
+from .functions import _as_array, dot, moveaxis, take_along_axis
 
 
 # NumPy 2's result types, so that `eigh(a).eigenvalues` works as with NumPy
@@ -26,12 +26,14 @@ def _square(a, name):
 
 def inv(a):
     """np.linalg.inv."""
+    a = _as_array(a)
     _square(a, "inv")
     return inv_p(a)
 
 
 def solve(a, b):
     """np.linalg.solve (b a vector or a stack of matrices, as in NumPy 2)."""
+    a, b = _as_array(a), _as_array(b)
     _square(a, "solve")
     sb = shape_of(b)
     if len(sb) == 1:  # one vector, for every matrix of a stack
@@ -42,12 +44,14 @@ def solve(a, b):
 
 def slogdet(a):
     """np.linalg.slogdet: (sign, log|det|); the sign is piecewise constant."""
+    a = _as_array(a)
     _square(a, "slogdet")
     return SlogdetResult(np.linalg.slogdet(primal(a))[0], logabsdet_p(a))
 
 
 def det(a):
     """np.linalg.det, as sign * exp(log|det|)."""
+    a = _as_array(a)
     sign, logabs = slogdet(a)
     return sign * E.exp(logabs)
 
@@ -128,6 +132,7 @@ def norm(x, ord=None, axis=None, keepdims=False):
     """np.linalg.norm: vector norms (ord None, 2, 1, inf, -inf, 0, p > 0) and matrix norms
     (ord None, 'fro', 'nuc', 1, -1, 2, -2, inf, -inf). At a zero vector (or matrix) the
     derivative is taken as 0."""
+    x = _as_array(x)
     nd = len(shape_of(x))
     if axis is None:
         if ord is None or (ord in ("fro", "f") and nd == 2) or (ord == 2 and nd == 1):
@@ -145,6 +150,7 @@ def norm(x, ord=None, axis=None, keepdims=False):
 
 def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):
     """np.linalg.vector_norm: a vector norm over the given axes (all of them by default)."""
+    x = _as_array(x)
     nd = len(shape_of(x))
     axes = range(nd) if axis is None else axis if isinstance(axis, (tuple, list)) else (axis,)
     return _vector_norm(x, ord, tuple(normalize_axis(a, nd) for a in axes), keepdims)
@@ -152,12 +158,14 @@ def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):
 
 def matrix_norm(x, /, *, keepdims=False, ord="fro"):
     """np.linalg.matrix_norm: a matrix norm over the last two axes."""
+    x = _as_array(x)
     return norm(x, ord=ord, axis=(-2, -1), keepdims=keepdims)
 
 
 def cholesky(a, /, *, upper=False):
     """np.linalg.cholesky: the lower factor L with a = L L^T (a's lower triangle is read), or
     with upper=True the upper factor U = L^T with a = U^T U (a's upper triangle is read)."""
+    a = _as_array(a)
     _square(a, "cholesky")
     return swap_last(cholesky_p(swap_last(a))) if upper else cholesky_p(a)
 
@@ -174,6 +182,7 @@ def eigh(a, UPLO="L"):
     (its lower triangle is read, or the upper one with UPLO='U'). At repeated eigenvalues,
     functions of the eigenvalues alone keep their derivatives; the eigenvectors' derivatives
     are NaN there (they do not exist), see docs/writing-functions.md."""
+    a = _as_array(a)
     _square(a, "eigh")
     packed = eigh_p(_uplo(a, UPLO))
     return EighResult(getitem(packed, (Ellipsis, 0, slice(None))),
@@ -182,6 +191,7 @@ def eigh(a, UPLO="L"):
 
 def eigvalsh(a, UPLO="L"):
     """np.linalg.eigvalsh: the eigenvalues (ascending) of a symmetric matrix."""
+    a = _as_array(a)
     return eigh(a, UPLO)[0]
 
 
@@ -191,6 +201,7 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
     coincide or vanish; the singular vectors' derivatives are NaN there (they do not exist).
     For a non-square a, full_matrices=True would add singular vectors that are not unique (no
     derivative): pass full_matrices=False. hermitian=True goes through eigh, as NumPy does."""
+    a = _as_array(a)
     sa = shape_of(a)
     if len(sa) < 2:
         raise ValueError(f"svd: expected a matrix (or a stack of them), got shape {sa}")
@@ -221,6 +232,7 @@ def _hermitian_svd(a, compute_uv):
 
 def svdvals(x, /):
     """np.linalg.svdvals: the singular values, descending."""
+    x = _as_array(x)
     return svd(x, compute_uv=False)
 
 
@@ -245,6 +257,7 @@ def pinv(a, rcond=None, hermitian=False, *, rtol=_UNSET):
     """np.linalg.pinv via the SVD: singular values at most rcond * largest are treated as zero.
     As in NumPy: rcond defaults to 1e-15; rtol is its other name, and rtol=None means
     max(m, n) * machine epsilon. Differentiable where the rank does not change."""
+    a = _as_array(a)
     if rcond is None:
         rcond = 1e-15 if rtol is _UNSET else rtol
     elif rtol is not _UNSET:
@@ -257,6 +270,7 @@ def lstsq(a, b, rcond=None):
     """np.linalg.lstsq: (x, residuals, rank, s), x = pinv(a) b, the minimum-norm least-squares
     solution, through the SVD. residuals (squared norms per column of b) only when a has full
     column rank and more rows than columns, as in NumPy. Differentiable where the rank is fixed."""
+    a, b = _as_array(a), _as_array(b)
     sa, sb = shape_of(a), shape_of(b)
     if len(sa) != 2 or len(sb) not in (1, 2) or sb[0] != sa[0]:
         raise ValueError(f"lstsq: expected a of shape (m, n) and b of shape (m,) or (m, k), got "
@@ -276,6 +290,7 @@ def lstsq(a, b, rcond=None):
 
 def matrix_power(a, n):
     """np.linalg.matrix_power: a to an integer power by repeated squaring (inv(a) for n < 0)."""
+    a = _as_array(a)
     _square(a, "matrix_power")
     if not isinstance(n, (int, np.integer)):
         raise TypeError("matrix_power: the exponent must be an integer")
