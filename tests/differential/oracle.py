@@ -2,7 +2,7 @@
 
 autograd has no rule for a few functions the programs use (flip, sort along an axis, take,
 cumprod, cbrt, eigvalsh, matrix_power, ptp, median, average, trapezoid, convolve, some
-norms...), differs from NumPy in others (its `where` and `broadcast_to` do not sum cotangents
+norms...), differs from NumPy (kron: wrong at rank 3) in others (its `where` and `broadcast_to` do not sum cotangents
 over broadcast axes, `outer` does not flatten, `solve` and `cross` do not broadcast, `einsum`
 rejects 'ii'), and is wrong in a few (`repeat` with a negative axis, `tile`, `prod` at zeros:
 NaN). Those are written here from autograd operations that it does differentiate
@@ -174,13 +174,31 @@ def convolve(a, v, mode="full"):
 
 
 def cross(a, b):
-    """autograd's cross fails for 2-vectors and broadcasting: the formula by indexing."""
+    """autograd's cross fails for 2-vectors and broadcasting: the formula by indexing (a
+    2-vector with a 3-vector: z = 0 for the 2-vector, as NumPy)."""
+    if agnp.shape(a)[-1] != agnp.shape(b)[-1]:
+        a, b = (agnp.concatenate([v, onp.zeros(agnp.shape(v)[:-1] + (1,))], axis=-1)
+                if agnp.shape(v)[-1] == 2 else v for v in (a, b))
     a, b = a + 0.0 * b, b + 0.0 * a  # broadcast against each other
     if agnp.shape(a)[-1] == 2:
         return a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0]
     return agnp.stack([a[..., 1] * b[..., 2] - a[..., 2] * b[..., 1],
                        a[..., 2] * b[..., 0] - a[..., 0] * b[..., 2],
                        a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0]], axis=-1)
+
+
+def kron(a, b):
+    """autograd's kron is wrong at rank 3 and refuses mixed ranks: NumPy's definition, the
+    outer product of the entries with each axis of `a` interleaved with the same of `b`."""
+    na, nb = agnp.ndim(a), agnp.ndim(b)
+    if na == 0 or nb == 0:
+        return a * b
+    nd = max(na, nb)
+    sa = (1,) * (nd - na) + agnp.shape(a)
+    sb = (1,) * (nd - nb) + agnp.shape(b)
+    out = agnp.reshape(agnp.reshape(a, (-1, 1)) * agnp.reshape(b, (1, -1)), sa + sb)
+    out = agnp.transpose(out, [k for i in range(nd) for k in (i, nd + i)])
+    return agnp.reshape(out, tuple(p * q for p, q in zip(sa, sb)))
 
 
 def eigvalsh(a):
@@ -230,7 +248,7 @@ linalg.solve = solve
 
 OVERRIDES = dict(flip=flip, sort=sort, take=take, take_along_axis=take_along_axis,
                  cumprod=cumprod, cbrt=cbrt, broadcast_to=broadcast_to, where=where,
-                 outer=outer, diagonal=diagonal, cross=cross, ptp=ptp, average=average,
+                 outer=outer, diagonal=diagonal, cross=cross, kron=kron, ptp=ptp, average=average,
                  trapezoid=trapezoid, median=median, pad=pad, convolve=convolve, prod=prod,
                  einsum=einsum, repeat=repeat, tile=tile, linalg=linalg)
 
