@@ -229,7 +229,15 @@ def _split_by_gap(p, s, used=None):
     second stays finite and must not be lost with it (the nuclear norm's Hessian needs it)."""
     sym, asym = 0.5 * (p + swap_last(p)), 0.5 * (p - swap_last(p))
     eye = np.eye(s.shape[-1])
-    return _gap_quotient(sym, s, used), _quotient(asym * (1.0 - eye), row(s) + _col(s))
+    return _gap_quotient(sym, s, used), _over_s(asym * (1.0 - eye), row(s) + _col(s), s)
+
+
+def _over_s(num, den, s):
+    """num / (s_i + s_j): a sum that is zero up to round-off (two numerically zero singular
+    values) counts as zero (`_quotient`), as equal values count as ties. (The 1 / s_i terms keep
+    exact zeros only: there a huge quotient times a cotangent of the size of s_i, as of
+    sum(s ** 2), is the right finite product, where NaN would spread.)"""
+    return _quotient(num, den, zero=_ties(primal(den), primal(s)))
 
 
 def _svd_vjp(g, out, a):
@@ -242,7 +250,7 @@ def _svd_vjp(g, out, a):
     au, av = utgu - swap_last(utgu), vtgv - swap_last(vtgv)
     eye = np.eye(k)
     inner = _gap_quotient(0.5 * (au + av), s, _touched(gu) + _touched(gv)) \
-        + _quotient(0.5 * (au - av) * (1.0 - eye), row(s) + _col(s)) + row(gs) * eye
+        + _over_s(0.5 * (au - av) * (1.0 - eye), row(s) + _col(s), s) + row(gs) * eye
     outside_u = _quotient(gu - matmul_p(u, utgu), row(s))  # (I - U U^T) gU S^-1
     outside_v = _quotient(gv - matmul_p(v, vtgv), row(s))  # (I - V V^T) gV S^-1
     return matmul_p(matmul_p(u, inner) + outside_u, swap_last(v)) \
