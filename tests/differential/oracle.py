@@ -111,9 +111,13 @@ def einsum(spec, *operands):
 
 
 def solve(a, b):
-    """autograd's solve does not broadcast stacks of matrices against each other."""
-    if agnp.ndim(b) == 1:
+    """autograd's solve does not broadcast stacks of matrices against each other, nor a vector
+    b against a stack (NumPy 2: one right-hand side for every matrix)."""
+    if agnp.ndim(b) == 1 and agnp.ndim(a) == 2:
         return aglinalg.solve(a, b)
+    if agnp.ndim(b) == 1:
+        column = broadcast_to(agnp.reshape(b, (-1, 1)), agnp.shape(a)[:-1] + (1,))
+        return aglinalg.solve(a, column)[..., 0]
     batch = onp.broadcast_shapes(agnp.shape(a)[:-2], agnp.shape(b)[:-2])
     return aglinalg.solve(broadcast_to(a, batch + agnp.shape(a)[-2:]),
                           broadcast_to(b, batch + agnp.shape(b)[-2:]))
