@@ -7,7 +7,6 @@ import numpy as np
 
 from .numpy.functions import ravel
 from .primitives.shape import concatenate, reshape
-
 from .transforms import jvp, vjp, hvp, hessian
 from .core.tracer import Trace, Tracer, primal
 
