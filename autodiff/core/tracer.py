@@ -13,6 +13,11 @@ import numpy as np
 
 _next_level = itertools.count(1).__next__
 
+BUILD_INSTEAD = (
+    "build the array from the traced values instead: np.stack([...]) or autodiff.numpy.array"
+    "([...]) for entries, np.concatenate for blocks, np.where(mask, x, buf) to replace some "
+    "entries of a constant buf. Use autodiff.stop_gradient(x) if a constant is intended.")
+
 
 class Trace:
     """One derivative invocation. Subclasses define `process(prim, args, params)`."""
@@ -72,10 +77,13 @@ class Tracer:
             "plain boolean), or use autodiff.numpy.where for a differentiable choice.")
 
     def _no_conversion(self, kind):
+        # NumPy calls float(x) to store a traced scalar into a float array (`buf[0] = x[0]`),
+        # and then reports 'setting an array element with a sequence', with this as its cause.
         raise TypeError(
-            f"{kind}() of a traced value would drop its derivative. Use "
-            "autodiff.stop_gradient(x) for a constant copy of the value, or keep the "
-            "computation in autodiff.numpy / NumPy functions.")
+            f"{kind}() of a traced value would drop its derivative. NumPy calls it when storing "
+            "a traced value into a NumPy array (`buf[i] = x`; NumPy may then report 'setting an "
+            "array element with a sequence'): NumPy arrays hold plain numbers only. To "
+            + BUILD_INSTEAD)
 
     def __float__(self):
         self._no_conversion("float")
@@ -90,11 +98,12 @@ class Tracer:
         self._no_conversion("operator.index")
 
     def __array__(self, dtype=None, copy=None):
+        # np.asarray, a NumPy function autodiff does not know, or `buf[:2] = x`
         raise TypeError(
-            "A traced value was converted to a plain NumPy array (np.asarray, np.array, or a "
-            "NumPy function autodiff does not know), which would drop its derivative. To build "
-            "an array from traced values use np.stack / np.concatenate or "
-            "autodiff.numpy.array; use autodiff.stop_gradient(x) if a constant is wanted.")
+            "A traced value was converted to a plain NumPy array, which would drop its "
+            "derivative: np.asarray/np.array of it, a NumPy function autodiff does not know, or "
+            "storing a traced value into a NumPy array (`buf[i] = x`, `buf[:k] = x`: NumPy "
+            "arrays hold plain numbers only). To " + BUILD_INSTEAD)
 
     def __repr__(self):
         return f"{type(self).__name__}(level={self._trace.level}, value={self.value!r})"

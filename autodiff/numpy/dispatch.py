@@ -100,9 +100,6 @@ def install(namespace, linalg_namespace):
         setattr(T, f"__{op}__", _comparison(op))
     T.__getitem__ = S.getitem
     T.__setitem__ = _setitem
-    T.__array__ = _no_array
-    T.__float__, T.__int__, T.__complex__ = (_no_scalar("float"), _no_scalar("int"),
-                                             _no_scalar("complex"))
     T.T = property(lambda self: S.transpose(self))
     T.mT = property(lambda self: P.swap_last(self))
     T.reshape = _method("reshape", _reshape_method(namespace["reshape"]), accepts)
@@ -204,36 +201,6 @@ def _method(name, fn, accepts):
 def _setitem(self, index, value):
     raise TypeError("traced values are immutable: `x[i] = v` is not supported. Build the new "
                     "array instead, e.g. with autodiff.numpy.where, concatenate or stack.")
-
-
-BUILD_INSTEAD = (
-    "build the array from the traced values instead: np.stack([...]) or autodiff.numpy.array"
-    "([...]) for entries, np.concatenate for blocks, np.where(mask, x, buf) to replace some "
-    "entries of a constant buf. Use autodiff.stop_gradient(x) if a constant is intended.")
-
-
-def _no_array(self, dtype=None, copy=None):
-    """NumPy asks for a plain array when a traced value is converted (np.asarray, a NumPy
-    function autodiff does not know) or stored into a plain array (`buf[:2] = x`)."""
-    raise TypeError(
-        "A traced value was converted to a plain NumPy array, which would drop its derivative: "
-        "np.asarray/np.array of it, a NumPy function autodiff does not know, or storing a traced "
-        "value into a NumPy array (`buf[i] = x`, `buf[:k] = x`: NumPy arrays hold plain numbers "
-        "only). To "
-        + BUILD_INSTEAD)
-
-
-def _no_scalar(kind):
-    def conversion(self):
-        """NumPy calls float(x) to store a traced scalar into a float array (`buf[0] = x[0]`),
-        and then reports 'setting an array element with a sequence', with this as its cause."""
-        raise TypeError(
-            f"{kind}() of a traced value would drop its derivative. NumPy calls it when storing "
-            "a traced value into a NumPy array (`buf[i] = x`; NumPy may then report 'setting an "
-            "array element with a sequence'): NumPy arrays hold plain numbers only. To "
-            + BUILD_INSTEAD)
-    conversion.__name__ = f"__{kind}__"
-    return conversion
 
 
 def _no_item(self, *args):
