@@ -8,6 +8,8 @@ import autodiff as ad  # noqa: E402
 import autodiff.numpy as anp  # noqa: E402
 from autodiff.sparse import color_hessian  # noqa: E402
 
+from colorings import assert_star_coloring  # noqa: E402
+
 
 def rosen(x):
     return anp.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
@@ -102,24 +104,6 @@ def test_bad_inputs():
         ad.hessian_sparsity(lambda x: x ** 2, np.ones(3))
 
 
-def _assert_valid(pattern, coloring):
-    """A star coloring of the non-dense vertices (adjacent ones differ; no path on four of them
-    has two colors only), and dense columns have colors of their own."""
-    dense, colors = coloring.dense, coloring.colors
-    P = pattern.tocsr()
-    nbrs = [set(P.indices[P.indptr[v]:P.indptr[v + 1]]) - {v} for v in range(P.shape[0])]
-    nbrs = [{w for w in ws if not dense[w]} if not dense[v] else set() for v, ws in enumerate(nbrs)]
-    for w, ws in enumerate(nbrs):
-        for x in ws:
-            assert colors[w] != colors[x]
-            for a in nbrs[w] - {x}:
-                for b in nbrs[x] - {w, a}:
-                    assert not (colors[a] == colors[x] and colors[b] == colors[w]), (a, w, x, b)
-    dense_colors = colors[dense]
-    assert len(set(dense_colors)) == dense_colors.size
-    assert not set(dense_colors) & set(colors[~dense])
-
-
 def _distance2_colors(P):
     """A reference: greedy distance-2 coloring (largest degree first), the simpler kind."""
     n = P.shape[0]
@@ -132,27 +116,6 @@ def _distance2_colors(P):
     return max(colors.values()) + 1
 
 
-@pytest.mark.parametrize("seed", range(4))
-def test_greedy_coloring_of_irregular_patterns(seed):
-    import scipy.sparse as sp
-    from autodiff.sparse.coloring import _periodic_colors
-    from autodiff.sparse import seed_matrix, recover
-    n = 60
-    A = sp.random(n, n, density=0.05, random_state=seed, format="csr").astype(bool)
-    A = (A + A.T + sp.eye(n, dtype=bool)).astype(bool).tolil()
-    A[0, :] = True  # one dense row and column
-    A[:, 0] = True
-    A = A.tocsr()
-    coloring = color_hessian(A)
-    assert _periodic_colors(A, coloring.dense) is None  # the greedy path is the one tested
-    _assert_valid(A, coloring)
-    assert coloring.num_colors < n
-    # and the recovery is exact for a random symmetric matrix with that pattern
-    M = sp.random(n, n, density=1.0, random_state=seed).toarray()
-    H = np.where(A.toarray(), M + M.T, 0.0)
-    np.testing.assert_allclose(recover(A, coloring, H @ seed_matrix(coloring)).toarray(), H)
-
-
 def test_star_coloring_needs_fewer_colors_than_distance_2():
     import scipy.sparse as sp
     fewer = []
@@ -161,7 +124,7 @@ def test_star_coloring_needs_fewer_colors_than_distance_2():
         A = sp.random(n, n, density=4.0 / n, random_state=seed, format="csr").astype(bool)
         A = (A + A.T + sp.eye(n, dtype=bool)).astype(bool).tocsr()
         coloring = color_hessian(A)
-        _assert_valid(A, coloring)
+        assert_star_coloring(A, coloring)
         fewer.append(_distance2_colors(A) - coloring.num_colors)
     assert min(fewer) >= 0 and sum(fewer) > 0, fewer
 
@@ -186,14 +149,6 @@ def test_recovery_refuses_a_coloring_made_for_another_pattern():
     full = sp.csr_matrix(np.ones((8, 8), dtype=bool))
     with pytest.raises(ValueError, match="not made for this pattern"):
         recovery_plan(full, color_hessian(band))
-
-
-def test_every_primitive_has_a_sparsity_rule():
-    from autodiff.core.primitive import REGISTRY
-    from autodiff.sparse.detect import RULES
-    missing = [n for n, p in REGISTRY.items()
-               if n not in RULES and p.family not in ("elementwise", "user")]
-    assert missing == []
 
 
 def branchy(x):  # the x[0] * x[-1]**2 coupling exists only where x[0] > 0
@@ -237,10 +192,3 @@ def test_a_given_pattern_that_misses_nonzeros_is_refused():
     sh(x)
     with pytest.raises(ValueError, match=r"pattern given to sparse_hessian lacks nonzeros.*rows 0"):
         sh(-x)
-
-
-def test_a_sparsity_rule_that_misses_an_interaction_is_an_error(monkeypatch):
-    from autodiff.sparse import detect
-    monkeypatch.setattr(detect, "PIECEWISE_LINEAR", detect.PIECEWISE_LINEAR | {"sin"})
-    with pytest.raises(RuntimeError, match="pattern detected at this x lacks nonzeros"):
-        ad.sparse_hessian(lambda x: anp.sum(anp.sin(x[1:] + x[:-1])))(np.linspace(0.1, 1.0, 6))

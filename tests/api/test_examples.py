@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))  # tests/api/ -> repo
 EXAMPLES = sorted(f for f in os.listdir(os.path.join(ROOT, "examples"))
                   if f.endswith(".py") and not f.startswith("_"))
 EXPECT = {
