@@ -15,8 +15,17 @@ BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: os.path.relpath(p, ROOT))
-def test_code_samples_run(page, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
+def test_code_samples_run(page, tmp_path):
+    # Each page in a process of its own, as a reader runs it: samples register primitives and
+    # call ad.tune_allocator() (process-wide, and glibc's settings cannot be put back).
+    paths = [ROOT] + ([os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else [])
+    result = subprocess.run([sys.executable, os.path.abspath(__file__), page], cwd=tmp_path,
+                            env=dict(os.environ, PYTHONPATH=os.pathsep.join(paths)),
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+
+
+def run_samples(page):
     namespace = {"__name__": "__docs__"}
     for k, block in enumerate(BLOCK.findall(open(page, encoding="utf-8").read())):
         code = compile(block, f"{os.path.basename(page)} block {k + 1}", "exec")
@@ -33,3 +42,7 @@ def test_docs_build_strict(tmp_path):
     assert "value_and_grad" in api and "sparse_hessian" in api
     coverage = (tmp_path / "site" / "operators" / "index.html").read_text()
     assert "<code>matmul</code>" in coverage
+
+
+if __name__ == "__main__":  # one page's samples, run by test_code_samples_run
+    run_samples(sys.argv[1])
