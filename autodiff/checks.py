@@ -10,10 +10,11 @@ from .primitives.shape import concatenate, reshape
 from .transforms import jvp, vjp, hvp, hessian
 from .core.tracer import Trace, Tracer, primal
 
-BATCH_HINT = ("a JVP rule mishandles a batch of tangents: a tangent may carry leading batch "
-              "axes (t.shape == batch + x.shape, as in jvp/hvp(batched=True), hessian and "
-              "sparse_hessian), so a rule must act on the trailing, non-batch axes: "
-              "negative axes, or shifted by autodiff.core.primitive.batch_ndim(t, x)")
+BATCH_HINT = ("a batched JVP rule mishandles a batch of tangents (t.shape == batch + x.shape, "
+              "as in jvp/hvp(batched=True), hessian and sparse_hessian): a rule declared "
+              "batched_jvp=\"same\" must act on the trailing, non-batch axes only (negative "
+              "axes), and rules given as batched_jvp must shift axes by their `nb`. Without "
+              "batched_jvp, batches go through the one-tangent rules one tangent at a time")
 NUM_BATCHED = 3  # directions in a batch: k >= 2, and unlike small array sizes
 MAX_HESSIAN_SIZE = 200  # inputs up to which check_grads also forms the Hessian
 

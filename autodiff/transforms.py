@@ -11,8 +11,8 @@ from .core.forward import Dual, JVPTrace
 from .core.reverse import ReverseTrace
 from .core.tracer import Tracer, primal
 from .pytree import flatten, unflatten, tree_map
-from .primitives.shape import (concatenate, getitem, reshape, transpose, shape_of, cast_p,
-                               broadcast_to)
+from .primitives.shape import concatenate, getitem, reshape, transpose, shape_of, cast_p
+from .primitives.broadcasting import broadcast_to
 from .numpy.functions import stack
 
 DEFAULT_CHUNK_SIZE = 64  # tangent directions per sweep in jacfwd / hessian (measured best)
@@ -100,7 +100,7 @@ def _split_aux(fname, res, has_aux):
 
 
 # --- reverse mode ------------------------------------------------------------------------------
-def _record(fname, f_of_tree, tree, trace=None):
+def record(fname, f_of_tree, tree, trace=None):
     """Run f on tape inputs (of `trace`, a fresh ReverseTrace by default):
     (trace, input nodes, treedef, raw output)."""
     leaves, td = flatten(tree)
@@ -155,7 +155,7 @@ def _value_and_grad(fun, argnums, has_aux, args, kwargs, keep_value, fname="grad
     the sweep: under forward-over-reverse it holds the forward pass's deferred tangents (and
     through them its values), which the sweep does not need."""
     dyn, rebuild = _split_args(fname, args, argnums)
-    trace, nodes, td, res = _record(fname, lambda d: fun(*rebuild(d), **kwargs), dyn)
+    trace, nodes, td, res = record(fname, lambda d: fun(*rebuild(d), **kwargs), dyn)
     out, aux = _split_aux("grad", res, has_aux)
     index = trace.index_of(out)
     value = out.value if index is not None else out
@@ -179,7 +179,7 @@ def _value_and_grad(fun, argnums, has_aux, args, kwargs, keep_value, fname="grad
 def vjp(fun, *primals, has_aux=False):
     """(f(*primals), vjp_fn): vjp_fn(cotangent) returns a tuple with one cotangent per primal.
     The tape is kept until vjp_fn is released, so vjp_fn may be called many times."""
-    trace, nodes, td, res = _record("vjp", lambda p: fun(*p), tuple(primals))
+    trace, nodes, td, res = record("vjp", lambda p: fun(*p), tuple(primals))
     out, aux = _split_aux("vjp", res, has_aux)
     out_leaves, out_td = flatten(out)
     indices = [trace.index_of(o) for o in out_leaves]

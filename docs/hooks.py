@@ -14,15 +14,21 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def coverage_table():
-    import autodiff.numpy as anp
+    import autodiff.numpy  # noqa: F401  (fills the names it serves)
     from autodiff.core.primitive import REGISTRY
-    from autodiff.numpy import nondiff
-    lines = ["| primitive | family | JVP rule | VJP rule |", "|---|---|---|---|"]
-    for name, p in sorted(REGISTRY.items(), key=lambda kv: (kv[1].family, kv[0])):
-        jvp = "yes" if (p.jvp_rules or p.jvp_all) else "no"
-        vjp = "yes" if (p.vjp_rules or p.vjp_all) else "no"
-        lines.append(f"| `{name}` | {p.family} | {jvp} | {vjp} |")
-    composed = sorted(anp.COMPOSED)
+    from autodiff.numpy import nondiff, names
+    batching = {"elementwise": "elementwise", "same": "as written", "rules": "batched rules",
+                None: "one tangent at a time"}
+    lines = ["| primitive | NumPy names | arguments | structure | batches of tangents |",
+             "|---|---|---|---|---|"]
+    builtin = [p for p in REGISTRY.values() if p.builtin]
+    for p in sorted(builtin, key=lambda p: (p.sparsity or "", p.name)):
+        served = ", ".join(f"`{n}`" for n in p.numpy) or "—"
+        lines.append(f"| `{p.name}` | {served} | {', '.join(p.args)} | {p.sparsity} | "
+                     f"{batching[p.batching]} |")
+    functions = {id(p.function) for p in builtin}
+    composed = sorted(n for n, fn in names.SERVED.items()
+                      if id(fn) not in functions and "." not in n)
     constant = sorted(nondiff.NONDIFF_UFUNCS + nondiff.NONDIFF_FUNCTIONS)
     lines += ["", f"**Composed from primitives** ({len(composed)}): "
               + ", ".join(f"`{n}`" for n in composed) + ".", "",

@@ -48,14 +48,18 @@ def add_into(buffer, c):
     return buffer
 
 
-def scatter_into(prim, buffer, g, values, params):
-    """Add the adjoint of `prim` applied to cotangent g into buffer (None: a new buffer), in
-    place, with prim.vjp_accumulate; returns the buffer, or None if g is not of a kind that
-    allows it."""
+def scatter_into(prim, buffer, g, out_shape, values, params):
+    """Add the adjoint of `prim` applied to cotangent g (of out_shape, or compact) into buffer
+    (None: a new buffer), in place, with prim.vjp_accumulate; returns the buffer, or None if g
+    is not of a kind that allows it."""
     gs = _split(g)
     if gs is None:
         return None
     gtrace, gv, gt = gs
+    if gv.shape != out_shape:  # compact: expanded as a view
+        if gt is not None:
+            gt = np.broadcast_to(gt, gt.shape[:gt.ndim - gv.ndim] + out_shape)
+        gv = np.broadcast_to(gv, out_shape)
     if buffer is None:
         btrace, bv, bt = gtrace, None, None
     else:

@@ -13,7 +13,6 @@ computed. (Scalars get theirs at once: deferring would cost more than it saves.)
 from .residuals import plan as residual_plan, apply as keep_for, involves_large
 from .shortcuts import state as shortcuts
 from .tracer import Trace, Tracer, bind
-from ..primitives.shape import broadcast_to, lift_to_rank
 
 
 class Dual(Tracer):
@@ -145,33 +144,11 @@ class JVPTrace(Trace):
         return d
 
     def tangent_out(self, prim, tangents, out, values, params):
-        """The output's tangent by the primitive's JVP rules (None: a symbolic zero)."""
+        """The output's tangent by the primitive's JVP (None: a symbolic zero)."""
         for t in tangents:
             if t is not None:
-                break
-        else:
-            return None
-        if prim.jvp_all is not None:
-            t_out = prim.jvp_all(tangents, out, *values, **params)
-        else:
-            t_out = None
-            rules = prim.jvp_rules
-            if rules is None:
-                raise NotImplementedError(f"primitive {prim.name!r} has no JVP rule")
-            rank = len(out.shape)
-            for i, t in enumerate(tangents):
-                if t is None or rules[i] is None:
-                    continue
-                if prim.broadcasts and len(values[i].shape) != rank:
-                    t = lift_to_rank(t, len(values[i].shape), rank)
-                c = rules[i](t, out, *values, **params)
-                t_out = c if t_out is None else t_out + c
-        if t_out is None:
-            return None
-        target = self.batch + out.shape
-        if t_out.shape != target:
-            t_out = broadcast_to(t_out, target)
-        return t_out
+                return prim.jvp(tangents, out, values, params, len(self.batch))
+        return None
 
     def unpack(self, x):
         """(primal, tangent-or-None) of an output of the traced function."""

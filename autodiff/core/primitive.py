@@ -1,16 +1,24 @@
-"""The primitive registry: each primitive's NumPy impl, JVP rule and VJP rule in one object.
+"""The primitive registry, and the contract between a primitive and the traces.
 
-Rules are written with autodiff's own differentiable functions, never raw NumPy on traced
-values, so a rule applied to dual numbers is itself differentiated: that is what makes the
-reverse sweep run on duals (forward-over-reverse) and any nesting of transforms work.
+The traces know a primitive only through these attributes (`autodiff.primitives.declaration`
+builds them from per-argument rules; `autodiff.extend` is the user-facing way):
 
-Rule signatures (`out` is the primal output, `args` the primal inputs, `params` the keywords):
-  per-argument JVP  rule(t, out, *args, **params) -> tangent contribution of argument i
-  per-argument VJP  rule(g, out, *args, **params) -> cotangent of argument i
-  variadic JVP      jvp_all(tangents, out, *args, **params), tangents[i] None for zero
-  variadic VJP      vjp_all(i, g, out, *args, **params)
-A JVP tangent may carry leading batch axes: tangent.shape == batch + primal.shape, and rules
-find the batch as the extra leading axes (see `batch_ndim`).
+  impl(*values, **params)                     the NumPy computation
+  jvp(tangents, out, values, params, nb)      the output's tangent, of shape batch + out.shape
+                                              (nb leading batch axes), or None for a zero;
+                                              tangents[i] is None (a zero) or of shape
+                                              batch + values[i].shape
+  vjp(argnum, g, out, values, params)         the cotangent of argument argnum, of its shape or
+                                              compact (unit axes where it is uniform), or None;
+                                              g has out's shape or is compact itself
+  reads(kind, argnum)                         what that rule of argument argnum reads ("jvp" or
+                                              "vjp"): (of the output, of each argument), each
+                                              None, "shape" or "value"; the tapes keep no more
+  vjp_accumulate (optional)                   buffer, g, lead, *values, **params -> buffer: the
+                                              VJP added into a plain buffer in place (a scatter)
+
+Rules are written with autodiff's own differentiable functions, so a rule applied to dual
+numbers is itself differentiated: forward-over-reverse and any nesting follow.
 """
 from .tracer import bind
 
@@ -18,29 +26,36 @@ REGISTRY = {}
 
 
 class Primitive:
-    """A named operation the tracers know how to differentiate."""
+    """A named operation the traces know how to differentiate (see the module's contract).
 
-    __slots__ = ("name", "impl", "family", "broadcasts", "jvp_rules", "jvp_all",
-                 "vjp_rules", "vjp_all", "vjp_accumulate", "doc", "residual_plans")
+    Descriptive attributes, read by the layers above and never by the traces: `args` (argument
+    names), `builtin` (autodiff's own: its name cannot be taken), `broadcasts` (arguments
+    broadcast against each other), `linear` (linear in its traced arguments), `sparsity` (a
+    structural tag for sparsity detection), `batching` (how its JVP takes a batch of tangents:
+    "elementwise", "same" or "rules", else one tangent at a time), `numpy` (the NumPy names it
+    serves), `function`
+    (the user-facing function serving them), `samples` (sample inputs for the registry-wide
+    tests) and `doc`.
+    """
 
-    def __init__(self, name, impl, family, broadcasts=False, doc=None):
-        self.name = name
-        self.impl = impl
-        self.family = family
-        # broadcasts: arguments' shapes broadcast (right-aligned) against each other to the
-        # output's leading axes, so tangents are lifted to the output's rank before a rule and
-        # cotangents summed back to each argument's shape after one (`unbroadcast`).
-        self.broadcasts = broadcasts
-        self.jvp_rules = self.jvp_all = self.vjp_rules = self.vjp_all = None
-        # Optional, for primitives whose VJP scatters into a larger zero array (getitem): add
-        # into the parent's cotangent buffer in place instead (see core/accumulate.py):
-        # vjp_accumulate(buffer or None, g, lead, *args, **params) -> buffer, where g and the
-        # buffer are plain arrays with `lead` extra leading batch axes over the argument.
+    __slots__ = ("name", "impl", "jvp", "vjp", "reads", "vjp_accumulate", "args", "builtin",
+                 "broadcasts", "linear", "sparsity", "numpy", "function", "samples", "doc",
+                 "batching", "residual_plans")
+
+    def __init__(self, name, impl, jvp=None, vjp=None, reads=None, *, args=(), builtin=False,
+                 broadcasts=False, linear=False, sparsity=None, numpy=(), function=None,
+                 samples=None, doc=None):
+        self.name, self.impl = name, impl
+        self.jvp = jvp if jvp is not None else _no_rule(name, "JVP")
+        self.vjp = vjp if vjp is not None else _no_rule(name, "VJP")
+        self.reads = reads if reads is not None else _reads_everything
         self.vjp_accumulate = None
-        self.doc = doc
-        # what a tape keeps per traced-argument set (core/residuals); set rules through
-        # defjvp / defvjp / defdiagonal (or clear this) so that it is recomputed
-        self.residual_plans = None
+        self.args, self.builtin, self.broadcasts, self.linear = tuple(args), builtin, \
+            broadcasts, linear
+        self.sparsity, self.numpy, self.samples, self.doc = sparsity, tuple(numpy), samples, doc
+        self.function = function if function is not None else self
+        self.batching = None  # how a batch of tangents goes through the JVP (for the docs)
+        self.residual_plans = {}  # cache of core/residuals.plan
 
     def __call__(self, *args, **params):
         return bind(self, *args, **params)
@@ -49,39 +64,23 @@ class Primitive:
         return f"<primitive {self.name}>"
 
 
-BUILTIN_FAMILIES = ("elementwise", "reductions", "shape", "products", "linalg")
+def _no_rule(name, kind):
+    def missing(*args):
+        raise NotImplementedError(f"primitive {name!r} has no {kind} rule")
+    return missing
 
 
-def primitive(name, impl, family, broadcasts=False, doc=None):
-    """Create and register a primitive. Redefining one of your own (a notebook cell run again)
+def _reads_everything(kind, argnum, nargs):
+    return "value", ("value",) * nargs
+
+
+def register(prim):
+    """Add a primitive to the registry. Redefining one of your own (a notebook cell run again)
     replaces it; a name autodiff itself uses is refused."""
-    if name in REGISTRY and REGISTRY[name].family in BUILTIN_FAMILIES:
-        raise ValueError(f"primitive {name!r} is one of autodiff's own; choose another name")
-    prim = Primitive(name, impl, family, broadcasts, doc)
-    REGISTRY[name] = prim
+    old = REGISTRY.get(prim.name)
+    if old is not None and old.builtin and not prim.builtin:
+        raise ValueError(f"primitive {prim.name!r} is one of autodiff's own; choose another name")
+    if old is not None and old.builtin and prim.builtin:
+        raise ValueError(f"built-in primitive {prim.name!r} is declared twice")
+    REGISTRY[prim.name] = prim
     return prim
-
-
-def defjvp(prim, *rules):
-    """Per-argument JVP rules; None marks an argument that is not differentiable."""
-    prim.jvp_rules = rules
-    prim.residual_plans = None
-
-
-def defvjp(prim, *rules):
-    """Per-argument VJP rules; None marks an argument that is not differentiable."""
-    prim.vjp_rules = rules
-    prim.residual_plans = None
-
-
-def defdiagonal(prim, *partials):
-    """Elementwise primitives: the Jacobian is diagonal, so one rule `t * d out/d arg_i`
-    serves as both the JVP (t a tangent) and the VJP (t a cotangent)."""
-    prim.jvp_rules = partials
-    prim.vjp_rules = partials
-    prim.residual_plans = None
-
-
-def batch_ndim(t, x):
-    """Number of leading batch axes a tangent `t` carries over its primal `x`."""
-    return len(t.shape) - len(x.shape)

@@ -5,6 +5,7 @@ sweep is one loop from the output back to the inputs: no recursion, no sort, any
 cotangent is freed as soon as its entry has been pulled back. The tape lives as long as the
 `ReverseTrace` that owns it, i.e. until the derivative is returned (or the vjp function dropped).
 """
+import contextlib
 import threading
 
 import numpy as np
@@ -13,13 +14,24 @@ from .accumulate import add_into, scatter_into
 from .residuals import plan as residual_plan, apply as keep_for, involves_large
 from .shortcuts import state as shortcuts
 from .tracer import Trace, Tracer
-from ..primitives.reductions import unbroadcast
-from ..primitives.shape import broadcast_to_p
 
-# Read by autodiff.viz: `depth`, how many backward sweeps this thread is inside (to tell the
-# reverse sweep's operations from the forward pass's), and `entry`, the output value whose
-# cotangent is being pulled back (so sweep operations join the scope of what they differentiate).
-sweep = threading.local()
+_observers = threading.local()
+
+
+@contextlib.contextmanager
+def observe_sweeps(observer):
+    """Within the block, tell `observer` about every reverse sweep this thread runs (of any
+    trace): `observer.sweep_start()` and `observer.sweep_end()` around each sweep (sweeps may
+    nest), and `observer.sweep_entry(out)` before an entry's cotangent is pulled back (out is
+    that entry's recorded output). A picture uses
+    it to tell a sweep's operations from the forward pass's, and to place them beside what they
+    differentiate."""
+    before = getattr(_observers, "list", ())
+    _observers.list = before + (observer,)
+    try:
+        yield observer
+    finally:
+        _observers.list = before
 
 
 class Node(Tracer):
@@ -40,12 +52,13 @@ class ReverseTrace(Trace):
     inputs are entries whose primitive is None.
     """
 
-    __slots__ = ("tape",)
-    keeps_everything = False  # True: the tape keeps every value (pictures show them)
+    __slots__ = ("tape", "keeps_values")
 
-    def __init__(self):
+    def __init__(self, keeps_values=False):
         super().__init__()
         self.tape = []
+        # True: keep every recorded value (an observer shows them), not only what rules read
+        self.keeps_values = keeps_values
 
     def input(self, value):
         self.tape.append((None, None, None, (), value))
@@ -64,7 +77,7 @@ class ReverseTrace(Trace):
         out = prim.impl(*values, **params) if below is None else \
             below.process_kept(prim, values, params)
         tape = self.tape
-        how = None if self.keeps_everything or not shortcuts.residual_pruning or \
+        how = None if self.keeps_values or not shortcuts.residual_pruning or \
             not involves_large(values, out) else \
             residual_plan(prim, traced, len(values), "vjp")
         if how is None:
@@ -83,17 +96,19 @@ class ReverseTrace(Trace):
     def backward(self, seeds, keep_all=False):
         """Pull cotangents back from {tape index: cotangent}; return the list of cotangents,
         which for input entries is their gradient (None: no dependence). A cotangent may be
-        compact: unit axes where it is uniform (a sum's VJP), broadcasting to its value's shape;
-        elementwise rules take it as it is, which saves passes over uniform arrays. Intermediate
+        compact: unit axes where it is uniform (a sum's VJP), broadcasting to its value's shape
+        (the primitives' VJPs take it as it is: see core/primitive.py). Intermediate
         cotangents are freed as the sweep passes them, unless keep_all (for pictures)."""
-        sweep.depth = getattr(sweep, "depth", 0) + 1
+        observers = getattr(_observers, "list", ())
+        for o in observers:
+            o.sweep_start()
         try:
-            return self._sweep(seeds, keep_all)
+            return self._sweep(seeds, keep_all, observers)
         finally:
-            sweep.depth -= 1
-            sweep.entry = None  # hold no value (nor the trace behind it) past the sweep
+            for o in observers:
+                o.sweep_end()
 
-    def _sweep(self, seeds, keep_all):
+    def _sweep(self, seeds, keep_all, observers):
         tape = self.tape
         cts = [None] * len(tape)
         for i, g in seeds.items():
@@ -113,39 +128,24 @@ class ReverseTrace(Trace):
             if not keep_all:
                 cts[i] = None
             owned.pop(id(g), None)
-            full = None  # the shape a compact (uniform) cotangent stands for
-            if g.shape != out.shape:
-                if prim.family == "elementwise":
-                    full = out.shape
-                else:
-                    g = broadcast_to_p(g, shape=out.shape)  # expanded, as a view
-            sweep.entry = out
-            rules = prim.vjp_rules
+            for o in observers:
+                o.sweep_entry(out)
+            vjp = prim.vjp
             for argnum, parent in parents:
                 prev = cts[parent]
                 mine = inplace and (prev is None or id(prev) in owned)
                 # scatter only into a buffer of the argument's full shape (not a compact one)
                 if prim.vjp_accumulate is not None and mine and not keep_all and (
                         prev is None or prev.shape == values[argnum].shape):
-                    total = scatter_into(prim, prev, g, values, params)
+                    total = scatter_into(prim, prev, g, out.shape, values, params)
                     if total is not None:  # the adjoint added straight into the parent's buffer
                         if total is not prev:  # a plain buffer now wrapped as a dual number
                             owned.pop(id(prev), None)
                         cts[parent] = owned[id(total)] = total
                         continue
-                if rules is not None:
-                    rule = rules[argnum]
-                    if rule is None:
-                        continue
-                    c = rule(g, out, *values, **params)
-                elif prim.vjp_all is not None:
-                    c = prim.vjp_all(argnum, g, out, *values, **params)
-                else:
-                    raise NotImplementedError(f"primitive {prim.name!r} has no VJP rule")
+                c = vjp(argnum, g, out, values, params)
                 if c is None:
                     continue
-                if prim.broadcasts:
-                    c = unbroadcast(c, values[argnum].shape, full)
                 if prev is None:
                     cts[parent] = c
                 elif not (mine and add_into(prev, c) is not None):

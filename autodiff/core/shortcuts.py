@@ -25,6 +25,8 @@ DESCRIPTIONS = {
     "deferred_tangents": "forward-over-reverse computes a recorded value's tangent only when "
                          "a rule reads it",
     "inplace_accumulation": "the reverse sweep adds cotangents into buffers it owns in place",
+    "batched_rules": "a batch of tangents goes through a primitive's batched JVP rule at once "
+                     "instead of one tangent at a time",
     "zero_slices": "a slice of a batch of identity tangents that is all zero becomes a "
                    "symbolic zero",
 }

@@ -33,12 +33,27 @@ class Trace:
         return self.process(prim, args, params)
 
 
+class Operations:
+    """What a traced value's operators, methods and NumPy protocols do: the NumPy layer
+    (autodiff/numpy/dispatch.py) fills this table, the core knows no array functions of its
+    own. Operators backed by one primitive hold the primitive (add, subtract, multiply, divide,
+    power, negative, absolute); the rest hold functions; `methods` maps method names (x.sum)
+    to functions taking the value first."""
+
+    def __init__(self):
+        self.methods = {}
+
+    def __getattr__(self, name):
+        raise NotImplementedError(f"traced values do not support {name!r} yet: the NumPy layer "
+                                  "(autodiff.numpy) was not imported")
+
+
+ops = Operations()
+
+
 class Tracer:
     """A value being differentiated: `value` is its primal (an array or a lower-level tracer).
-
-    The arithmetic operators and the NumPy protocols are attached by `autodiff.numpy`, which
-    owns the namespace they dispatch to.
-    """
+    Its operators and methods delegate to the table `ops`."""
 
     __slots__ = ("_trace", "value")
     __array_priority__ = 1000.0
@@ -107,6 +122,114 @@ class Tracer:
 
     def __repr__(self):
         return f"{type(self).__name__}(level={self._trace.level}, value={self.value!r})"
+
+    # --- operators and methods, by the table the NumPy layer fills ---------------------------
+    def __add__(self, other):
+        return bind(ops.add, self, other)
+
+    def __radd__(self, other):
+        return bind(ops.add, other, self)
+
+    def __sub__(self, other):
+        return bind(ops.subtract, self, other)
+
+    def __rsub__(self, other):
+        return bind(ops.subtract, other, self)
+
+    def __mul__(self, other):
+        return bind(ops.multiply, self, other)
+
+    def __rmul__(self, other):
+        return bind(ops.multiply, other, self)
+
+    def __truediv__(self, other):
+        return bind(ops.divide, self, other)
+
+    def __rtruediv__(self, other):
+        return bind(ops.divide, other, self)
+
+    def __pow__(self, other):
+        return bind(ops.power, self, other)
+
+    def __rpow__(self, other):
+        return bind(ops.power, other, self)
+
+    def __neg__(self):
+        return bind(ops.negative, self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return bind(ops.absolute, self)
+
+    def __matmul__(self, other):
+        return ops.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return ops.matmul(other, self)
+
+    def __mod__(self, other):
+        return ops.mod(self, other)
+
+    def __rmod__(self, other):
+        return ops.mod(other, self)
+
+    def __floordiv__(self, other):  # piecewise constant: no derivative
+        return np.floor_divide(primal(self), primal(other))
+
+    def __rfloordiv__(self, other):
+        return np.floor_divide(primal(other), primal(self))
+
+    def __lt__(self, other):  # comparisons give plain booleans
+        return np.less(primal(self), primal(other))
+
+    def __le__(self, other):
+        return np.less_equal(primal(self), primal(other))
+
+    def __gt__(self, other):
+        return np.greater(primal(self), primal(other))
+
+    def __ge__(self, other):
+        return np.greater_equal(primal(self), primal(other))
+
+    def __eq__(self, other):
+        return np.equal(primal(self), primal(other))
+
+    def __ne__(self, other):
+        return np.not_equal(primal(self), primal(other))
+
+    def __getitem__(self, index):
+        return ops.getitem(self, index)
+
+    def __setitem__(self, index, value):
+        raise TypeError("traced values are immutable: `x[i] = v` is not supported. Build the new "
+                        "array instead, e.g. with autodiff.numpy.where, concatenate or stack.")
+
+    @property
+    def T(self):
+        return ops.transpose(self)
+
+    @property
+    def mT(self):
+        return ops.matrix_transpose(self)
+
+    @property
+    def real(self):
+        return self
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        return ops.array_ufunc(ufunc, method, *inputs, **kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        return ops.array_function(func, types, args, kwargs)
+
+    def __getattr__(self, name):
+        """Array methods (x.sum(), x.reshape(...)): ops.methods[name] applied to the value."""
+        method = ops.methods.get(name)
+        if method is None or name.startswith("__"):
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        return method.__get__(self)
 
 
 def primal(x):

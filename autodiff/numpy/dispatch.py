@@ -5,8 +5,7 @@ import inspect
 
 import numpy as np
 
-from ..core.primitive import Primitive
-from ..core.tracer import Tracer, primal, bind
+from ..core.tracer import ops
 from ..primitives import elementwise as E, shape as S, products as P
 from .keywords import cast, no_out, refuse, ufunc_inputs
 from .nondiff import strip
@@ -20,8 +19,9 @@ def _unsupported(what):
 
 
 def install(namespace, linalg_namespace):
-    """Attach operators, methods and NumPy protocols to Tracer, mapping NumPy's functions to
-    the differentiable ones of the `autodiff.numpy` namespace."""
+    """Fill the table of traced values' operators, methods and NumPy protocols (`ops`, see
+    core/tracer.py), mapping NumPy's functions to the differentiable ones of the
+    `autodiff.numpy` namespace."""
     ufuncs, functions, constant = {}, {}, set()  # constant: ufuncs run on plain values
     for name, fn in namespace.items():
         target = getattr(np, name, None)
@@ -46,7 +46,7 @@ def install(namespace, linalg_namespace):
                 "accumulate": {np.add: namespace["cumsum"], np.multiply: namespace["cumprod"]}}
     accepts = KeywordCheck()
 
-    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+    def array_ufunc(ufunc, method, *inputs, **kwargs):
         fn = ufuncs.get(ufunc)
         if fn is None:
             raise _unsupported(f"numpy.{ufunc.__name__}")
@@ -72,7 +72,7 @@ def install(namespace, linalg_namespace):
             return fn(S.reshape(a, S.shape_of(a) + (1,) * len(S.shape_of(b))), b)
         raise _unsupported(f"numpy.{ufunc.__name__}.{method}")
 
-    def __array_function__(self, func, types, args, kwargs):
+    def array_function(func, types, args, kwargs):
         fn = functions.get(func)
         if fn is None:
             raise _unsupported(f"{func.__module__}.{func.__name__}")
@@ -80,43 +80,25 @@ def install(namespace, linalg_namespace):
             accepts(_numpy_name(func), fn, kwargs, func)
         return fn(*args, **kwargs)
 
-    T = Tracer
-    T.__array_ufunc__ = __array_ufunc__
-    T.__array_function__ = __array_function__
-    binary = {"add": E.add, "sub": E.subtract, "mul": E.multiply, "truediv": E.divide,
-              "pow": E.power, "matmul": P.matmul}
-    for name, prim in binary.items():
-        setattr(T, f"__{name}__", _forward(prim))
-        setattr(T, f"__r{name}__", _reflected(prim))
-    T.__neg__ = lambda self: bind(E.negative, self)
-    T.__pos__ = lambda self: self
-    T.__abs__ = lambda self: bind(E.absolute, self)
-    mod = namespace["mod"].differentiable
-    T.__mod__ = lambda self, other: mod(self, other)
-    T.__rmod__ = lambda self, other: mod(other, self)
-    T.__floordiv__ = lambda self, other: np.floor_divide(primal(self), primal(other))
-    T.__rfloordiv__ = lambda self, other: np.floor_divide(primal(other), primal(self))
-    for op in ("lt", "le", "gt", "ge", "eq", "ne"):
-        setattr(T, f"__{op}__", _comparison(op))
-    T.__getitem__ = S.getitem
-    T.__setitem__ = _setitem
-    T.T = property(lambda self: S.transpose(self))
-    T.mT = property(lambda self: P.swap_last(self))
-    T.reshape = _method("reshape", _reshape_method(namespace["reshape"]), accepts)
-    T.transpose = lambda self, *axes: S.transpose(self, axes[0] if len(axes) == 1 and not
-                                                  isinstance(axes[0], int) else (axes or None))
-    T.astype = _method("astype", _astype, accepts)
-    T.copy = _method("copy", lambda self, order="C": self, accepts)
-    T.conj = T.conjugate = lambda self: self
-    T.real = property(lambda self: self)
+    ops.array_ufunc, ops.array_function = array_ufunc, array_function
+    ops.add, ops.subtract, ops.multiply = E.add, E.subtract, E.multiply
+    ops.divide, ops.power, ops.negative, ops.absolute = E.divide, E.power, E.negative, E.absolute
+    ops.matmul, ops.mod = P.matmul, namespace["mod"].differentiable
+    ops.getitem, ops.transpose, ops.matrix_transpose = S.getitem, S.transpose, P.swap_last
     methods = {name: namespace[name] for name in (
         "sum", "mean", "prod", "var", "std", "cumsum", "cumprod", "ravel", "squeeze", "swapaxes",
         "clip", "repeat", "diagonal", "trace", "take", "dot", "max", "min", "argmax", "argmin",
         "argsort", "nonzero", "round", "all", "any")}
+    methods = {name: _method(name, fn, accepts) for name, fn in methods.items()}
     methods["flatten"] = lambda self, order="C": namespace["ravel"](self, order)
-    for name, fn in methods.items():
-        setattr(T, name, _method(name, fn, accepts))
-    T.item = T.tolist = _no_item
+    methods["reshape"] = _method("reshape", _reshape_method(namespace["reshape"]), accepts)
+    methods["transpose"] = lambda self, *axes: S.transpose(
+        self, axes[0] if len(axes) == 1 and not isinstance(axes[0], int) else (axes or None))
+    methods["astype"] = _method("astype", _astype, accepts)
+    methods["copy"] = _method("copy", lambda self, order="C": self, accepts)
+    methods["conj"] = methods["conjugate"] = lambda self: self
+    methods["item"] = methods["tolist"] = _no_item
+    ops.methods.update(methods)
 
 
 class KeywordCheck:
@@ -167,24 +149,6 @@ def _reshape_method(reshape):
     return method
 
 
-def _forward(fn):
-    if isinstance(fn, Primitive):  # the common case: skip one call layer
-        return lambda self, other: bind(fn, self, other)
-    return lambda self, other: fn(self, other)
-
-
-def _reflected(fn):
-    if isinstance(fn, Primitive):
-        return lambda self, other: bind(fn, other, self)
-    return lambda self, other: fn(other, self)
-
-
-def _comparison(op):
-    fn = getattr(np, {"lt": "less", "le": "less_equal", "gt": "greater", "ge": "greater_equal",
-                      "eq": "equal", "ne": "not_equal"}[op])
-    return lambda self, other: fn(primal(self), primal(other))
-
-
 def _method(name, fn, accepts):
     """x.<name>(...) as fn(x, ...), refusing unknown keywords by name."""
     numpy_method = getattr(np.ndarray, name, None)
@@ -196,11 +160,6 @@ def _method(name, fn, accepts):
     method.__name__ = name
     method.__doc__ = fn.__doc__
     return method
-
-
-def _setitem(self, index, value):
-    raise TypeError("traced values are immutable: `x[i] = v` is not supported. Build the new "
-                    "array instead, e.g. with autodiff.numpy.where, concatenate or stack.")
 
 
 def _no_item(self, *args):

@@ -7,9 +7,11 @@ import warnings
 import numpy as np
 
 from ..core.tracer import Tracer, primal
-from ..primitives import elementwise as E, reductions as R, shape as S, products as P
+from ..primitives import (elementwise as E, reductions as R, shape as S, products as P,
+                          broadcasting as B)
 from ..primitives.shape import shape_of, normalize_axis, normalize_axes, getitem
 from .keywords import NOT_GIVEN, no_out, cast, mask, refuse, ufunc_inputs
+from .names import serves
 
 def _ndim(x):
     return len(shape_of(x))
@@ -22,6 +24,7 @@ def _as_array(x):
 
 
 # --- reductions, with NumPy's keywords ----------------------------------------------------------
+@serves()
 def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=0, where=True):  # noqa: A001
     """np.sum; entries masked out by `where` get derivative 0."""
     a = _as_array(a)
@@ -49,6 +52,7 @@ def _count(x, axis, m=None, keepdims=False):
     return counts.astype(np.result_type(primal(x), 1.0))  # as NumPy: the data's float type
 
 
+@serves()
 def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=True):
     """np.mean (over the entries `where` selects)."""
     a = _as_array(a)
@@ -61,6 +65,7 @@ def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=True):
         _count(a, axis, m, keepdims)
 
 
+@serves()
 def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True, mean=None,
         correction=NOT_GIVEN):
     """np.var (with ddof or correction, where, and a precomputed mean as NumPy's mean=)."""
@@ -81,6 +86,7 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Tru
 _mean = mean
 
 
+@serves()
 def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True, mean=None,
         correction=NOT_GIVEN):
     """np.std; its derivative is infinite where the spread is zero."""
@@ -89,6 +95,7 @@ def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Tru
                       correction=correction))
 
 
+@serves()
 def prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=1, where=True):
     """np.prod as a tree of pairwise products: exact derivatives of every order, zeros included
     (no division by the entries)."""
@@ -141,18 +148,21 @@ def _extremum(fname, reduce, pick, fill, a, axis, out, keepdims, initial, where)
     return pick(reduce(a, axis, keepdims), initial)
 
 
+@serves("amax", "max")
 def amax(a, axis=None, out=None, keepdims=False, initial=NOT_GIVEN, where=True):
     """np.max / np.amax; where several entries attain the maximum (or tie with `initial`) they
     share its derivative."""
     return _extremum("max", R.amax, E.maximum, -np.inf, a, axis, out, keepdims, initial, where)
 
 
+@serves("amin", "min")
 def amin(a, axis=None, out=None, keepdims=False, initial=NOT_GIVEN, where=True):
     """np.min / np.amin; where several entries attain the minimum (or tie with `initial`) they
     share its derivative."""
     return _extremum("min", R.amin, E.minimum, np.inf, a, axis, out, keepdims, initial, where)
 
 
+@serves()
 def cumsum(a, axis=None, dtype=None, out=None):
     """np.cumsum (axis=None flattens first)."""
     a = _as_array(a)
@@ -161,6 +171,7 @@ def cumsum(a, axis=None, dtype=None, out=None):
 
 
 # --- shape manipulation ------------------------------------------------------------------------
+@serves()
 def swapaxes(a, axis1, axis2):
     """np.swapaxes."""
     a = _as_array(a)
@@ -171,6 +182,7 @@ def swapaxes(a, axis1, axis2):
     return S.transpose(a, axes)
 
 
+@serves()
 def moveaxis(a, source, destination):
     """np.moveaxis."""
     a = _as_array(a)
@@ -183,6 +195,7 @@ def moveaxis(a, source, destination):
     return S.transpose(a, order)
 
 
+@serves()
 def expand_dims(a, axis):
     """np.expand_dims."""
     a = _as_array(a)
@@ -193,6 +206,7 @@ def expand_dims(a, axis):
     return S.reshape(a, tuple(shape))
 
 
+@serves()
 def squeeze(a, axis=None):
     """np.squeeze."""
     a = _as_array(a)
@@ -205,6 +219,7 @@ def squeeze(a, axis=None):
     return S.reshape(a, tuple(s for i, s in enumerate(shape) if i not in axes))
 
 
+@serves()
 def reshape(a, /, shape=None, order="C", *, newshape=None, copy=None):
     """np.reshape, in C or Fortran order ("A": Fortran for a Fortran-contiguous value, as
     NumPy). copy= has no effect: traced values are immutable, so a copy and a view cannot be
@@ -244,6 +259,7 @@ def _fortran(a, order, fname, allowed):
     return key == "F"
 
 
+@serves()
 def ravel(a, order="C"):
     """np.ravel, in C or Fortran order ("A" and "K" as NumPy: Fortran for a Fortran-contiguous
     value)."""
@@ -258,11 +274,13 @@ def _each(fn, arys):
     return out[0] if len(out) == 1 else out
 
 
+@serves()
 def atleast_1d(*arys):
     """np.atleast_1d (one array, or a tuple for several)."""
     return _each(lambda a: S.reshape(a, (1,)) if _ndim(a) == 0 else a, arys)
 
 
+@serves()
 def atleast_2d(*arys):
     """np.atleast_2d (one array, or a tuple for several)."""
     return _each(lambda a: S.reshape(a, (1,) * (2 - _ndim(a)) + shape_of(a)) if _ndim(a) < 2
@@ -276,12 +294,14 @@ def _cast_all(fname, arrays, dtype, casting):
     return [cast(a, dtype, fname, casting) for a in arrays]
 
 
+@serves()
 def concatenate(arrays, /, axis=0, out=None, *, dtype=None, casting="same_kind"):
     """np.concatenate (axis=None flattens first)."""
     no_out("concatenate", out)
     return S.concatenate(_cast_all("concatenate", arrays, dtype, casting), axis)
 
 
+@serves()
 def stack(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
     """np.stack."""
     no_out("stack", out)
@@ -295,30 +315,35 @@ def stack(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
     return S.concatenate([expand_dims(a, axis) for a in arrays], axis=axis)
 
 
+@serves()
 def hstack(tup, *, dtype=None, casting="same_kind"):
     """np.hstack."""
     arrays = [atleast_1d(a) for a in _cast_all("hstack", tup, dtype, casting)]
     return S.concatenate(arrays, axis=0 if _ndim(arrays[0]) == 1 else 1)
 
 
+@serves()
 def vstack(tup, *, dtype=None, casting="same_kind"):
     """np.vstack."""
     return S.concatenate([atleast_2d(a) for a in _cast_all("vstack", tup, dtype, casting)],
                          axis=0)
 
 
+@serves()
 def transpose(a, axes=None):
     """np.transpose."""
     a = _as_array(a)
     return S.transpose(a, axes)
 
 
+@serves()
 def broadcast_to(array, shape, subok=False):
     """np.broadcast_to (subok has no effect: there are no array subclasses to keep)."""
     array = _as_array(array)
-    return S.broadcast_to(array, shape)
+    return B.broadcast_to(array, shape)
 
 
+@serves()
 def flip(m, axis=None):
     """np.flip."""
     m = _as_array(m)
@@ -333,6 +358,7 @@ def _take_axis(x, indices, axis):
                    (slice(None),) * (nd - axis - 1))
 
 
+@serves()
 def take(a, indices, axis=None, out=None, mode="raise"):
     """np.take (integer indices along one axis, or into the flattened array); mode "wrap" and
     "clip" bring out-of-range indices back in range, as NumPy."""
@@ -352,6 +378,7 @@ def take(a, indices, axis=None, out=None, mode="raise"):
     return getitem(a, (slice(None),) * axis + (indices,))
 
 
+@serves()
 def roll(a, shift, axis=None):
     """np.roll."""
     a = _as_array(a)
@@ -364,6 +391,7 @@ def roll(a, shift, axis=None):
     return a
 
 
+@serves()
 def repeat(a, repeats, axis=None):
     """np.repeat."""
     a = _as_array(a)
@@ -373,6 +401,7 @@ def repeat(a, repeats, axis=None):
     return _take_axis(a, np.repeat(np.arange(shape_of(a)[axis]), repeats), axis)
 
 
+@serves()
 def tile(A, reps):
     """np.tile."""
     A = _as_array(A)
@@ -382,10 +411,11 @@ def tile(A, reps):
     shape = (1,) * (nd - len(shape)) + tuple(shape)
     reps = (1,) * (nd - len(reps)) + reps
     inter = tuple(v for s in shape for v in (1, s))
-    y = S.broadcast_to(S.reshape(A, inter), tuple(v for r, s in zip(reps, shape) for v in (r, s)))
+    y = B.broadcast_to(S.reshape(A, inter), tuple(v for r, s in zip(reps, shape) for v in (r, s)))
     return S.reshape(y, tuple(r * s for r, s in zip(reps, shape)))
 
 
+@serves()
 def sort(a, axis=-1, kind=None, order=None, *, stable=None):
     """np.sort: the derivative follows each entry to its sorted place. The sort is stable
     whatever kind/stable ask for (equal entries' values do not depend on it)."""
@@ -397,6 +427,7 @@ def sort(a, axis=-1, kind=None, order=None, *, stable=None):
     return take_along_axis(a, np.argsort(primal(a), axis=axis, kind="stable"), axis)
 
 
+@serves()
 def take_along_axis(arr, indices, axis=-1):
     """np.take_along_axis."""
     arr = _as_array(arr)
@@ -410,6 +441,7 @@ def take_along_axis(arr, indices, axis=-1):
 
 
 # --- products built on matmul / einsum ------------------------------------------------------
+@serves()
 def dot(a, b, out=None):
     """np.dot."""
     a, b = _as_array(a), _as_array(b)
@@ -422,12 +454,14 @@ def dot(a, b, out=None):
     return tensordot(a, b, axes=([na - 1], [nb - 2]))
 
 
+@serves()
 def vdot(a, b):
     """np.vdot (real arrays): the sum of the flattened arrays' products."""
     a, b = _as_array(a), _as_array(b)
     return P.matmul(ravel(a), ravel(b))
 
 
+@serves()
 def inner(a, b):
     """np.inner."""
     a, b = _as_array(a), _as_array(b)
@@ -437,6 +471,7 @@ def inner(a, b):
     return tensordot(a, b, axes=([na - 1], [nb - 1]))
 
 
+@serves()
 def outer(a, b, out=None):
     """np.outer (of the flattened inputs)."""
     a, b = _as_array(a), _as_array(b)
@@ -444,6 +479,7 @@ def outer(a, b, out=None):
     return S.reshape(a, (-1, 1)) * S.reshape(b, (1, -1))
 
 
+@serves()
 def tensordot(a, b, axes=2):
     """np.tensordot."""
     a, b = _as_array(a), _as_array(b)
@@ -464,6 +500,7 @@ def tensordot(a, b, axes=2):
     return P.einsum("".join(sa) + "," + "".join(sb) + "->" + "".join(out), a, b)
 
 
+@serves()
 def diagonal(a, offset=0, axis1=0, axis2=1):
     """np.diagonal (the diagonal axis comes last, as in NumPy)."""
     a = _as_array(a)
@@ -475,6 +512,7 @@ def diagonal(a, offset=0, axis1=0, axis2=1):
     return getitem(y, (Ellipsis, np.arange(i0, i0 + d), np.arange(j0, j0 + d)))
 
 
+@serves()
 def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
     """np.trace."""
     a = _as_array(a)
@@ -483,6 +521,7 @@ def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
     return R.sum(diagonal(a, offset, axis1, axis2), axis=-1)
 
 
+@serves()
 def diag(v, k=0):
     """np.diag: the k-th diagonal of a matrix, or a matrix with v on its k-th diagonal."""
     v = _as_array(v)
@@ -494,7 +533,7 @@ def diag(v, k=0):
     n = shape_of(v)[0]
     size = n + abs(k)
     rows = np.arange(n) + max(-k, 0)
-    return S.index_add_p(v, index=(rows, rows + k), shape=(size, size), nb=0)
+    return S.index_add_p(v, index=(rows, rows + k), shape=(size, size), lead=0)
 
 
 # --- arrays ----------------------------------------------------------------------------------
@@ -506,6 +545,7 @@ def _contains_tracer(obj):
     return False
 
 
+@serves()
 def array(object, dtype=None, *, copy=True, order="K", subok=False, ndmin=0, ndmax=NOT_GIVEN,
           like=None):
     """np.array, also for (nested) lists holding traced values, which are stacked. copy, order
@@ -526,6 +566,7 @@ def array(object, dtype=None, *, copy=True, order="K", subok=False, ndmin=0, ndm
     return S.reshape(out, (1,) * (ndmin - nd) + shape_of(out)) if nd < ndmin else out
 
 
+@serves()
 def asarray(a, dtype=None, order=None, *, device=None, copy=None, like=None):
     """np.asarray: traced values pass through unchanged (order and copy have no effect on
     them)."""
@@ -536,18 +577,21 @@ def asarray(a, dtype=None, order=None, *, device=None, copy=None, like=None):
     return array(a, dtype, like=like)
 
 
+@serves("mod", "remainder")
 def mod(x, y):
     """np.mod / the % operator: x - floor(x / y) * y (the floor is piecewise constant)."""
     x, y = _as_array(x), _as_array(y)
     return x - np.floor(np.true_divide(primal(x), primal(y))) * y
 
 
+@serves()
 def positive(x):
     """np.positive."""
     x = _as_array(x)
     return x
 
 
+@serves()
 def diff(a, n=1, axis=-1, prepend=NOT_GIVEN, append=NOT_GIVEN):
     """np.diff (prepend / append values, which may be traced, join `a` along the axis first)."""
     a, prepend, append = _as_array(a), _as_array(prepend), _as_array(append)
@@ -560,7 +604,7 @@ def diff(a, n=1, axis=-1, prepend=NOT_GIVEN, append=NOT_GIVEN):
                 continue
             if _ndim(value) == 0:
                 shape = shape_of(a)
-                value = S.broadcast_to(value, shape[:axis] + (1,) + shape[axis + 1:])
+                value = B.broadcast_to(value, shape[:axis] + (1,) + shape[axis + 1:])
             parts.insert(len(parts) if at else 0, value)
         a = S.concatenate(parts, axis)
     for _ in range(n):
@@ -575,18 +619,21 @@ def _triangle_mask(x, k, lower):
     return np.tril(np.ones((n, m)), k) if lower else np.triu(np.ones((n, m)), k)
 
 
+@serves()
 def tril(m, k=0):
     """np.tril (on the last two axes)."""
     m = _as_array(m)
     return m * _triangle_mask(m, k, True)
 
 
+@serves()
 def triu(m, k=0):
     """np.triu (on the last two axes)."""
     m = _as_array(m)
     return m * _triangle_mask(m, k, False)
 
 
+@serves()
 def pad(array, pad_width, mode="constant", **kwargs):
     """np.pad, constant mode: the input placed inside a constant frame (constant_values a
     number or NumPy's per-axis (before, after) pairs)."""
@@ -602,12 +649,13 @@ def pad(array, pad_width, mode="constant", **kwargs):
     widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (len(shape), 2))
     out_shape = tuple(int(s + a + b) for s, (a, b) in zip(shape, widths))
     index = tuple(slice(int(a), int(a) + s) for s, (a, _) in zip(shape, widths))
-    inside = S.index_add_p(array, index=index, shape=out_shape, nb=0)
+    inside = S.index_add_p(array, index=index, shape=out_shape, lead=0)
     if np.all(np.asarray(constant_values) == 0):
         return inside
     return inside + np.pad(np.zeros(shape), widths, constant_values=constant_values)
 
 
+@serves()
 def ptp(a, axis=None, out=None, keepdims=False):
     """np.ptp: max - min."""
     a = _as_array(a)
@@ -615,6 +663,7 @@ def ptp(a, axis=None, out=None, keepdims=False):
     return R.amax(a, axis, keepdims) - R.amin(a, axis, keepdims)
 
 
+@serves()
 def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
     """np.average (with optional weights, which may be traced too; returned=True also gives
     the sum of the weights)."""
@@ -628,16 +677,17 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
             shape[normalize_axis(axis, _ndim(a))] = shape_of(weights)[0]
             weights = S.reshape(weights, tuple(shape))
         if shape_of(weights) != shape_of(a):
-            weights = S.broadcast_to(weights, shape_of(a))
+            weights = B.broadcast_to(weights, shape_of(a))
         total = R.sum(weights, axis, keepdims)
         avg = R.sum(a * weights, axis, keepdims) / total
     if not returned:
         return avg
     if shape_of(total) != shape_of(avg):
-        total = S.broadcast_to(total, shape_of(avg))
+        total = B.broadcast_to(total, shape_of(avg))
     return avg, total
 
 
+@serves()
 def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
     """np.median: the middle of the sorted values (the mean of the two middle ones).
     overwrite_input has no effect (traced values are never modified)."""
@@ -657,6 +707,7 @@ def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
     return m
 
 
+@serves()
 def split(ary, indices_or_sections, axis=0):
     """np.split: a list of differentiable pieces."""
     ary = _as_array(ary)
@@ -674,6 +725,7 @@ def split(ary, indices_or_sections, axis=0):
     return [getitem(ary, head + (slice(a, b),)) for a, b in zip(edges[:-1], edges[1:])]
 
 
+@serves("trapezoid", "trapz")
 def trapezoid(y, x=None, dx=1.0, axis=-1):
     """np.trapezoid (np.trapz): the trapezoidal rule; y and x may both be traced."""
     y, x = _as_array(y), _as_array(x)
@@ -689,6 +741,7 @@ def trapezoid(y, x=None, dx=1.0, axis=-1):
     return R.sum((lo + hi) * d, axis=axis) * 0.5
 
 
+@serves()
 def cumprod(a, axis=None, dtype=None, out=None):
     """np.cumprod as a parallel prefix product (log2 n steps of shifted products): exact
     derivatives of every order, zeros included."""
@@ -710,6 +763,7 @@ def cumprod(a, axis=None, dtype=None, out=None):
     return x
 
 
+@serves()
 def kron(a, b):
     """np.kron of arrays of any ranks: the lower-rank operand gains leading axes of length 1,
     then each axis of `a` is interleaved with the matching axis of `b` in one broadcast
@@ -726,6 +780,7 @@ def kron(a, b):
     return S.reshape(y, tuple(p * q for p, q in zip(sa, sb)))
 
 
+@serves()
 def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     """np.cross of 3-vectors, or of 2-vectors as NumPy (deprecated there, with its warning: the
     missing z component is 0, and two 2-vectors give the z component alone), along any axis:
@@ -757,18 +812,21 @@ def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     return moveaxis(stack([x, y, z], axis=-1), -1, axisc)
 
 
+@serves("deg2rad", "radians")
 def deg2rad(x):
     """np.deg2rad."""
     x = _as_array(x)
     return x * (np.pi / 180.0)
 
 
+@serves("rad2deg", "degrees")
 def rad2deg(x):
     """np.rad2deg."""
     x = _as_array(x)
     return x * (180.0 / np.pi)
 
 
+@serves()
 def convolve(a, v, mode="full"):
     """np.convolve (1-D; 'full', 'same', 'valid'; a 0-d operand is a length-1 array, as in
     NumPy), as a sum of shifted products: both inputs may be traced. Best for short kernels
@@ -798,6 +856,7 @@ def convolve(a, v, mode="full"):
     return getitem(full, slice(m - 1, n))
 
 
+@serves()
 def interp(x, xp, fp, left=None, right=None, period=None):
     """np.interp: piecewise-linear; differentiable in x (the local slope) and in fp, with the
     breakpoints xp constant."""
@@ -822,6 +881,7 @@ def interp(x, xp, fp, left=None, right=None, period=None):
 
 
 # --- NumPy signatures over the primitives ------------------------------------------------------
+@serves()
 def einsum(*operands, out=None, optimize=False, dtype=None, order="K", casting="safe"):
     """np.einsum with a subscript string. optimize (a speed hint: autodiff picks its own
     contraction order) and order (memory layout) have no effect on the values."""
@@ -832,6 +892,7 @@ def einsum(*operands, out=None, optimize=False, dtype=None, order="K", casting="
     return P.einsum(*operands)
 
 
+@serves()
 def clip(a, a_min=NOT_GIVEN, a_max=NOT_GIVEN, out=None, *, min=NOT_GIVEN,  # noqa: A002
          max=NOT_GIVEN, **kwargs):  # noqa: A002
     """np.clip (bounds by position or as NumPy 2's min= / max=): derivative 1 inside

@@ -10,6 +10,7 @@ from ..primitives.linalg import (inv_p, solve_p, logabsdet_p, cholesky_p, eigh_p
                                  svd_parts, row)
 from ..primitives.shape import shape_of, reshape_p, getitem, normalize_axis
 from .functions import _as_array, dot, moveaxis, take_along_axis
+from .names import serves
 
 
 # NumPy 2's result types, so that `eigh(a).eigenvalues` works as with NumPy
@@ -24,6 +25,7 @@ def _square(a, name):
         raise ValueError(f"{name}: expected square matrices in the last two axes, got shape {s}")
 
 
+@serves("linalg.inv")
 def inv(a):
     """np.linalg.inv."""
     a = _as_array(a)
@@ -31,6 +33,7 @@ def inv(a):
     return inv_p(a)
 
 
+@serves("linalg.solve")
 def solve(a, b):
     """np.linalg.solve (b a vector or a stack of matrices, as in NumPy 2)."""
     a, b = _as_array(a), _as_array(b)
@@ -42,6 +45,7 @@ def solve(a, b):
     return solve_p(a, b)
 
 
+@serves("linalg.slogdet")
 def slogdet(a):
     """np.linalg.slogdet: (sign, log|det|); the sign is piecewise constant."""
     a = _as_array(a)
@@ -49,6 +53,7 @@ def slogdet(a):
     return SlogdetResult(np.linalg.slogdet(primal(a))[0], logabsdet_p(a))
 
 
+@serves("linalg.det")
 def det(a):
     """np.linalg.det, as sign * exp(log|det|)."""
     a = _as_array(a)
@@ -128,6 +133,7 @@ def _matrix_norm(x, ord, axes, keepdims):
     return out
 
 
+@serves("linalg.norm")
 def norm(x, ord=None, axis=None, keepdims=False):
     """np.linalg.norm: vector norms (ord None, 2, 1, inf, -inf, 0, p > 0) and matrix norms
     (ord None, 'fro', 'nuc', 1, -1, 2, -2, inf, -inf). At a zero vector (or matrix) the
@@ -148,6 +154,7 @@ def norm(x, ord=None, axis=None, keepdims=False):
     raise ValueError(f"norm: improper axis {axis!r} for an array of {nd} dimensions")
 
 
+@serves("linalg.vector_norm")
 def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):
     """np.linalg.vector_norm: a vector norm over the given axes (all of them by default)."""
     x = _as_array(x)
@@ -156,12 +163,14 @@ def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):
     return _vector_norm(x, ord, tuple(normalize_axis(a, nd) for a in axes), keepdims)
 
 
+@serves("linalg.matrix_norm")
 def matrix_norm(x, /, *, keepdims=False, ord="fro"):
     """np.linalg.matrix_norm: a matrix norm over the last two axes."""
     x = _as_array(x)
     return norm(x, ord=ord, axis=(-2, -1), keepdims=keepdims)
 
 
+@serves("linalg.cholesky")
 def cholesky(a, /, *, upper=False):
     """np.linalg.cholesky: the lower factor L with a = L L^T (a's lower triangle is read), or
     with upper=True the upper factor U = L^T with a = U^T U (a's upper triangle is read)."""
@@ -177,6 +186,7 @@ def _uplo(a, UPLO):
     return a if UPLO == "L" else swap_last(a)
 
 
+@serves("linalg.eigh")
 def eigh(a, UPLO="L"):
     """np.linalg.eigh: (eigenvalues ascending, eigenvectors as columns) of a symmetric matrix
     (its lower triangle is read, or the upper one with UPLO='U'). At repeated eigenvalues,
@@ -189,12 +199,14 @@ def eigh(a, UPLO="L"):
                       getitem(packed, (Ellipsis, slice(1, None), slice(None))))
 
 
+@serves("linalg.eigvalsh")
 def eigvalsh(a, UPLO="L"):
     """np.linalg.eigvalsh: the eigenvalues (ascending) of a symmetric matrix."""
     a = _as_array(a)
     return eigh(a, UPLO)[0]
 
 
+@serves("linalg.svd")
 def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
     """np.linalg.svd: (U, s, Vh) with s descending, or s alone with compute_uv=False.
     Functions of the singular values alone keep their derivatives where singular values
@@ -230,6 +242,7 @@ def _hermitian_svd(a, compute_uv):
     return SVDResult(u, s, swap_last(u * sign[..., None, :]))
 
 
+@serves("linalg.svdvals")
 def svdvals(x, /):
     """np.linalg.svdvals: the singular values, descending."""
     x = _as_array(x)
@@ -253,6 +266,7 @@ def _pinv_from_svd(u, s, vh, keep):
 _UNSET = object()
 
 
+@serves("linalg.pinv")
 def pinv(a, rcond=None, hermitian=False, *, rtol=_UNSET):
     """np.linalg.pinv via the SVD: singular values at most rcond * largest are treated as zero.
     As in NumPy: rcond defaults to 1e-15; rtol is its other name, and rtol=None means
@@ -266,6 +280,7 @@ def pinv(a, rcond=None, hermitian=False, *, rtol=_UNSET):
     return _pinv_from_svd(u, s, vh, _kept(s, rcond, shape_of(a)))
 
 
+@serves("linalg.lstsq")
 def lstsq(a, b, rcond=None):
     """np.linalg.lstsq: (x, residuals, rank, s), x = pinv(a) b, the minimum-norm least-squares
     solution, through the SVD. residuals (squared norms per column of b) only when a has full
@@ -288,6 +303,7 @@ def lstsq(a, b, rcond=None):
     return x, residuals, rank, s
 
 
+@serves("linalg.matrix_power")
 def matrix_power(a, n):
     """np.linalg.matrix_power: a to an integer power by repeated squaring (inv(a) for n < 0)."""
     a = _as_array(a)
@@ -309,6 +325,7 @@ def matrix_power(a, n):
     return result
 
 
+@serves("linalg.multi_dot")
 def multi_dot(arrays, *, out=None):
     """np.linalg.multi_dot: the product of a chain of matrices (vectors allowed at the ends)."""
     if out is not None:

@@ -2,47 +2,47 @@
 log-absolute-determinant (slogdet and det build on it), cholesky, eigh and svd."""
 import numpy as np
 
-from ..core.primitive import primitive, defjvp, defvjp
+from ..core.tracer import primal
+from .declaration import declare
 from .products import matmul_p, swap_last
 from .reductions import sum_p
-from ..core.tracer import primal
 from .elementwise import where
 from .shape import reshape_p, shape_of, getitem, concatenate, reshape
 
-F = "linalg"
-
-inv_p = primitive("inv", np.linalg.inv, F)
-defjvp(inv_p, lambda t, out, a: -matmul_p(matmul_p(out, t), out))
-defvjp(inv_p, lambda g, out, a: -matmul_p(matmul_p(swap_last(out), g), swap_last(out)))
-
-solve_p = primitive("solve", np.linalg.solve, F, broadcasts=True,
-                    doc="solve(a, b) for b of rank >= 2 (the wrapper handles vectors)")
-defjvp(solve_p, lambda t, out, a, b: -solve_p(a, matmul_p(t, out)),
-       lambda t, out, a, b: solve_p(a, t))
+# The rules work on stacks of matrices (leading axes broadcast), so a batch of tangents in
+# front is one more leading axis: the one-tangent rules serve batches as they are.
+inv_p = declare("inv", np.linalg.inv, ("a",), batched_jvp="same",
+                jvp=[lambda t, out: -matmul_p(matmul_p(out, t), out)],
+                vjp=[lambda g, out: -matmul_p(matmul_p(swap_last(out), g), swap_last(out))],
+                sparsity="dense")
 
 
-def _solve_vjp_b(g, out, a, b):
+def _solve_vjp_b(g, a):
     return solve_p(swap_last(a), g)
 
 
-defvjp(solve_p, lambda g, out, a, b: -matmul_p(_solve_vjp_b(g, out, a, b), swap_last(out)),
-       _solve_vjp_b)
+solve_p = declare("solve", np.linalg.solve, ("a", "b"), broadcasts=True, batched_jvp="same",
+                  jvp=[lambda t, out, a: -solve_p(a, matmul_p(t, out)),
+                       lambda t, a: solve_p(a, t)],
+                  vjp=[lambda g, out, a: -matmul_p(_solve_vjp_b(g, a), swap_last(out)),
+                       _solve_vjp_b],
+                  sparsity="dense",
+                  doc="solve(a, b) for b of rank >= 2 (the wrapper handles vectors)")
 
-logabsdet_p = primitive("logabsdet", lambda a: np.linalg.slogdet(a)[1], F,
-                        doc="log |det a| (the second output of np.linalg.slogdet)")
 
-
-def _logabsdet_jvp(t, out, a):
+def _logabsdet_jvp(t, a):
     nd = len(t.shape)
     return sum_p(swap_last(inv_p(a)) * t, axis=(nd - 2, nd - 1), keepdims=False)
 
 
-def _logabsdet_vjp(g, out, a):
+def _logabsdet_vjp(g, a):
     return reshape_p(g, shape=shape_of(g) + (1, 1)) * swap_last(inv_p(a))
 
 
-defjvp(logabsdet_p, _logabsdet_jvp)
-defvjp(logabsdet_p, _logabsdet_vjp)
+logabsdet_p = declare("logabsdet", lambda a: np.linalg.slogdet(a)[1], ("a",),
+                      jvp=[_logabsdet_jvp], batched_jvp="same", vjp=[_logabsdet_vjp],
+                      sparsity="dense",
+                      doc="log |det a| (the second output of np.linalg.slogdet)")
 
 
 # --- Cholesky ----------------------------------------------------------------------------------
@@ -73,20 +73,19 @@ def _sandwich(L, M):
     return swap_last(solve_p(L, swap_last(solve_p(L, M))))
 
 
-def _cholesky_jvp(t, out, a):
-    return matmul_p(out, _sandwich(out, _lower_reading(t)) * _phi(a.shape[-1]))
+def _cholesky_jvp(t, out, a_shape):
+    return matmul_p(out, _sandwich(out, _lower_reading(t)) * _phi(a_shape[-1]))
 
 
-def _cholesky_vjp(g, out, a):
-    p = matmul_p(swap_last(out), g) * _phi(a.shape[-1])
+def _cholesky_vjp(g, out, a_shape):
+    p = matmul_p(swap_last(out), g) * _phi(a_shape[-1])
     lt = swap_last(out)
     return _lower_reading_adjoint(swap_last(solve_p(lt, swap_last(solve_p(lt, p)))))  # L^-T P L^-1
 
 
-cholesky_p = primitive("cholesky", np.linalg.cholesky, F,
-                       doc="the lower Cholesky factor of a symmetric positive-definite matrix")
-defjvp(cholesky_p, _cholesky_jvp)
-defvjp(cholesky_p, _cholesky_vjp)
+cholesky_p = declare("cholesky", np.linalg.cholesky, ("a",), jvp=[_cholesky_jvp],
+                     batched_jvp="same", vjp=[_cholesky_vjp], sparsity="dense",
+                     doc="the lower Cholesky factor of a symmetric positive-definite matrix")
 
 
 def row(s):
@@ -163,13 +162,13 @@ def _touched(g):
     return c[..., :, None] + c[..., None, :]
 
 
-def _eigh_jvp(t, out, a):
+def _eigh_jvp(t, out):
     w, v = _eigh_parts(out)
     k = matmul_p(matmul_p(swap_last(v), _lower_reading(t)), v)
     return concatenate([row(_diagonal(k)), matmul_p(v, _gap_quotient(k, w))], axis=-2)
 
 
-def _eigh_vjp(g, out, a):
+def _eigh_vjp(g, out, a_shape):
     # Only the symmetric part of V B V^T matters to `_lower_reading_adjoint`; for F o (V^T gV)
     # that is F o N, N the antisymmetric part of V^T gV. At a repeated eigenvalue N_ij = 0 is
     # not enough (V[0, 0] at the identity has N = 0 but jumps): gV must not touch eigenvectors
@@ -177,15 +176,14 @@ def _eigh_vjp(g, out, a):
     w, v = _eigh_parts(out)
     gw, gv = _eigh_parts(g)
     vtgv = matmul_p(swap_last(v), gv)
-    b = row(gw) * np.eye(a.shape[-1]) + _gap_quotient(0.5 * (vtgv - swap_last(vtgv)), w,
+    b = row(gw) * np.eye(a_shape[-1]) + _gap_quotient(0.5 * (vtgv - swap_last(vtgv)), w,
                                                       _touched(gv))
     return _lower_reading_adjoint(matmul_p(matmul_p(v, b), swap_last(v)))
 
 
-eigh_p = primitive("eigh", _eigh_impl, F,
-                   doc="eigenvalues (row 0) and eigenvectors (rows 1..) of a symmetric matrix")
-defjvp(eigh_p, _eigh_jvp)
-defvjp(eigh_p, _eigh_vjp)
+eigh_p = declare("eigh", _eigh_impl, ("a",), jvp=[_eigh_jvp], batched_jvp="same",
+                 vjp=[_eigh_vjp], sparsity="dense",
+                 doc="eigenvalues (row 0) and eigenvectors (rows 1..) of a symmetric matrix")
 
 
 # --- singular value decomposition ---------------------------------------------------------------
@@ -211,8 +209,8 @@ def _svd_pack(u, s, v):
     return concatenate([swap_last(u), _col(s), swap_last(v)], axis=-1)
 
 
-def _svd_jvp(t, out, a):
-    u, s, v = svd_parts(out, a.shape[-2])
+def _svd_jvp(t, out, a_shape):
+    u, s, v = svd_parts(out, a_shape[-2])
     p = matmul_p(matmul_p(swap_last(u), t), v)
     ds = _diagonal(p)
     rotation, turn = _split_by_gap(p, s)
@@ -240,9 +238,9 @@ def _over_s(num, den, s):
     return _quotient(num, den, zero=_ties(primal(den), primal(s)))
 
 
-def _svd_vjp(g, out, a):
-    u, s, v = svd_parts(out, a.shape[-2])
-    gu, gs, gv = svd_parts(g, a.shape[-2])
+def _svd_vjp(g, out, a_shape):
+    u, s, v = svd_parts(out, a_shape[-2])
+    gu, gs, gv = svd_parts(g, a_shape[-2])
     k = s.shape[-1]
     utgu, vtgv = matmul_p(swap_last(u), gu), matmul_p(swap_last(v), gv)
     # (F o Au) S + S (F o Av), Au and Av the antisymmetric U^T gU - gU^T U and its V twin, split
@@ -257,7 +255,6 @@ def _svd_vjp(g, out, a):
         + matmul_p(u, swap_last(outside_v))
 
 
-svd_p = primitive("svd", _svd_impl, F,
-                  doc="the thin SVD packed: row i is U[:, i], s[i], V[:, i] (s descending)")
-defjvp(svd_p, _svd_jvp)
-defvjp(svd_p, _svd_vjp)
+svd_p = declare("svd", _svd_impl, ("a",), jvp=[_svd_jvp], batched_jvp="same", vjp=[_svd_vjp],
+                sparsity="dense",
+                doc="the thin SVD packed: row i is U[:, i], s[i], V[:, i] (s descending)")

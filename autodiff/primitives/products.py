@@ -4,11 +4,9 @@ import string
 
 import numpy as np
 
-from ..core.primitive import primitive, defjvp, defvjp, batch_ndim
-from ..core.tracer import primal
-from .shape import reshape_p, broadcast_to_p, transpose_p, shape_of
-
-F = "products"
+from .declaration import declare
+from .broadcasting import broadcast_to_p
+from .shape import reshape_p, transpose_p, shape_of
 
 
 def swap_last(x):
@@ -23,28 +21,22 @@ def _matmul_impl(a, b):
     return np.multiply(a, b) if np.shape(a)[-1] == 1 else np.matmul(a, b)
 
 
-matmul_p = primitive("matmul", _matmul_impl, F, broadcasts=True,
-                     doc="a @ b for operands of rank >= 2 (the wrapper handles vectors)")
-
-
 def _reshapes_free(t):
     """Whether folding t's leading axes needs no copy (a tangent of a transposed value does not
     fold for free: copying it costs more than the batched product saves)."""
     return type(t) is not np.ndarray or t.flags.c_contiguous
 
 
-def _matmul_jvp_a(t, out, a, b):
-    nb = len(t.shape) - len(out.shape)
-    if nb and len(b.shape) == 2 and _reshapes_free(t):  # batched x one matrix: one product
+def _matmul_batched_a(t, nb, b):
+    if len(b.shape) == 2 and _reshapes_free(t):  # batched x one matrix: one product
         s = t.shape
         rows = reshape_p(t, shape=(int(np.prod(s[:-1])), s[-1]))
         return reshape_p(matmul_p(rows, b), shape=s[:-1] + (b.shape[-1],))
     return matmul_p(t, b)
 
 
-def _matmul_jvp_b(t, out, a, b):
-    nb = len(t.shape) - len(out.shape)
-    if nb and len(a.shape) == 2 and t.shape[-1] == 1:  # matrix x batched vectors: one product
+def _matmul_batched_b(t, nb, a):
+    if len(a.shape) == 2 and t.shape[-1] == 1:  # matrix x batched vectors: one product
         nd = len(t.shape)
         cols = transpose_p(t, axes=(nd - 2,) + tuple(range(nd - 2)) + (nd - 1,))
         lead = cols.shape[1:]
@@ -52,11 +44,6 @@ def _matmul_jvp_b(t, out, a, b):
         prod = reshape_p(prod, shape=(a.shape[0],) + lead)
         return transpose_p(prod, axes=tuple(range(1, nd - 1)) + (0, nd - 1))
     return matmul_p(a, t)
-
-
-defjvp(matmul_p, _matmul_jvp_a, _matmul_jvp_b)
-defvjp(matmul_p, lambda g, out, a, b: matmul_p(g, swap_last(b)),
-       lambda g, out, a, b: matmul_p(swap_last(a), g))
 
 
 def matmul(a, b):
@@ -79,13 +66,19 @@ def matmul(a, b):
     return out
 
 
+matmul_p = declare(
+    "matmul", _matmul_impl, ("a", "b"), broadcasts=True,
+    jvp=[lambda t, b: matmul_p(t, b), lambda t, a: matmul_p(a, t)],
+    batched_jvp=[_matmul_batched_a, _matmul_batched_b],
+    vjp=[lambda g, b: matmul_p(g, swap_last(b)), lambda g, a: matmul_p(swap_last(a), g)],
+    sparsity="matmul", numpy=("matmul",), function=matmul,
+    doc="a @ b for operands of rank >= 2 (the wrapper handles vectors)")
+
+
 # --- einsum ----------------------------------------------------------------------------------
 def _einsum_impl(*operands, spec):
     big = len(operands) > 2 or max(np.size(o) for o in operands) > 4096
     return np.einsum(spec, *operands, optimize=big)
-
-
-einsum_p = primitive("einsum", _einsum_impl, F, doc="np.einsum with an explicit spec")
 
 
 def _parse(spec):
@@ -97,39 +90,43 @@ def _unused_letters(spec, n):
     return "".join([c for c in string.ascii_letters if c not in spec][:n])
 
 
-def _einsum_jvp(tangents, out, *operands, spec):
+def _einsum_jvp(tangents, xs, spec):
+    return _einsum_batched_jvp(tangents, 0, xs, spec)
+
+
+def _einsum_batched_jvp(tangents, nb, xs, spec):
+    """The sum of the products with one operand replaced by its tangent, whose batch axes get
+    letters of their own."""
     ins, res = _parse(spec)
+    batch = _unused_letters(spec, nb)
     total = None
     for i, t in enumerate(tangents):
         if t is None:
             continue
-        batch = _unused_letters(spec, batch_ndim(t, operands[i]))
-        subs = list(ins)
-        subs[i] = batch + subs[i]
-        ops = list(operands)
-        ops[i] = t
+        subs, ops = list(ins), list(xs)
+        subs[i], ops[i] = batch + subs[i], t
         term = einsum_p(*ops, spec=",".join(subs) + "->" + batch + res)
         total = term if total is None else total + term
     return total
 
 
-def _einsum_vjp(i, g, out, *operands, spec):
+def _einsum_vjp(g, argnum, xs, spec):
     ins, res = _parse(spec)
-    target = ins[i]
-    shape = shape_of(operands[i])
-    others = "".join(s for k, s in enumerate(ins) if k != i) + res
+    target = ins[argnum]
+    shape = xs[argnum].shape
+    others = "".join(s for k, s in enumerate(ins) if k != argnum) + res
     subs, ops, letters = [res], [g], []
     fresh = iter(_unused_letters(spec, len(target)))
     for k, s in enumerate(ins):
-        if k != i:
+        if k != argnum:
             subs.append(s)
-            ops.append(operands[k])
+            ops.append(xs[k])
     for pos, c in enumerate(target):
         if c in target[:pos]:
             # a repeated index (a diagonal): route it through an identity matrix
             d = next(fresh)
             subs.append(c + d)
-            ops.append(np.eye(shape[pos], dtype=np.result_type(primal(g))))
+            ops.append(np.eye(shape[pos], dtype=g.dtype))
             letters.append(d)
         elif c not in others and target.count(c) == 1:
             letters.append(None)  # summed only inside operand i: broadcast back along it
@@ -143,8 +140,9 @@ def _einsum_vjp(i, g, out, *operands, spec):
     return r
 
 
-einsum_p.jvp_all = _einsum_jvp
-einsum_p.vjp_all = _einsum_vjp
+einsum_p = declare("einsum", _einsum_impl, ("*xs",), params=("spec",), jvp=_einsum_jvp,
+                   batched_jvp=_einsum_batched_jvp, vjp=_einsum_vjp, sparsity="einsum",
+                   doc="np.einsum with an explicit spec")
 
 
 def _explicit_spec(spec, shapes):

@@ -1,13 +1,12 @@
-"""Shape primitives: reshape, transpose, broadcast_to, getitem (and its adjoint, a scatter-add),
-concatenate, cast. All are linear, so each JVP applies the same primitive to the tangent with
-its batch axes kept in front, and each VJP applies the adjoint primitive."""
+"""Shape primitives: reshape, transpose, getitem (and its adjoint, a scatter-add), concatenate,
+cast (broadcast_to is in broadcasting.py). All are linear, so each JVP applies the same primitive
+to the tangent (the batched rule keeps a batch's axes in front), and each VJP applies the
+adjoint primitive."""
 import numpy as np
 
-from ..core.primitive import primitive, defjvp, defvjp, batch_ndim
 from ..core.shortcuts import state as shortcuts
 from ..core.tracer import Tracer, primal
-
-F = "shape"
+from .declaration import declare
 
 
 def shape_of(x):
@@ -36,9 +35,12 @@ def normalize_axes(axis, ndim):
 
 
 # --- reshape ---------------------------------------------------------------------------------
-reshape_p = primitive("reshape", lambda x, shape: np.reshape(x, shape), F)
-defjvp(reshape_p, lambda t, out, x, shape: reshape_p(t, shape=t.shape[:batch_ndim(t, x)] + shape))
-defvjp(reshape_p, lambda g, out, x, shape: reshape_p(g, shape=x.shape))
+reshape_p = declare(
+    "reshape", lambda x, shape: np.reshape(x, shape), ("x",), params=("shape",), linear=True,
+    jvp=[lambda t, shape: reshape_p(t, shape=shape)],
+    batched_jvp=[lambda t, nb, shape: reshape_p(t, shape=t.shape[:nb] + shape)],
+    vjp=[lambda g, x_shape: reshape_p(g, shape=x_shape)],
+    sparsity="index_map")
 
 
 def reshape(x, *shape):
@@ -61,26 +63,18 @@ def reshape(x, *shape):
     return reshape_p(x, shape=shape)
 
 
-def lift_to_rank(t, nd, rank):
-    """Insert unit axes after a tangent's batch axes so that it broadcasts, right-aligned,
-    like its primal (of `nd` axes) does against an output of rank `rank`."""
-    if nd == rank:
-        return t
-    nb = len(t.shape) - nd
-    return reshape_p(t, shape=t.shape[:nb] + (1,) * (rank - nd) + t.shape[nb:])
-
-
 # --- transpose -------------------------------------------------------------------------------
-transpose_p = primitive("transpose", lambda x, axes: np.transpose(x, axes), F)
+def _batched_axes(axes, nb):
+    """A transpose's axes for a value with nb leading batch axes, which stay in front."""
+    return tuple(range(nb)) + tuple(a + nb for a in axes)
 
 
-def _transpose_jvp(t, out, x, axes):
-    nb = batch_ndim(t, x)
-    return transpose_p(t, axes=tuple(range(nb)) + tuple(a + nb for a in axes))
-
-
-defjvp(transpose_p, _transpose_jvp)
-defvjp(transpose_p, lambda g, out, x, axes: transpose_p(g, axes=tuple(np.argsort(axes).tolist())))
+transpose_p = declare(
+    "transpose", lambda x, axes: np.transpose(x, axes), ("x",), params=("axes",), linear=True,
+    jvp=[lambda t, axes: transpose_p(t, axes=axes)],
+    batched_jvp=[lambda t, nb, axes: transpose_p(t, axes=_batched_axes(axes, nb))],
+    vjp=[lambda g, axes: transpose_p(g, axes=tuple(np.argsort(axes).tolist()))],
+    sparsity="index_map")
 
 
 def transpose(x, axes=None):
@@ -94,31 +88,6 @@ def transpose(x, axes=None):
     if axes == tuple(range(nd)):
         return x
     return transpose_p(x, axes=axes)
-
-
-# --- broadcast_to ----------------------------------------------------------------------------
-broadcast_to_p = primitive("broadcast_to", lambda x, shape: np.broadcast_to(x, shape), F)
-
-
-def _broadcast_to_jvp(t, out, x, shape):
-    t = lift_to_rank(t, len(x.shape), len(shape))
-    return broadcast_to_p(t, shape=t.shape[:len(t.shape) - len(shape)] + shape)
-
-
-defjvp(broadcast_to_p, _broadcast_to_jvp)
-defvjp(broadcast_to_p, lambda g, out, x, shape: unbroadcast(g, x.shape))
-
-
-def broadcast_to(x, shape):
-    """np.broadcast_to (the result is a new differentiable value, not a view)."""
-    shape = tuple(int(s) for s in shape)
-    xs = shape_of(x)
-    np.broadcast_shapes(xs, shape)  # raises numpy's own clear error on mismatch
-    if len(shape) < len(xs) or np.broadcast_shapes(xs, shape) != shape:
-        raise ValueError(f"cannot broadcast an array of shape {xs} to shape {shape}")
-    if xs == shape:
-        return x
-    return broadcast_to_p(x, shape=shape)
 
 
 # --- getitem and its adjoint ------------------------------------------------------------------
@@ -153,17 +122,17 @@ def _to_front(a, nb):
     return np.moveaxis(a, tuple(range(a.ndim - nb, a.ndim)), tuple(range(nb)))
 
 
-def _getitem_impl(x, index, nb):
-    idx, move = _batched(index, nb)
+def _getitem_impl(x, index, lead):
+    idx, move = _batched(index, lead)
     if move:
-        return _to_front(_to_back(np.asarray(x), nb)[idx], nb)
+        return _to_front(_to_back(np.asarray(x), lead)[idx], lead)
     return x[idx]
 
 
-def _index_add_impl(g, index, shape, nb):
+def _index_add_impl(g, index, shape, lead):
     z = np.zeros(shape, dtype=np.result_type(g))
-    idx, move = _batched(index, nb)
-    zv, gv = (_to_back(z, nb), _to_back(np.asarray(g), nb)) if move else (z, g)
+    idx, move = _batched(index, lead)
+    zv, gv = (_to_back(z, lead), _to_back(np.asarray(g), lead)) if move else (z, g)
     if any(_is_array_index(i) for i in index):
         np.add.at(zv, idx, gv)  # repeated integer indexes accumulate
     else:
@@ -171,34 +140,23 @@ def _index_add_impl(g, index, shape, nb):
     return z
 
 
-getitem_p = primitive("getitem", _getitem_impl, F,
-                      doc="x[index], index canonical; nb leading axes are batch axes")
-index_add_p = primitive("index_add", _index_add_impl, F,
-                        doc="zeros(shape) with g added at index: the adjoint of getitem")
-
-
-def _getitem_jvp(t, out, x, index, nb):
-    nbt = batch_ndim(t, x)
-    part = getitem_p(t, index=index, nb=nb + nbt)
-    if nbt and shortcuts.zero_slices and type(part) is np.ndarray and not part.any():
+def _getitem_batched_jvp(t, nb, index, lead):
+    part = getitem_p(t, index=index, lead=lead + nb)
+    if shortcuts.zero_slices and type(part) is np.ndarray and not part.any():
         # A batch of tangents (jacfwd, hessian) is a block of the identity: the part of it that
         # a slice picks out is often all zero, and a symbolic zero saves all work downstream.
         return None
     return part
 
 
-defjvp(getitem_p, _getitem_jvp)
-defvjp(getitem_p, lambda g, out, x, index, nb: index_add_p(g, index=index, shape=x.shape, nb=nb))
-
-
-def _getitem_accumulate(buffer, g, lead, x, index, nb):
-    """The adjoint of x[index] added into `buffer` in place (a new one if None); `lead` is the
+def _getitem_accumulate(buffer, g, batch, x, index, lead):
+    """The adjoint of x[index] added into `buffer` in place (a new one if None); `batch` is the
     shape of extra leading batch axes that g and the buffer carry over x (a batched tangent)."""
-    nb += len(lead)
+    lead += len(batch)
     if buffer is None:
-        return _index_add_impl(g, index, lead + x.shape, nb)
-    idx, move = _batched(index, nb)
-    view, gv = (_to_back(buffer, nb), _to_back(g, nb)) if move else (buffer, g)
+        return _index_add_impl(g, index, batch + x.shape, lead)
+    idx, move = _batched(index, lead)
+    view, gv = (_to_back(buffer, lead), _to_back(g, lead)) if move else (buffer, g)
     if any(_is_array_index(i) for i in index):
         np.add.at(view, idx, gv)
     else:
@@ -206,16 +164,22 @@ def _getitem_accumulate(buffer, g, lead, x, index, nb):
     return buffer
 
 
-getitem_p.vjp_accumulate = _getitem_accumulate
+getitem_p = declare(
+    "getitem", _getitem_impl, ("x",), params=("index", "lead"), linear=True,
+    jvp=[lambda t, index, lead: getitem_p(t, index=index, lead=lead)],
+    batched_jvp=[_getitem_batched_jvp],
+    vjp=[lambda g, x_shape, index, lead: index_add_p(g, index=index, shape=x_shape, lead=lead)],
+    accumulate=_getitem_accumulate, sparsity="index_map",
+    doc="x[index], index canonical; `lead` leading axes are batch axes the index skips")
 
-
-def _index_add_jvp(t, out, g, index, shape, nb):
-    nbt = batch_ndim(t, g)
-    return index_add_p(t, index=index, shape=t.shape[:nbt] + shape, nb=nb + nbt)
-
-
-defjvp(index_add_p, _index_add_jvp, None, None)
-defvjp(index_add_p, lambda c, out, g, index, shape, nb: getitem_p(c, index=index, nb=nb))
+index_add_p = declare(
+    "index_add", _index_add_impl, ("g",), params=("index", "shape", "lead"), linear=True,
+    jvp=[lambda t, index, shape, lead: index_add_p(t, index=index, shape=shape, lead=lead)],
+    batched_jvp=[lambda t, nb, index, shape, lead:
+                 index_add_p(t, index=index, shape=t.shape[:nb] + shape, lead=lead + nb)],
+    vjp=[lambda c, index, lead: getitem_p(c, index=index, lead=lead)],
+    sparsity="scatter",
+    doc="zeros(shape) with g added at index: the adjoint of getitem")
 
 
 def canonical_index(index, shape):
@@ -255,29 +219,33 @@ def getitem(x, index):
     if not isinstance(x, (Tracer, np.ndarray)):
         x = np.asarray(x)  # lists and scalars index like arrays
     index = canonical_index(index, shape_of(x))
-    return getitem_p(x, index=index, nb=0)
+    return getitem_p(x, index=index, lead=0)
 
 
 # --- concatenate -----------------------------------------------------------------------------
-concatenate_p = primitive("concatenate", lambda *xs, axis: np.concatenate(xs, axis), F)
+def _concatenate_jvp(tangents, xs_shapes, axis):
+    return _concatenate_batched_jvp(tangents, 0, xs_shapes, axis)
 
 
-def _concatenate_jvp(tangents, out, *xs, axis):
-    nb = next(batch_ndim(t, x) for t, x in zip(tangents, xs) if t is not None)
+def _concatenate_batched_jvp(tangents, nb, xs_shapes, axis):
+    """Zeros stand in for the arguments without a tangent."""
     lead = next(t.shape[:nb] for t in tangents if t is not None)
-    ts = [np.zeros(lead + shape_of(x), dtype=np.result_type(primal(x))) if t is None else t
-          for t, x in zip(tangents, xs)]
+    dtype = next(t.dtype for t in tangents if t is not None)
+    ts = [np.zeros(lead + shape, dtype=dtype) if t is None else t
+          for t, shape in zip(tangents, xs_shapes)]
     return concatenate_p(*ts, axis=axis + nb)
 
 
-def _concatenate_vjp(i, g, out, *xs, axis):
-    start = sum(shape_of(x)[axis] for x in xs[:i])
-    index = (slice(None),) * axis + (slice(start, start + shape_of(xs[i])[axis]),)
-    return getitem_p(g, index=index, nb=0)
+def _concatenate_vjp(g, argnum, xs_shapes, axis):
+    start = sum(shape[axis] for shape in xs_shapes[:argnum])
+    index = (slice(None),) * axis + (slice(start, start + xs_shapes[argnum][axis]),)
+    return getitem_p(g, index=index, lead=0)
 
 
-concatenate_p.jvp_all = _concatenate_jvp
-concatenate_p.vjp_all = _concatenate_vjp
+concatenate_p = declare(
+    "concatenate", lambda *xs, axis: np.concatenate(xs, axis), ("*xs",), params=("axis",),
+    linear=True, jvp=_concatenate_jvp, batched_jvp=_concatenate_batched_jvp,
+    vjp=_concatenate_vjp, sparsity="index_map")
 
 
 def concatenate(arrays, axis=0):
@@ -298,10 +266,8 @@ def concatenate(arrays, axis=0):
 
 
 # --- cast ------------------------------------------------------------------------------------
-cast_p = primitive("cast", lambda x, dtype: np.asarray(x, dtype=dtype), F,
-                   doc="a float dtype conversion (x.astype)")
-defjvp(cast_p, lambda t, out, x, dtype: cast_p(t, dtype=dtype))
-defvjp(cast_p, lambda g, out, x, dtype: cast_p(g, dtype=x.dtype))
-
-
-from .reductions import unbroadcast  # noqa: E402  (reductions builds on this module)
+cast_p = declare(
+    "cast", lambda x, dtype: np.asarray(x, dtype=dtype), ("x",), params=("dtype",),
+    linear=True, jvp=[lambda t, dtype: cast_p(t, dtype=dtype)], batched_jvp="same",
+    vjp=[lambda g, x_dtype: cast_p(g, dtype=x_dtype)], sparsity="elementwise-linear",
+    doc="a float dtype conversion (x.astype)")

@@ -7,20 +7,23 @@ dependencies d adds d x d, a product x*y adds dx x dy. The result is a superset 
 pattern (never missing an entry), exact for elementwise, indexing, reduction, matmul and einsum
 code (up to a few million iteration points; beyond, dense); dense linear algebra (inv, solve,
 det, cholesky, eigh, svd) couples everything it reads.
+
+Each primitive declares its structure (`declare(..., sparsity=...)`), one of the keys of RULES:
+  elementwise-linear     piecewise linear in each argument (add, abs, where, ...): no coupling
+  elementwise-nonlinear  a nonlinear function of its arguments: couples all it reads
+  elementwise-product    x * y: couples x with y;  elementwise-quotient  x / y: y with both
+  elementwise-power      x ** y: as nonlinear, except for a constant exponent 0 or 1
+  index_map              each output element is one input element (reshape, getitem, ...)
+  scatter                index_add: input elements added into output positions
+  reduction              sum / max / min over axes;  scan  cumsum along an axis
+  matmul, einsum         sums of products;  dense  couples everything it reads (linalg)
 """
 import numpy as np
 
-from ..core.primitive import REGISTRY
 from ..core.tracer import Trace, Tracer
 from ..optimize._scipy import require_scipy
+from ..primitives.shape import getitem_p
 
-NONLINEAR_UNARY = {"exp", "expm1", "exp2", "log", "log1p", "log2", "log10", "sqrt", "cbrt",
-                   "sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh",
-                   "arcsinh", "arccosh", "arctanh", "reciprocal", "square"}
-PIECEWISE_LINEAR = {"negative", "abs", "add", "subtract", "maximum", "minimum", "where", "clip"}
-INDEX_MAPS = {"reshape", "transpose", "broadcast_to", "getitem", "cast"}
-REDUCTIONS = {"sum", "amax", "amin"}
-DENSE = {"inv", "solve", "logabsdet", "cholesky", "eigh", "svd"}
 MAX_DENSE_ENTRIES = 50_000_000
 MAX_ENUMERATED = 4_000_000  # iteration points of an einsum / matmul enumerated exactly
 
@@ -55,9 +58,11 @@ class SparsityTrace(Trace):
                   for a in args]
         deps = [self.deps_of(a) for a in args]
         out = prim.impl(*values, **params)
-        rule = RULES.get(prim.name) or (_elementwise if prim.family == "elementwise" else None)
+        rule = RULES.get(prim.sparsity)
         if rule is None:
-            raise NotImplementedError(f"hessian_sparsity: no sparsity rule for {prim.name!r}")
+            raise NotImplementedError(
+                f"hessian_sparsity: primitive {prim.name!r} declares no sparsity structure "
+                f"(sparsity={prim.sparsity!r}; one of {', '.join(sorted(RULES))})")
         d_out = rule(self, prim, values, deps, out, params)
         return SparsityTracer(self, out, d_out.tocsr())
 
@@ -79,21 +84,17 @@ def _apply(S, D):
 
 
 def _index_map(tr, prim, values, deps, out, params):
-    x = values[0]
-    ids = np.arange(np.size(x)).reshape(np.shape(x))
-    return deps[0][np.asarray(prim.impl(ids, **params)).ravel()]
-
-
-def _concatenate(tr, prim, values, deps, out, params):
+    """The primitive applied to the arguments' element numbers tells where each output element
+    comes from."""
     offsets = np.cumsum([0] + [np.size(v) for v in values])
     ids = [np.arange(o, o + np.size(v)).reshape(np.shape(v)) for o, v in zip(offsets, values)]
-    stacked = tr.sp.vstack(deps, format="csr")
-    return stacked[np.concatenate(ids, axis=params["axis"]).ravel()]
+    stacked = deps[0] if len(deps) == 1 else tr.sp.vstack(deps, format="csr")
+    return stacked[np.asarray(prim.impl(*ids, **params)).ravel()]
 
 
 def _index_add(tr, prim, values, deps, out, params):
-    shape, index, nb = params["shape"], params["index"], params["nb"]
-    positions = REGISTRY["getitem"].impl(np.arange(int(np.prod(shape))).reshape(shape), index, nb)
+    shape, index, lead = params["shape"], params["index"], params["lead"]
+    positions = getitem_p.impl(np.arange(int(np.prod(shape))).reshape(shape), index, lead)
     return _apply(_selection(tr.sp, positions, int(np.prod(shape)), np.size(values[0])), deps[0])
 
 
@@ -123,25 +124,22 @@ def _broadcast_deps(tr, value, d, out_shape):
 def _elementwise(tr, prim, values, deps, out, params):
     shape = np.shape(out)
     ds = [_broadcast_deps(tr, v, d, shape) for v, d in zip(values, deps)]
-    if prim.name == "where":
-        ds = ds[1:]  # the condition carries no derivative
-    total = ds[0]
+    total = ds[0]  # (a constant argument, such as where's condition, depends on nothing)
     for d in ds[1:]:
         total = total + d
-    name = prim.name
-    if name in PIECEWISE_LINEAR:
+    kind = prim.sparsity
+    if kind == "elementwise-linear":
         pass
-    elif name in NONLINEAR_UNARY:
-        tr.couple(total, total)
-    elif name == "multiply":
+    elif kind == "elementwise-product":
         tr.couple(ds[0], ds[1])
         tr.couple(ds[1], ds[0])
-    elif name == "divide":  # x / y is linear in x
+    elif kind == "elementwise-quotient":  # x / y is linear in x
         tr.couple(ds[1], total)
         tr.couple(total, ds[1])
-    elif name == "power" and not deps[1].nnz and np.ndim(values[1]) == 0 and values[1] in (0, 1):
+    elif kind == "elementwise-power" and not deps[1].nnz and np.ndim(values[1]) == 0 \
+            and values[1] in (0, 1):
         pass
-    else:  # power with other exponents, arctan2, hypot, logaddexp: every pair may couple
+    else:  # nonlinear; power with other exponents: every pair may couple
         tr.couple(total, total)
     return total
 
@@ -220,9 +218,10 @@ def _dense(tr, prim, values, deps, out, params):
     return tr.sp.vstack([row] * size, format="csr") if size else row[:0]
 
 
-RULES = {**{n: _index_map for n in INDEX_MAPS}, **{n: _reduction for n in REDUCTIONS},
-         **{n: _dense for n in DENSE}, "concatenate": _concatenate, "index_add": _index_add,
-         "cumsum": _cumsum, "matmul": _matmul, "einsum": _einsum}
+RULES = {**{f"elementwise-{k}": _elementwise
+            for k in ("linear", "nonlinear", "product", "quotient", "power")},
+         "index_map": _index_map, "scatter": _index_add, "reduction": _reduction,
+         "scan": _cumsum, "matmul": _matmul, "einsum": _einsum, "dense": _dense}
 
 
 def hessian_sparsity(f, x):

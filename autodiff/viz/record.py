@@ -12,11 +12,10 @@ import threading
 
 import numpy as np
 
-from ..core import reverse
-from ..core.reverse import ReverseTrace
+from ..core.reverse import Node, ReverseTrace, observe_sweeps
 from ..core.tracer import Tracer, primal
 from ..pytree import flatten
-from ..transforms import _record
+from ..transforms import record as record_on
 
 _scopes = threading.local()
 
@@ -43,16 +42,28 @@ def current_scope():
 
 
 class RecordingTrace(ReverseTrace):
-    """A tape that remembers each entry's scope and sweep phase, and keeps every value."""
+    """A tape that remembers each entry's scope and sweep phase, and keeps every value. It
+    observes the reverse sweeps run while it records (core/reverse.observe_sweeps)."""
 
-    __slots__ = ("meta", "names", "_pending_names")
-    keeps_everything = True
+    __slots__ = ("meta", "names", "_pending_names", "_sweeps", "_entry")
 
     def __init__(self, input_names=()):
-        super().__init__()
+        super().__init__(keeps_values=True)
         self.meta = []  # per tape entry: (scope tuple, inside a backward sweep?)
         self.names = {}  # input tape index -> argument name
         self._pending_names = list(input_names)  # for the inputs, in order
+        self._sweeps = 0  # how many reverse sweeps are running (they may nest)
+        self._entry = None  # the recorded output whose cotangent a sweep is pulling back
+
+    def sweep_start(self):
+        self._sweeps += 1
+
+    def sweep_entry(self, out):
+        self._entry = out
+
+    def sweep_end(self):
+        self._sweeps -= 1
+        self._entry = None  # hold no value (nor the trace behind it) past the sweep
 
     def input(self, value):
         node = super().input(value)
@@ -62,11 +73,11 @@ class RecordingTrace(ReverseTrace):
 
     def process(self, prim, args, params):
         node = super().process(prim, args, params)
-        backward = getattr(reverse.sweep, "depth", 0) > 0
+        backward = self._sweeps > 0
         scope = current_scope()
         if backward and not scope:  # a sweep operation joins the scope of what it differentiates
-            entry = getattr(reverse.sweep, "entry", None)
-            if isinstance(entry, reverse.Node) and entry._trace is self:
+            entry = self._entry
+            if isinstance(entry, Node) and entry._trace is self:
                 scope = self.meta[entry.index][0]
         self.meta.append((scope, backward))
         return node
@@ -131,7 +142,8 @@ def _leaf_paths(tree, prefix=""):
 def record(f, args, names=None):
     """Run f on recording-tape inputs: (trace, input nodes, output leaves)."""
     trace = RecordingTrace(names or argument_names(f, args))
-    trace, nodes, _, out = _record("autodiff.viz", lambda a: f(*a), tuple(args), trace)
+    with observe_sweeps(trace):
+        trace, nodes, _, out = record_on("autodiff.viz", lambda a: f(*a), tuple(args), trace)
     return trace, nodes, flatten(out)[0]
 
 

@@ -96,10 +96,15 @@ def test_grad_of_a_pytree_output_says_so():
 
 
 def test_user_primitives_can_be_redefined_but_not_builtins():
-    from autodiff.core.primitive import primitive, defdiagonal
+    from autodiff.extend import primitive
     for scale in (2.0, 3.0):  # a notebook cell run twice
-        p = primitive("scaled_test_prim", lambda x, s=scale: s * x, family="user")
-        defdiagonal(p, lambda t, out, x, s=scale: s * t)
+        p = primitive("scaled_test_prim", lambda x, s=scale: s * x, diagonal=[lambda s=scale: s])
         assert ad.grad(lambda x: p(x))(1.0) == scale
     with pytest.raises(ValueError, match="one of autodiff's own"):
-        primitive("sin", np.sin, family="user")
+        primitive("sin", np.sin, diagonal=[lambda x: anp.cos(x)])
+
+
+def test_a_rule_that_names_an_unknown_value_is_refused():
+    from autodiff.extend import primitive
+    with pytest.raises(TypeError, match=r"reads 'z', which is none of out, out_shape, x, "):
+        primitive("unknown_read_prim", np.sin, vjp=[lambda g, z: g * z])

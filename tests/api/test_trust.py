@@ -10,7 +10,7 @@ import pytest
 
 import autodiff as ad
 import autodiff.numpy as anp
-from autodiff.core.primitive import defjvp, defvjp, primitive
+from autodiff.extend import primitive
 
 # autograd's own note on constant patterns (sum(x - mean(x))): not ours to see
 pytestmark = pytest.mark.filterwarnings("ignore:Output seems independent of input")
@@ -153,9 +153,7 @@ def test_bound_method_rules_keep_what_they_read():
             return t * anp.cos(x)
 
     rules = Rules()
-    p = primitive("test_trust_bound_sin", np.sin, "user")
-    defvjp(p, rules.vjp)
-    defjvp(p, rules.jvp)
+    p = primitive("test_trust_bound_sin", np.sin, jvp=[rules.jvp], vjp=[rules.vjp])
     x = np.linspace(0.0, 1.0, 1000)  # large: the tape prunes what rules do not read
     np.testing.assert_allclose(ad.grad(lambda x: anp.sum(p(x)))(x), np.cos(x))
     np.testing.assert_allclose(ad.hvp(lambda x: anp.sum(p(x)), x, np.ones_like(x)), -np.sin(x))

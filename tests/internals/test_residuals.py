@@ -1,14 +1,16 @@
-"""What the tape keeps, read from the rules' bytecode (autodiff/core/residuals.py)."""
-import numpy as np
+"""What the tape keeps: what the rules name (autodiff/primitives/declaration.py, core/residuals.py)."""
+import pytest
 
 
-def test_rules_reads_found_from_bytecode():
-    from autodiff.core.residuals import parameter_reads, plan
+def test_what_rules_read_is_what_they_name():
+    from autodiff.core.residuals import plan
     from autodiff.core.primitive import REGISTRY
-    assert parameter_reads(lambda g, out, x, y: g * y) == {0: "value", 3: "value"}
-    assert parameter_reads(lambda g, out, x: g.reshape(x.shape)) == {0: "value", 2: "shape"}
-    assert parameter_reads(lambda g, out, x: [g * x for _ in range(2)])[2] == "value"  # closure
-    assert parameter_reads(lambda *a: a) is None and parameter_reads(np.sin) is None
+    from autodiff.primitives.declaration import Rule
+    args = ("x", "y")
+    assert Rule(lambda g, y: g * y, "p", args, ()).reads(2) == (None, (None, "value"))
+    assert Rule(lambda g, x_shape, out: g, "p", args, ()).reads(2) == ("value", ("shape", None))
+    with pytest.raises(TypeError, match="a rule names each value it reads"):
+        Rule(lambda g, *a: g, "p", args, ())
     # what a tape keeps, as (output dropped?, arguments dropped): d(x + y) nothing but shapes,
     # d(c * x) c, d(sum x) x's shape, d(exp x) exp x; d(x * y) both x and y
     assert plan(REGISTRY["add"], 0b11, 2, "vjp") == (True, (0, 1))

@@ -1,0 +1,49 @@
+"""Extending autodiff: primitives of your own.
+
+    import autodiff.numpy as anp
+    from autodiff.extend import primitive
+
+    softplus = primitive("softplus", lambda x: np.logaddexp(0.0, x), broadcasts=True,
+                         diagonal=[lambda out, x: anp.exp(x - out)])
+
+A primitive is one declaration: its NumPy implementation and its derivative rules, written with
+autodiff's own differentiable functions (so that every order and nesting follows). Rules name
+what they read (see `autodiff.primitives.declaration` and docs/extending.md). Declaring a name
+again replaces your earlier primitive (a notebook cell run twice); autodiff's own names are
+refused.
+"""
+import inspect
+
+from .primitives.declaration import declare
+
+__all__ = ["primitive"]
+
+
+def primitive(name, impl, args=None, *, params=(), diagonal=None, jvp=None, vjp=None,
+              batched_jvp=None, broadcasts=False, linear=False, sparsity=None, doc=None):
+    """Declare your own primitive: `impl(*args, **params)` computes it on plain arrays.
+
+    args: argument names (by default impl's positional parameters not named in `params`);
+    params: keyword parameters (not differentiated). Rules, one per argument: `diagonal`
+    partials for an elementwise function (d out / d arg, serving as JVP and VJP), or `jvp`
+    rules `rule(t, ...)` and `vjp` rules `rule(g, ...)`, whose other parameters name what they
+    read: out, an argument (or `x_shape`, `x_dtype`), a parameter. JVP rules are written for
+    one tangent; a batch of tangents goes through them one at a time unless `batched_jvp`
+    says how to do it at once. broadcasts: the arguments broadcast against each other. sparsity:
+    a structure tag for hessian_sparsity (see autodiff.sparse.detect)."""
+    if args is None:
+        args = _positional_names(name, impl, params)
+    return declare(name, impl, tuple(args), params=tuple(params), diagonal=diagonal, jvp=jvp,
+                   vjp=vjp, batched_jvp=batched_jvp, broadcasts=broadcasts, linear=linear,
+                   sparsity=sparsity, doc=doc or getattr(impl, "__doc__", None), builtin=False)
+
+
+def _positional_names(name, impl, params):
+    try:
+        parameters = inspect.signature(impl).parameters.values()
+    except (TypeError, ValueError):
+        raise TypeError(f"primitive {name!r}: pass args=(names of the arguments); the "
+                        "signature of its implementation cannot be read") from None
+    return tuple(p.name for p in parameters
+                 if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.name not in params
+                 and p.default is p.empty)

@@ -1,0 +1,347 @@
+"""One declaration per primitive: `declare` turns readable per-argument rules into the contract
+the traces use (core/primitive.py), and wraps around them what every rule would otherwise
+repeat: broadcasting, compact cotangents, batches of tangents and what the tapes keep.
+
+Rules name what they read. A rule's first parameter is the tangent `t` (JVP) or the cotangent
+`g` (VJP); its other parameters are taken by name from
+  out, out_shape                the primal output, or only its shape
+  x, x_shape, x_dtype           an argument (by the name in `args`), or only its shape / dtype
+  axis, shape, ...              the primitive's parameters (`params`)
+  nb                            batched rules only: the tangent's number of leading batch axes
+  argnum                        a VJP rule for every argument at once: which one is asked for
+A variadic primitive (`args=("*xs",)`) gives its rules `xs` and `xs_shapes` (lists). A rule is
+handed only what it names, so the tape keeps exactly that (the rest as shapes, or nothing):
+what is kept follows from the rules by construction.
+
+JVP rules are written for one tangent. A batch of tangents (jacfwd, hessian: `nb` leading axes)
+goes through them one slice at a time, which is right for any rule; `batched_jvp` gives a
+faster way: rules taking `nb`, or "same" when the one-tangent rules are right as they are on
+leading batch axes (they only broadcast over them). The fast way is a speed shortcut
+(`batched_rules`, see core/shortcuts.py) checked against the slice-by-slice one.
+
+Elementwise primitives give `diagonal` partials instead: `d out / d arg` as a function of what
+it names (no tangent), which serves as both JVP (t * partial) and VJP (g * partial) and needs no
+batching rule. A partial may return 1, -1 or 0 (the tangent itself, negated, or a zero) or a
+boolean mask (the tangent where True, else 0).
+"""
+import inspect
+
+import numpy as np
+
+from ..core.primitive import Primitive, register
+from ..core.shortcuts import state as shortcuts
+
+_FIRST = {"jvp": "t", "vjp": "g"}
+
+
+class Rule:
+    """A rule and how to call it: the sources of its parameters, and what it reads."""
+
+    __slots__ = ("fn", "getters", "out_read", "arg_reads")
+
+    def __init__(self, fn, prim_name, args, params, extra=(), first=True):
+        self.fn = fn
+        try:
+            names = list(inspect.signature(fn).parameters.values())
+        except (TypeError, ValueError):
+            raise TypeError(f"primitive {prim_name!r}: a rule must be a Python function whose "
+                            f"parameters name what it reads, got {fn!r}") from None
+        if first:
+            names = names[1:]
+        variadic = len(args) == 1 and args[0].startswith("*")
+        arg_names = [args[0][1:]] if variadic else list(args)
+        self.getters, self.out_read = [], None
+        self.arg_reads = {}  # argument position (or "all" for a variadic one) -> read
+        for p in names:
+            name = p.name
+            if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+                raise TypeError(f"primitive {prim_name!r}: rule {fn.__name__} takes *{name}; "
+                                "a rule names each value it reads")
+            getter = self._source(name, arg_names, variadic, params, extra)
+            if getter is None:
+                if p.default is not p.empty:
+                    continue  # a helper default, not a source
+                known = ["out", "out_shape"] + [f"{a}{s}" for a in arg_names
+                                                for s in ("", "_shape", "_dtype")]
+                known += list(params) + list(extra)
+                if variadic:
+                    known.append(arg_names[0] + "_shapes")
+                raise TypeError(f"primitive {prim_name!r}: rule {fn.__name__} reads {name!r}, "
+                                f"which is none of {', '.join(known)}")
+            self.getters.append(getter)
+
+    def _read(self, key, kind):
+        if key == "out":
+            self.out_read = _stronger(self.out_read, kind)
+        else:
+            self.arg_reads[key] = _stronger(self.arg_reads.get(key), kind)
+
+    def _source(self, name, arg_names, variadic, params, extra):
+        if name == "out":
+            self._read("out", "value")
+            return lambda out, values, params, more: out
+        if name == "out_shape":
+            self._read("out", "shape")
+            return lambda out, values, params, more: out.shape
+        if variadic:
+            base = arg_names[0]
+            if name == base:
+                self._read("all", "value")
+                return lambda out, values, params, more: values
+            if name == base + "_shapes":
+                self._read("all", "shape")
+                return lambda out, values, params, more: [v.shape for v in values]
+        else:
+            for i, a in enumerate(arg_names):
+                if name == a:
+                    self._read(i, "value")
+                    return lambda out, values, params, more, i=i: values[i]
+                if name == a + "_shape":
+                    self._read(i, "shape")
+                    return lambda out, values, params, more, i=i: values[i].shape
+                if name == a + "_dtype":
+                    self._read(i, "shape")
+                    return lambda out, values, params, more, i=i: values[i].dtype
+        if name in params:
+            return lambda out, values, params, more, name=name: params[name]
+        if name in extra:
+            return lambda out, values, params, more, name=name: more[name]
+        return None
+
+    def __call__(self, first, out, values, params, more=None):
+        return self.fn(first, *[get(out, values, params, more) for get in self.getters])
+
+    def partial(self, out, values, params):
+        """A diagonal partial (no tangent)."""
+        return self.fn(*[get(out, values, params, None) for get in self.getters])
+
+    def reads(self, nargs):
+        """(of the output, of each argument): None, "shape" or "value"."""
+        every = self.arg_reads.get("all")
+        return self.out_read, tuple(_stronger(self.arg_reads.get(k), every) for k in range(nargs))
+
+
+_ORDER = {None: 0, "shape": 1, "value": 2}
+
+
+def _stronger(a, b):
+    return a if _ORDER[a] >= _ORDER[b] else b
+
+
+def declare(name, impl, args, *, params=(), diagonal=None, jvp=None, vjp=None,
+            batched_jvp=None, broadcasts=False, linear=False, sparsity=None, numpy=(),
+            function=None, samples=None, accumulate=None, doc=None, builtin=True):
+    """Declare and register a primitive: its NumPy impl, its rules (see the module docstring),
+    and its facts for the layers above: the NumPy names it serves and the function serving
+    them, its structure for sparsity detection, sample inputs for the registry-wide tests.
+
+    args: argument names (("*xs",) for any number); params: keyword parameter names.
+    diagonal: elementwise partials, one per argument (None: not differentiable), instead of
+    jvp / vjp. jvp: one rule per argument (each gives that argument's contribution), or one
+    callable `rule(tangents, ...)` for all (tangents[i] None for a zero). vjp: one rule per
+    argument, or one callable `rule(g, argnum, ...)`. broadcasts: arguments broadcast against
+    each other (rules see tangents lifted to the output's rank, and their cotangents are summed
+    back to each argument's shape). accumulate: optionally, the VJP of argument 0 added into a
+    plain buffer in place (core/accumulate.py)."""
+    nargs = None if len(args) == 1 and args[0].startswith("*") else len(args)
+    prim = Primitive(name, impl, args=args, builtin=builtin, broadcasts=broadcasts,
+                     linear=linear, sparsity=sparsity, numpy=numpy, function=function,
+                     samples=samples, doc=doc)
+    if diagonal is not None:
+        if jvp is not None or vjp is not None:
+            raise TypeError(f"primitive {name!r}: give diagonal partials, or jvp and vjp rules")
+        partials = _rules(name, diagonal, args, params, nargs, first=False)
+        prim.jvp = _diagonal_jvp(prim, partials)
+        prim.vjp = _diagonal_vjp(prim, partials)
+        jvp_rules = vjp_rules = partials
+        prim.batching = "elementwise"
+    else:
+        jvp_rules = _rules(name, jvp, args, params, nargs)
+        vjp_rules = _rules(name, vjp, args, params, nargs, extra=("argnum",))
+        fast = batched_jvp
+        if batched_jvp is not None and batched_jvp != "same":
+            fast = _rules(name, batched_jvp, args, params, nargs, extra=("nb",))
+        prim.batching = None if fast is None else "same" if fast == "same" else "rules"
+        if jvp_rules is not None:
+            prim.jvp = _jvp(prim, jvp_rules, fast)
+        if vjp_rules is not None:
+            prim.vjp = _vjp(prim, vjp_rules)
+    prim.reads = _reads(jvp_rules, vjp_rules)
+    prim.vjp_accumulate = accumulate
+    return register(prim)
+
+
+def _rules(name, rules, args, params, nargs, extra=(), first=True):
+    """Rule objects: a tuple (one per argument, None where not differentiable) or one Rule for
+    all arguments; None if no rules are given."""
+    if rules is None:
+        return None
+    if callable(rules):
+        return Rule(rules, name, args, params, extra, first)
+    rules = tuple(rules)
+    if nargs is not None and len(rules) != nargs:
+        raise TypeError(f"primitive {name!r}: {len(rules)} rules for {nargs} arguments")
+    return tuple(None if r is None else Rule(r, name, args, params, extra, first) for r in rules)
+
+
+def _reads(jvp_rules, vjp_rules):
+    """prim.reads: what the rule of one argument reads, with the shapes the wrappers read
+    (the output's, to broadcast a tangent to it; the argument's, to sum a cotangent to it)."""
+    def reads(kind, argnum, nargs):
+        rules = jvp_rules if kind == "jvp" else vjp_rules
+        if rules is None:
+            return "value", ("value",) * nargs
+        rule = rules if isinstance(rules, Rule) else rules[argnum]
+        if rule is None:
+            return None, (None,) * nargs
+        out, of_args = rule.reads(nargs)
+        if kind == "jvp":  # a JVP of all arguments at once: every argument's tangent
+            of_args = tuple(_stronger(a, "shape") for a in of_args)
+        else:
+            of_args = tuple(_stronger(a, "shape") if k == argnum else a
+                            for k, a in enumerate(of_args))
+        return _stronger(out, "shape"), of_args
+    return reads
+
+
+# --- JVP ---------------------------------------------------------------------------------------
+def _jvp(prim, rules, fast):
+    """prim.jvp from one-tangent rules (and optionally faster batched ones)."""
+    def one(tangents, out, values, params, nb, rules=rules, more=None):
+        if isinstance(rules, Rule):
+            t_out = rules(tangents, out, values, params, more)
+        else:
+            t_out = None
+            for i, t in enumerate(tangents):
+                rule = rules[i]
+                if t is None or rule is None:
+                    continue
+                if prim.broadcasts:
+                    t = B.lift_to_rank(t, len(values[i].shape), len(out.shape))
+                c = rule(t, out, values, params, more)
+                if c is not None:
+                    t_out = c if t_out is None else t_out + c
+        return _to_output_shape(t_out, tangents, out, nb)
+
+    def jvp(tangents, out, values, params, nb):
+        if not nb:
+            return one(tangents, out, values, params, 0)
+        if fast is not None and shortcuts.batched_rules:
+            if fast == "same":
+                return one(tangents, out, values, params, nb)
+            return one(tangents, out, values, params, nb, fast, {"nb": nb})
+        return _slice_by_slice(one, tangents, out, values, params, nb)
+    return jvp
+
+
+def _to_output_shape(t_out, tangents, out, nb):
+    """A tangent contribution broadcast to batch + out.shape (None stays a zero)."""
+    if t_out is None:
+        return None
+    batch = next(t.shape[:nb] for t in tangents if t is not None)
+    target = batch + out.shape
+    return t_out if t_out.shape == target else B.broadcast_to_p(t_out, shape=target)
+
+
+def _slice_by_slice(one, tangents, out, values, params, nb):
+    """A batch of tangents through one-tangent rules, one slice at a time (right for any rule:
+    the JVP is linear in the tangent)."""
+    batch = next(t.shape[:nb] for t in tangents if t is not None)
+    k = int(np.prod(batch))
+    flat = [None if t is None else S.reshape_p(t, shape=(k,) + t.shape[nb:]) for t in tangents]
+    slices, any_nonzero = [], False
+    for j in range(k):
+        r = one([None if t is None else S.getitem_p(t, index=(j,), lead=0) for t in flat], out,
+                values, params, 0)
+        if r is None:
+            r = np.zeros(out.shape, dtype=out.dtype)
+        else:
+            any_nonzero = True
+        slices.append(S.reshape_p(r, shape=(1,) + out.shape))
+    if not any_nonzero:
+        return None
+    stacked = S.concatenate_p(*slices, axis=0) if k > 1 else slices[0]
+    return S.reshape_p(stacked, shape=batch + out.shape)
+
+
+def _diagonal_jvp(prim, partials):
+    def jvp(tangents, out, values, params, nb):
+        t_out = None
+        rank = len(out.shape)
+        for i, t in enumerate(tangents):
+            partial = partials[i]
+            if t is None or partial is None:
+                continue
+            t = B.lift_to_rank(t, len(values[i].shape), rank)  # batch axes stay in front
+            term, negate = _times(t, partial.partial(out, values, params))
+            if term is None:
+                continue
+            if t_out is None:
+                t_out = -term if negate else term
+            else:
+                t_out = t_out - term if negate else t_out + term
+        return _to_output_shape(t_out, tangents, out, nb)
+    return jvp
+
+
+def _times(t, partial):
+    """(t * partial, negate) with the shortcuts of the partial's special values: negate is True
+    when the product is -t (so that a sum can subtract it in one pass)."""
+    if type(partial) in (int, float):
+        if partial == 1:
+            return t, False
+        if partial == -1:
+            return t, True
+        if partial == 0:
+            return None, False
+    elif type(partial) is np.ndarray and partial.dtype == bool:
+        return E.where_p(partial, t, 0.0), False
+    return t * partial, False
+
+
+# --- VJP ---------------------------------------------------------------------------------------
+def _vjp(prim, rules):
+    """prim.vjp from per-argument rules (or one for all): a compact cotangent is expanded for
+    them, and a cotangent summed back to its argument's shape where arguments broadcast."""
+    def vjp(argnum, g, out, values, params):
+        rule = rules if isinstance(rules, Rule) else rules[argnum]
+        if rule is None:
+            return None
+        if g.shape != out.shape:  # compact: these rules want the full cotangent
+            g = B.broadcast_to_p(g, shape=out.shape)
+        c = rule(g, out, values, params, {"argnum": argnum})
+        if c is None:
+            return None
+        return _to_argument_shape(prim, c, values[argnum].shape, None)
+    return vjp
+
+
+def _diagonal_vjp(prim, partials):
+    """g * partial, for g full or compact (uniform along unit axes: it broadcasts)."""
+    def vjp(argnum, g, out, values, params):
+        partial = partials[argnum]
+        if partial is None:
+            return None
+        c, negate = _times(g, partial.partial(out, values, params))
+        if c is None:
+            return None
+        if negate:
+            c = -c
+        return _to_argument_shape(prim, c, values[argnum].shape,
+                                  out.shape if g.shape != out.shape else None)
+    return vjp
+
+
+def _to_argument_shape(prim, c, shape, full):
+    """A cotangent summed over the axes its argument was broadcast along, and expanded from
+    compact unless compact cotangents are on."""
+    if prim.broadcasts:
+        c = B.unbroadcast(c, shape, full)
+    if c.shape != shape and not shortcuts.compact_cotangents:
+        c = B.broadcast_to_p(c, shape=shape)
+    return c
+
+
+# The modules of the primitives the wrappers apply (reshape, broadcast_to, where, ...), which are
+# themselves declared with `declare`: bound by autodiff/primitives/__init__.py once all exist.
+S = B = E = None
