@@ -1,27 +1,33 @@
 """The Hessian as a scipy LinearOperator backed by exact HVPs."""
 import numpy as np
 
-from ..optimize._scipy import require_scipy
+from .._optional import require_scipy
+from ..hessian_products import hessian_times_matrix
 from ..pytree import ravel_pytree
 from ..transforms import hvp_fn
 
 
-def hessian_operator(f, x, args=()):
+def hessian_operator(f, x, args=(), chunk_size=None):
     """H(x) of f(x, *args) as a `scipy.sparse.linalg.LinearOperator` on flat vectors (x may be a
-    pytree: the operator's `.unravel` maps a flat vector back). The gradient is recorded once;
-    each matvec is one reverse sweep. The matrix itself is never formed."""
+    pytree: the operator's `.unravel` maps a flat vector back). The matrix is never formed:
+    the gradient is recorded once and a matvec is one reverse sweep over it; a matmat
+    (`op @ V`) pushes V's columns as batched tangents through forward-over-reverse sweeps,
+    `chunk_size` columns per sweep (see hessian_times_matrix)."""
     scipy = require_scipy()
     flat, unravel = ravel_pytree(x)
-    product = hvp_fn(lambda z: f(unravel(z), *args), flat)
+    flat_f = lambda z: f(unravel(z), *args)
+    product = hvp_fn(flat_f, flat)
 
     def matvec(v):
         return np.asarray(product(np.asarray(v, dtype=float).reshape(flat.shape)), dtype=float)
 
     def matmat(V):
-        return np.column_stack([matvec(V[:, j]) for j in range(V.shape[1])])
+        return np.asarray(hessian_times_matrix(flat_f, flat, np.asarray(V, dtype=float),
+                                               chunk_size), dtype=float)
 
     op = scipy.sparse.linalg.LinearOperator((flat.size, flat.size), matvec=matvec,
-                                            rmatvec=matvec, matmat=matmat, dtype=float)
+                                            rmatvec=matvec, matmat=matmat, rmatmat=matmat,
+                                            dtype=float)
     op.unravel = unravel
     op.x = flat
     return op

@@ -5,12 +5,13 @@ from collections import namedtuple
 
 import numpy as np
 
-from ..optimize._scipy import require_scipy
+from .._optional import require_scipy
 from ..pytree import ravel_pytree
 from .operator import hessian_operator
 
 TraceEstimate = namedtuple("TraceEstimate", "trace stderr samples")
 Density = namedtuple("Density", "grid density nodes weights")
+PROBE_BLOCK = 10  # Hutchinson probes per batched product (the stopping rule needs 10 anyway)
 
 
 def _dense(op):
@@ -46,42 +47,69 @@ def hessian_eigenvalues(f, x, k=1, which="LA", args=(), tol=1e-3, maxiter=None,
 
 def hessian_trace(f, x, args=(), num_samples=100, tol=1e-3, seed=0):
     """Hutchinson's estimate of tr H(x) = E[z^T H z] for Rademacher z, stopping once the
-    standard error falls below tol * |estimate| (or after num_samples products).
+    standard error falls below tol * |estimate| (or after num_samples products). The probes
+    are drawn and multiplied PROBE_BLOCK at a time (one batched sweep); the stopping rule is
+    applied one sample at a time, so a block's extra samples are dropped, not counted.
     Returns TraceEstimate(trace, stderr, samples)."""
     op = hessian_operator(f, x, args)
     rng = np.random.default_rng(seed)
     values = []
-    for _ in range(num_samples):
-        z = rng.choice([-1.0, 1.0], size=op.shape[0])
-        values.append(float(z @ op.matvec(z)))
-        if len(values) >= 10:
-            stderr = np.std(values, ddof=1) / np.sqrt(len(values))
-            if stderr <= tol * abs(np.mean(values)):
+    while len(values) < num_samples and not _precise_enough(values, tol):
+        Z = np.column_stack([rng.choice([-1.0, 1.0], size=op.shape[0])
+                             for _ in range(min(PROBE_BLOCK, num_samples - len(values)))])
+        for value in np.einsum("ij,ij->j", Z, op.matmat(Z)):
+            values.append(float(value))
+            if _precise_enough(values, tol):
                 break
     stderr = np.std(values, ddof=1) / np.sqrt(len(values)) if len(values) > 1 else np.inf
     return TraceEstimate(float(np.mean(values)), float(stderr), len(values))
 
 
+def _precise_enough(values, tol):
+    """Hutchinson's stopping rule: 10 samples at least, and a standard error <= tol * |mean|."""
+    return len(values) >= 10 and (np.std(values, ddof=1) / np.sqrt(len(values))
+                                  <= tol * abs(np.mean(values)))
+
+
 def lanczos(matvec, v0, steps):
     """`steps` Lanczos iterations with full reorthogonalization: the tridiagonal (alpha, beta)
     of the Krylov space of v0. Stops early on an invariant subspace."""
-    n = v0.size
-    Q = np.zeros((min(steps, n), n))
-    alpha, beta = [], []
-    q = v0 / np.linalg.norm(v0)
-    for j in range(min(steps, n)):
-        Q[j] = q
-        w = matvec(q)
-        a = float(q @ w)
-        w = w - Q[:j + 1].T @ (Q[:j + 1] @ w)  # full reorthogonalization (twice is enough)
-        w = w - Q[:j + 1].T @ (Q[:j + 1] @ w)
-        alpha.append(a)
-        b = float(np.linalg.norm(w))
-        if b < 1e-10 or j == min(steps, n) - 1:
+    v0 = np.asarray(v0)
+    alphas, betas = lanczos_block(lambda Q: matvec(Q[:, 0])[:, None], v0.reshape(-1, 1), steps)
+    return alphas[0], betas[0]
+
+
+def lanczos_block(matmat, V0, steps):
+    """`lanczos` run on each column of V0 (n, k) in lockstep: k independent recurrences, each
+    step multiplying H by all the still-running vectors at once (matmat: (n, j) -> H times
+    them). Returns the list of the k alphas and that of the k betas; each column stops early
+    on its own invariant subspace."""
+    n, k = V0.shape
+    m = min(steps, n)
+    Q = np.zeros((k, m, n))
+    alphas, betas = [[] for _ in range(k)], [[] for _ in range(k)]
+    active = list(range(k))
+    q = V0 / np.linalg.norm(V0, axis=0)
+    for j in range(m):
+        W = matmat(q)
+        running, next_q = [], []
+        for c, i in enumerate(active):
+            Q[i, j] = q[:, c]
+            w, basis = W[:, c], Q[i, :j + 1]
+            a = float(q[:, c] @ w)
+            w = w - basis.T @ (basis @ w)  # full reorthogonalization (twice is enough)
+            w = w - basis.T @ (basis @ w)
+            alphas[i].append(a)
+            b = float(np.linalg.norm(w))
+            if b < 1e-10 or j == m - 1:
+                continue
+            betas[i].append(b)
+            running.append(i)
+            next_q.append(w / b)
+        if not running:
             break
-        beta.append(b)
-        q = w / b
-    return np.array(alpha), np.array(beta)
+        active, q = running, np.column_stack(next_q)
+    return [np.array(a) for a in alphas], [np.array(b) for b in betas]
 
 
 def spectral_density(f, x, args=(), num_steps=100, num_probes=1, sigma=None, grid_size=1000,
@@ -92,9 +120,12 @@ def spectral_density(f, x, args=(), num_steps=100, num_probes=1, sigma=None, gri
     Returns Density(grid, density, nodes, weights); the density integrates to about 1."""
     op = hessian_operator(f, x, args)
     rng = np.random.default_rng(seed)
+    probes = np.column_stack([rng.standard_normal(op.shape[0]) for _ in range(num_probes)])
+    # the probes' Lanczos runs go in lockstep, one batched product per step (for one probe, the
+    # recorded gradient's matvec is cheaper)
+    products = op.matmat if num_probes > 1 else (lambda Q: op.matvec(Q[:, 0])[:, None])
     nodes, weights = [], []
-    for _ in range(num_probes):
-        alpha, beta = lanczos(op.matvec, rng.standard_normal(op.shape[0]), num_steps)
+    for alpha, beta in zip(*lanczos_block(products, probes, num_steps)):
         T = np.diag(alpha) + np.diag(beta, 1) + np.diag(beta, -1)
         theta, S = np.linalg.eigh(T)
         nodes.append(theta)

@@ -2,7 +2,7 @@
 derivatives: Newton (exact Hessian), Hessian-free methods (HVPs only) and quasi-Newton."""
 import numpy as np
 
-from ._scipy import require_scipy
+from .._optional import require_scipy
 from .newton import newton
 from .objective import ScipyObjective
 

@@ -21,7 +21,7 @@ Each primitive declares its structure (`declare(..., sparsity=...)`), one of the
 import numpy as np
 
 from ..core.tracer import Trace, Tracer
-from ..optimize._scipy import require_scipy
+from .._optional import require_scipy
 from ..primitives.shape import getitem_p
 
 MAX_DENSE_ENTRIES = 50_000_000

@@ -5,23 +5,11 @@ zeros drop couplings), every call also checks the recovered H against one random
 same sweep, and detects the pattern again at x when they differ."""
 import numpy as np
 
-from ..core.tracer import primal
-from ..transforms import hvp
+from ..hessian_products import hessian_times_matrix
 from .coloring import color_hessian, seed_matrix, recover, recovery_plan
 from .detect import hessian_sparsity
 
 VERIFY_RTOL = 1e-6  # of each row's scale |H| |r| + |H r|: a mismatch beyond it is looked into
-
-
-def hessian_times_matrix(f, x, V, chunk_size=None):
-    """H(x) @ V for a flat x and V of shape (n, k): the k columns are batched tangents of one
-    forward-over-reverse sweep (chunk_size columns per sweep)."""
-    n, k = V.shape
-    chunk = chunk_size or k
-    blocks = [np.asarray(primal(hvp(f, x, V[:, start:start + chunk].T.astype(x.dtype),
-                                    batched=True)))
-              for start in range(0, k, chunk)]
-    return np.concatenate(blocks, axis=0).T
 
 
 def probe_mismatch(H, r, Hr, rtol=VERIFY_RTOL):

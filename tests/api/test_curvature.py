@@ -101,3 +101,146 @@ def test_condition_number_and_directional_curvature():
     assert C.condition_number(f, x) == pytest.approx(10.0)
     d = rng.standard_normal(6)
     assert C.curvature_along(f, x, d) == pytest.approx(d @ A @ d / (d @ d))
+
+
+# --- H V in batched sweeps: the operator's matmat and the probe estimators ---------------------
+def nonquadratic(n, seed=1):
+    g = np.random.default_rng(seed)
+    A = g.standard_normal((n, n))
+    A = A + A.T
+    f = lambda x: 0.5 * x @ A @ x + anp.sum(anp.cos(x) * x ** 3)
+    return f, g.standard_normal(n)
+
+
+def test_matmat_equals_column_by_column_matvecs_and_the_hessian():
+    f = lambda p: anp.sum(anp.sin(p["a"]) * p["b"] ** 2) + anp.prod(p["a"]) * p["b"][0]
+    p = {"a": np.array([0.3, 1.0, -0.7]), "b": np.array([2.0, -1.0, 0.5])}
+    op = ad.hessian_operator(f, p)
+    H = ad.hessian(lambda z: f(op.unravel(z)))(op.x)
+    V = rng.standard_normal((6, 7))
+    columns = np.column_stack([op.matvec(V[:, j]) for j in range(7)])
+    np.testing.assert_allclose(op.matmat(V), columns, rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(op @ V, H @ V, rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(op.rmatmat(V), H @ V, rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(op.matmat(np.eye(6, dtype=int)), H, rtol=1e-12, atol=1e-13)
+
+
+def count_sweeps(monkeypatch):
+    """The number of batched forward-over-reverse sweeps made through hessian_times_matrix."""
+    from autodiff import hessian_products
+    calls = []
+    real = hessian_products.hvp
+
+    def counting(f, x, V, batched=False):
+        calls.append(V.shape)
+        return real(f, x, V, batched=batched)
+    monkeypatch.setattr(hessian_products, "hvp", counting)
+    return calls
+
+
+def test_matmat_is_one_batched_sweep_per_chunk(monkeypatch):
+    sweeps = count_sweeps(monkeypatch)
+    f, x = nonquadratic(6)
+    op = ad.hessian_operator(f, x)
+    op.matmat(rng.standard_normal((6, 5)))
+    assert sweeps == [(5, 6)]
+    sweeps.clear()
+    np.testing.assert_allclose(ad.hessian_times_matrix(f, x, np.eye(6), chunk_size=4),
+                               ad.hessian(f)(x), rtol=1e-12)
+    assert sweeps == [(4, 6), (2, 6)]
+
+
+def test_hessian_times_matrix_refuses_what_it_cannot_multiply():
+    f, x = nonquadratic(4)
+    with pytest.raises(ValueError, match=r"V of shape \(n, k\) = \(4, k\).*got shape \(4,\)"):
+        ad.hessian_times_matrix(f, x, np.ones(4))
+    with pytest.raises(ValueError, match=r"V of shape \(n, k\) = \(4, k\).*got shape \(3, 2\)"):
+        ad.hessian_times_matrix(f, x, np.ones((3, 2)))
+    with pytest.raises(ValueError, match="flat vector x"):
+        ad.hessian_times_matrix(f, x.reshape(2, 2), np.ones((4, 1)))
+    with pytest.raises(ValueError, match="chunk_size must be a positive integer"):
+        ad.hessian_times_matrix(f, x, np.ones((4, 2)), chunk_size=0)
+    with pytest.raises(TypeError, match="complex"):
+        ad.hessian_times_matrix(f, x, np.ones((4, 2), dtype=complex))
+    assert ad.hessian_times_matrix(f, x, np.ones((4, 0))).shape == (4, 0)
+
+
+def hutchinson_one_probe_at_a_time(H, num_samples, tol, seed):
+    """The trace estimator as it was before probes were batched: one product per draw."""
+    g = np.random.default_rng(seed)
+    values = []
+    for _ in range(num_samples):
+        z = g.choice([-1.0, 1.0], size=H.shape[0])
+        values.append(float(z @ H @ z))
+        if len(values) >= 10 and np.std(values, ddof=1) / np.sqrt(len(values)) <= \
+                tol * abs(np.mean(values)):
+            break
+    stderr = np.std(values, ddof=1) / np.sqrt(len(values)) if len(values) > 1 else np.inf
+    return np.mean(values), stderr, len(values)
+
+
+@pytest.mark.parametrize("num_samples,tol,seed,samples", [
+    (57, 1e-9, 3, 57), (100, 0.01, 0, 78), (100, 0.02, 1, 22), (100, 0.03, 2, 13),
+    (100, 0.05, 0, 10), (1, 0.1, 0, 1), (15, 1e-9, 0, 15)])
+def test_trace_estimate_is_unchanged_by_batching_the_probes(num_samples, tol, seed, samples):
+    g = np.random.default_rng(2)
+    A = np.diag(np.linspace(1, 5, 30)) + 0.3 * g.standard_normal((30, 30))
+    A = (A + A.T) / 2
+    f = lambda x: 0.5 * x @ A @ x + anp.sum(anp.cos(x) * 1e-3 * x ** 3)
+    x = g.standard_normal(30)
+    H = ad.hessian(f)(x)
+    est = C.hessian_trace(f, x, num_samples=num_samples, tol=tol, seed=seed)
+    trace, stderr, count = hutchinson_one_probe_at_a_time(H, num_samples, tol, seed)
+    assert est.samples == count == samples
+    np.testing.assert_allclose(est.trace, trace, rtol=1e-12)
+    np.testing.assert_allclose(est.stderr, stderr, rtol=1e-9)
+
+
+def lanczos_one_probe(matvec, v0, steps):
+    """Lanczos as it was before the probes of SLQ ran in lockstep (the reference)."""
+    n = v0.size
+    Q = np.zeros((min(steps, n), n))
+    alpha, beta = [], []
+    q = v0 / np.linalg.norm(v0)
+    for j in range(min(steps, n)):
+        Q[j] = q
+        w = matvec(q)
+        a = float(q @ w)
+        w = w - Q[:j + 1].T @ (Q[:j + 1] @ w)
+        w = w - Q[:j + 1].T @ (Q[:j + 1] @ w)
+        alpha.append(a)
+        b = float(np.linalg.norm(w))
+        if b < 1e-10 or j == min(steps, n) - 1:
+            break
+        beta.append(b)
+        q = w / b
+    return np.array(alpha), np.array(beta)
+
+
+@pytest.mark.parametrize("num_steps,num_probes,seed", [(12, 3, 5), (40, 2, 6), (40, 1, 0),
+                                                       (8, 4, 1)])
+def test_spectral_density_is_unchanged_by_batching_the_probes(num_steps, num_probes, seed):
+    f, x = nonquadratic(30)
+    H = ad.hessian(f)(x)
+    g = np.random.default_rng(seed)
+    nodes, weights = [], []
+    for _ in range(num_probes):
+        alpha, beta = lanczos_one_probe(lambda v: H @ v, g.standard_normal(30), num_steps)
+        theta, S = np.linalg.eigh(np.diag(alpha) + np.diag(beta, 1) + np.diag(beta, -1))
+        nodes.append(theta)
+        weights.append(S[0] ** 2 / num_probes)
+    d = C.spectral_density(f, x, num_steps=num_steps, num_probes=num_probes, seed=seed)
+    np.testing.assert_allclose(d.nodes, np.concatenate(nodes), rtol=1e-8, atol=1e-8)
+    np.testing.assert_allclose(d.weights, np.concatenate(weights), rtol=1e-6, atol=1e-10)
+
+
+def test_lanczos_stops_each_probe_on_its_invariant_subspace():
+    A = np.diag([1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
+    V0 = np.column_stack([[1.0, 1, 0, 0, 0, 0], [1.0, 1, 1, 1, 1, 1]])  # Krylov dims 2 and 6
+    alphas, betas = C.lanczos_block(lambda Q: A @ Q, V0, 6)
+    for (alpha, beta), v0 in zip(zip(alphas, betas), V0.T):
+        want_alpha, want_beta = lanczos_one_probe(lambda v: A @ v, v0, 6)
+        np.testing.assert_allclose(alpha, want_alpha, rtol=1e-12)
+        np.testing.assert_allclose(beta, want_beta, rtol=1e-12)
+    assert [a.size for a in alphas] == [2, 6]
+    np.testing.assert_allclose(C.lanczos(lambda v: A @ v, V0[:, 0], 6)[0], alphas[0])

@@ -1,0 +1,38 @@
+"""H(x) V, the Hessian times a block of vectors: the one routine that the curvature operator,
+the spectrum estimators and sparse Hessians use for it. The columns of V are the batched
+tangents of forward-over-reverse sweeps (hvp(batched=True)): k products cost about one sweep
+carrying k tangents, not k sweeps. A single product at a time (a Lanczos step) is cheaper
+through hvp_fn, which records the gradient once."""
+import numpy as np
+
+from .core.tracer import primal
+from .transforms import hvp, DEFAULT_CHUNK_SIZE, ONE_SWEEP_UP_TO
+
+
+def hessian_times_matrix(f, x, V, chunk_size=None):
+    """H(x) @ V for scalar f of a flat vector x and V of shape (n, k): an (n, k) array.
+    `chunk_size` columns go through each sweep, bounding memory (default as ad.hessian: all
+    of them up to 128, else 64 at a time)."""
+    x = np.asarray(x)
+    x = x if x.dtype.kind == "f" else x.astype(np.float64)
+    V = np.asarray(V)
+    if x.ndim != 1:
+        raise ValueError(f"hessian_times_matrix expects a flat vector x, got shape {x.shape}")
+    if V.ndim != 2 or V.shape[0] != x.size:
+        raise ValueError(f"hessian_times_matrix expects V of shape (n, k) = ({x.size}, k), one "
+                         f"direction per column, got shape {V.shape}")
+    if V.dtype.kind not in "biuf":
+        raise TypeError(f"hessian_times_matrix: V must be real, got dtype {V.dtype}"
+                        + (" (complex directions are not supported)" if V.dtype.kind == "c"
+                           else ""))
+    if chunk_size is not None and not (isinstance(chunk_size, (int, np.integer))
+                                       and chunk_size >= 1):
+        raise ValueError(f"chunk_size must be a positive integer or None, got {chunk_size!r}")
+    n, k = V.shape
+    if k == 0:
+        return np.zeros((n, 0), dtype=x.dtype)
+    chunk = chunk_size or (k if k <= ONE_SWEEP_UP_TO else DEFAULT_CHUNK_SIZE)
+    blocks = [np.asarray(primal(hvp(f, x, V[:, start:start + chunk].T.astype(x.dtype),
+                                    batched=True)))
+              for start in range(0, k, chunk)]
+    return np.concatenate(blocks, axis=0).T
