@@ -1,14 +1,13 @@
 """`Graph`: a recorded computation ready to be drawn, and the functions that make one."""
 import os
 
-import graphviz
 import numpy as np
 
 from ..core.tracer import primal
 from ..transforms import grad as grad_transform, hvp as hvp_transform
 from .collapse import collapse
 from .record import record, model_from_trace, mark_tangent_flow, argument_names
-from .render import to_digraph, INSTALL_HINT
+from .render import to_digraph, graphviz, INSTALL_HINT
 
 DEFAULT_MAX_NODES = 120
 
@@ -49,7 +48,7 @@ class Graph:
         dot = self.to_dot()
         try:
             data = dot.pipe(format=format)
-        except graphviz.ExecutableNotFound:
+        except graphviz().ExecutableNotFound:
             gv = os.path.splitext(path)[0] + ".gv"
             with open(gv, "w", encoding="utf-8") as fh:
                 fh.write(dot.source)
@@ -61,7 +60,7 @@ class Graph:
     def _repr_mimebundle_(self, include=None, exclude=None):
         try:
             return {"image/svg+xml": self.to_dot().pipe(format="svg").decode("utf-8")}
-        except graphviz.ExecutableNotFound:
+        except graphviz().ExecutableNotFound:
             return {"text/plain": self.source}
 
     def _repr_svg_(self):

@@ -3,9 +3,9 @@
 import html
 import shutil
 
-import graphviz
 import numpy as np
 
+from .._optional import require
 from .record import GraphNode
 
 FLOW_STYLE = {  # fill colour, edge colour, edge style, legend text
@@ -17,6 +17,12 @@ FLOW_STYLE = {  # fill colour, edge colour, edge style, legend text
 INSTALL_HINT = ("Graphviz's `dot` program is needed to render images: install it with "
                 "`apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` (macOS) or "
                 "`conda install -c conda-forge graphviz`. The graph's DOT source was written to {}.")
+
+
+def graphviz():
+    """The graphviz package, imported when a picture is first asked for (not by
+    `import autodiff`)."""
+    return require("graphviz", None, "drawing pictures (autodiff.viz)")
 
 
 def summarize(value, limit=4):
@@ -80,7 +86,7 @@ def _node_attrs(node):
 def to_digraph(model, values=True, rankdir="TB"):
     """The model as a graphviz.Digraph."""
     title = model.title + ("".join(f"\n({n})" for n in model.notes))
-    dot = graphviz.Digraph(name="autodiff", graph_attr=dict(
+    dot = graphviz().Digraph(name="autodiff", graph_attr=dict(
         rankdir=rankdir, label=title, labelloc="t", fontname="Helvetica", fontsize="14",
         nodesep="0.25", ranksep="0.35"),
         node_attr=dict(fontname="Helvetica", fontsize="11", margin="0.08,0.04"),
@@ -114,7 +120,7 @@ def _cluster(dot, clusters, scope):
     for k in range(1, len(scope) + 1):
         path = scope[:k]
         if path not in clusters:
-            clusters[path] = graphviz.Digraph(name="cluster_" + "/".join(path), graph_attr=dict(
+            clusters[path] = graphviz().Digraph(name="cluster_" + "/".join(path), graph_attr=dict(
                 label=path[-1], style="rounded,dashed", color="#888888", fontcolor="#555555"))
     return clusters[scope]
 

@@ -1,6 +1,8 @@
 """autodiff.viz: real renders with Graphviz's dot, checked as files."""
 import os
 import struct
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 
 import numpy as np
@@ -194,3 +196,21 @@ def test_pytree_inputs_are_named_by_path():
     g = ad.viz.hvp_graph(loss, p, p)
     names = sorted(n.label for n in g.model.nodes.values() if n.kind == "input")
     assert names == ["params['b']", "params['w']", "v['b']", "v['w']"]
+
+
+def test_import_autodiff_leaves_graphviz_until_a_picture_is_asked_for():
+    code = ("import sys, numpy as np, autodiff as ad\n"
+            "assert 'graphviz' not in sys.modules, 'import autodiff imported graphviz'\n"
+            "g = ad.viz.graph(lambda x: (x ** 2).sum(), np.ones(2))\n"
+            "assert g.source.startswith('digraph') and 'graphviz' in sys.modules\n")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    result = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True,
+                            text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_missing_graphviz_package_says_what_to_install(monkeypatch):
+    g = ad.viz.graph(lambda x: anp.sum(x ** 2), np.ones(2))
+    monkeypatch.setitem(sys.modules, "graphviz", None)
+    with pytest.raises(ImportError, match=r"autodiff.viz\) uses graphviz, .*: pip install graphviz"):
+        g.source
