@@ -18,12 +18,12 @@ def hessian_operator(f, x, args=(), chunk_size=None):
     flat_f = lambda z: f(unravel(z), *args)
     product = hvp_fn(flat_f, flat)
 
+    # no cast of v to float here: a complex v must be refused, not lose its imaginary part
     def matvec(v):
-        return np.asarray(product(np.asarray(v, dtype=float).reshape(flat.shape)), dtype=float)
+        return np.asarray(product(np.asarray(v).reshape(flat.shape)), dtype=float)
 
     def matmat(V):
-        return np.asarray(hessian_times_matrix(flat_f, flat, np.asarray(V, dtype=float),
-                                               chunk_size), dtype=float)
+        return np.asarray(hessian_times_matrix(flat_f, flat, V, chunk_size), dtype=float)
 
     op = scipy.sparse.linalg.LinearOperator((flat.size, flat.size), matvec=matvec,
                                             rmatvec=matvec, matmat=matmat, rmatmat=matmat,

@@ -244,3 +244,11 @@ def test_lanczos_stops_each_probe_on_its_invariant_subspace():
         np.testing.assert_allclose(beta, want_beta, rtol=1e-12)
     assert [a.size for a in alphas] == [2, 6]
     np.testing.assert_allclose(C.lanczos(lambda v: A @ v, V0[:, 0], 6)[0], alphas[0])
+
+
+@pytest.mark.parametrize("shape", [(3,), (3, 2)])
+def test_operator_refuses_complex_vectors(shape):
+    op = ad.hessian_operator(lambda x: anp.sum(x ** 3), np.ones(3))
+    with pytest.raises(TypeError, match="complex"):
+        op @ np.full(shape, 1j)
+    np.testing.assert_allclose(op @ np.ones(shape, dtype=int), 6 * np.ones(shape))
