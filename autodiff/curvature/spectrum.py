@@ -75,7 +75,8 @@ def lanczos(matvec, v0, steps):
     """`steps` Lanczos iterations with full reorthogonalization: the tridiagonal (alpha, beta)
     of the Krylov space of v0. Stops early on an invariant subspace."""
     v0 = np.asarray(v0)
-    alphas, betas = lanczos_block(lambda Q: matvec(Q[:, 0])[:, None], v0.reshape(-1, 1), steps)
+    alphas, betas = lanczos_block(lambda Q: np.asarray(matvec(Q[:, 0]))[:, None],
+                                   v0.reshape(-1, 1), steps)
     return alphas[0], betas[0]
 
 
@@ -117,12 +118,13 @@ def spectral_density(f, x, args=(), num_steps=100, num_probes=1, sigma=None, gri
     """The eigenvalue density of H(x) by stochastic Lanczos quadrature: per random probe, the
     Ritz values of `num_steps` Lanczos steps weighted by the squared first components of their
     eigenvectors, smoothed by Gaussians of width sigma (default: 1% of the spectral range).
+    The probes' Lanczos runs go in lockstep (one batched product per step), so their
+    num_probes Krylov bases of num_steps x n are held at once.
     Returns Density(grid, density, nodes, weights); the density integrates to about 1."""
     op = hessian_operator(f, x, args)
     rng = np.random.default_rng(seed)
     probes = np.column_stack([rng.standard_normal(op.shape[0]) for _ in range(num_probes)])
-    # the probes' Lanczos runs go in lockstep, one batched product per step (for one probe, the
-    # recorded gradient's matvec is cheaper)
+    # for one probe, the recorded gradient's matvec is cheaper than a batched sweep
     products = op.matmat if num_probes > 1 else (lambda Q: op.matvec(Q[:, 0])[:, None])
     nodes, weights = [], []
     for alpha, beta in zip(*lanczos_block(products, probes, num_steps)):
