@@ -14,7 +14,7 @@ def hessian_times_matrix(f, x, V, chunk_size=None):
     `chunk_size` columns go through each sweep, bounding memory (default as ad.hessian: all
     of them up to 128, else 64 at a time)."""
     x = np.asarray(x)
-    x = x if x.dtype.kind == "f" else x.astype(np.float64)
+    x = x.astype(np.float64) if x.dtype.kind in "biu" else x  # complex: refused by hvp
     V = np.asarray(V)
     if x.ndim != 1:
         raise ValueError(f"hessian_times_matrix expects a flat vector x, got shape {x.shape}")
@@ -25,8 +25,8 @@ def hessian_times_matrix(f, x, V, chunk_size=None):
         raise TypeError(f"hessian_times_matrix: V must be real, got dtype {V.dtype}"
                         + (" (complex directions are not supported)" if V.dtype.kind == "c"
                            else ""))
-    if chunk_size is not None and not (isinstance(chunk_size, (int, np.integer))
-                                       and chunk_size >= 1):
+    whole = isinstance(chunk_size, (int, np.integer)) and not isinstance(chunk_size, bool)
+    if chunk_size is not None and not (whole and chunk_size >= 1):
         raise ValueError(f"chunk_size must be a positive integer or None, got {chunk_size!r}")
     n, k = V.shape
     if k == 0:

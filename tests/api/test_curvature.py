@@ -160,8 +160,12 @@ def test_hessian_times_matrix_refuses_what_it_cannot_multiply():
         ad.hessian_times_matrix(f, x.reshape(2, 2), np.ones((4, 1)))
     with pytest.raises(ValueError, match="chunk_size must be a positive integer"):
         ad.hessian_times_matrix(f, x, np.ones((4, 2)), chunk_size=0)
+    with pytest.raises(ValueError, match="chunk_size must be a positive integer"):
+        ad.hessian_times_matrix(f, x, np.ones((4, 2)), chunk_size=True)
     with pytest.raises(TypeError, match="complex"):
         ad.hessian_times_matrix(f, x, np.ones((4, 2), dtype=complex))
+    with pytest.raises(TypeError, match="complex"):
+        ad.hessian_times_matrix(f, x + 0j, np.ones((4, 2)))
     assert ad.hessian_times_matrix(f, x, np.ones((4, 0))).shape == (4, 0)
 
 
