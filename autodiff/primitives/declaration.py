@@ -37,7 +37,7 @@ _FIRST = {"jvp": "t", "vjp": "g"}
 class Rule:
     """A rule and how to call it: the sources of its parameters, and what it reads."""
 
-    __slots__ = ("fn", "getters", "out_read", "arg_reads")
+    __slots__ = ("fn", "call", "partial", "out_read", "arg_reads")
 
     def __init__(self, fn, prim_name, args, params, extra=(), first=True):
         self.fn = fn
@@ -50,15 +50,15 @@ class Rule:
             names = names[1:]
         variadic = len(args) == 1 and args[0].startswith("*")
         arg_names = [args[0][1:]] if variadic else list(args)
-        self.getters, self.out_read = [], None
-        self.arg_reads = {}  # argument position (or "all" for a variadic one) -> read
+        self.out_read, self.arg_reads = None, {}  # argument position (or "all") -> read
+        sources = []
         for p in names:
             name = p.name
             if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
                 raise TypeError(f"primitive {prim_name!r}: rule {fn.__name__} takes *{name}; "
                                 "a rule names each value it reads")
-            getter = self._source(name, arg_names, variadic, params, extra)
-            if getter is None:
+            source = self._source(name, arg_names, variadic, params, extra)
+            if source is None:
                 if p.default is not p.empty:
                     continue  # a helper default, not a source
                 known = ["out", "out_shape"] + [f"{a}{s}" for a in arg_names
@@ -68,7 +68,15 @@ class Rule:
                     known.append(arg_names[0] + "_shapes")
                 raise TypeError(f"primitive {prim_name!r}: rule {fn.__name__} reads {name!r}, "
                                 f"which is none of {', '.join(known)}")
-            self.getters.append(getter)
+            sources.append(source)
+        # The callers, compiled once from the sources (expressions of a fixed form, built
+        # above from validated names): a rule call costs one Python call, however many
+        # values it names. call(first, out, values, params, more) for a rule of a tangent or
+        # cotangent; partial(out, values, params) for a diagonal partial.
+        listed = ", ".join(sources)
+        self.call = eval("lambda fn: lambda first, out, values, params, more=None: "  # noqa: S307
+                         f"fn(first{', ' if listed else ''}{listed})")(fn)
+        self.partial = eval(f"lambda fn: lambda out, values, params: fn({listed})")(fn)  # noqa
 
     def _read(self, key, kind):
         if key == "out":
@@ -77,43 +85,34 @@ class Rule:
             self.arg_reads[key] = _stronger(self.arg_reads.get(key), kind)
 
     def _source(self, name, arg_names, variadic, params, extra):
+        """The expression that gives the value named `name`, noting what it reads."""
         if name == "out":
             self._read("out", "value")
-            return lambda out, values, params, more: out
+            return "out"
         if name == "out_shape":
             self._read("out", "shape")
-            return lambda out, values, params, more: out.shape
+            return "out.shape"
         if variadic:
             base = arg_names[0]
             if name == base:
                 self._read("all", "value")
-                return lambda out, values, params, more: values
+                return "values"
             if name == base + "_shapes":
                 self._read("all", "shape")
-                return lambda out, values, params, more: [v.shape for v in values]
+                return "[v.shape for v in values]"
         else:
             for i, a in enumerate(arg_names):
                 if name == a:
                     self._read(i, "value")
-                    return lambda out, values, params, more, i=i: values[i]
-                if name == a + "_shape":
+                    return f"values[{i}]"
+                if name in (a + "_shape", a + "_dtype"):
                     self._read(i, "shape")
-                    return lambda out, values, params, more, i=i: values[i].shape
-                if name == a + "_dtype":
-                    self._read(i, "shape")
-                    return lambda out, values, params, more, i=i: values[i].dtype
+                    return f"values[{i}].{name[len(a) + 1:]}"
         if name in params:
-            return lambda out, values, params, more, name=name: params[name]
+            return f"params[{name!r}]"
         if name in extra:
-            return lambda out, values, params, more, name=name: more[name]
+            return f"more[{name!r}]"
         return None
-
-    def __call__(self, first, out, values, params, more=None):
-        return self.fn(first, *[get(out, values, params, more) for get in self.getters])
-
-    def partial(self, out, values, params):
-        """A diagonal partial (no tangent)."""
-        return self.fn(*[get(out, values, params, None) for get in self.getters])
 
     def reads(self, nargs):
         """(of the output, of each argument): None, "shape" or "value"."""
@@ -209,7 +208,7 @@ def _jvp(prim, rules, fast):
     """prim.jvp from one-tangent rules (and optionally faster batched ones)."""
     def one(tangents, out, values, params, nb, rules=rules, more=None):
         if isinstance(rules, Rule):
-            t_out = rules(tangents, out, values, params, more)
+            t_out = rules.call(tangents, out, values, params, more)
         else:
             t_out = None
             for i, t in enumerate(tangents):
@@ -218,7 +217,7 @@ def _jvp(prim, rules, fast):
                     continue
                 if prim.broadcasts:
                     t = B.lift_to_rank(t, len(values[i].shape), len(out.shape))
-                c = rule(t, out, values, params, more)
+                c = rule.call(t, out, values, params, more)
                 if c is not None:
                     t_out = c if t_out is None else t_out + c
         return _to_output_shape(t_out, tangents, out, nb)
@@ -238,8 +237,12 @@ def _to_output_shape(t_out, tangents, out, nb):
     """A tangent contribution broadcast to batch + out.shape (None stays a zero)."""
     if t_out is None:
         return None
-    batch = next(t.shape[:nb] for t in tangents if t is not None)
-    target = batch + out.shape
+    target = out.shape
+    if nb:
+        for t in tangents:
+            if t is not None:
+                target = t.shape[:nb] + target
+                break
     return t_out if t_out.shape == target else B.broadcast_to_p(t_out, shape=target)
 
 
@@ -272,31 +275,35 @@ def _diagonal_jvp(prim, partials):
             partial = partials[i]
             if t is None or partial is None:
                 continue
-            t = B.lift_to_rank(t, len(values[i].shape), rank)  # batch axes stay in front
-            term, negate = _times(t, partial.partial(out, values, params))
-            if term is None:
+            if len(values[i].shape) != rank:  # batch axes stay in front
+                t = B.lift_to_rank(t, len(values[i].shape), rank)
+            p = partial.partial(out, values, params)
+            kind = _special(p)
+            if kind is _ZERO:
                 continue
+            term = t if kind is _ONE or kind is _MINUS_ONE else \
+                E.where_p(p, t, 0.0) if kind is _MASK else t * p
             if t_out is None:
-                t_out = -term if negate else term
+                t_out = -term if kind is _MINUS_ONE else term
             else:
-                t_out = t_out - term if negate else t_out + term
+                t_out = t_out - term if kind is _MINUS_ONE else t_out + term
         return _to_output_shape(t_out, tangents, out, nb)
     return jvp
 
 
-def _times(t, partial):
-    """(t * partial, negate) with the shortcuts of the partial's special values: negate is True
-    when the product is -t (so that a sum can subtract it in one pass)."""
-    if type(partial) in (int, float):
-        if partial == 1:
-            return t, False
-        if partial == -1:
-            return t, True
-        if partial == 0:
-            return None, False
-    elif type(partial) is np.ndarray and partial.dtype == bool:
-        return E.where_p(partial, t, 0.0), False
-    return t * partial, False
+_ONE, _MINUS_ONE, _ZERO, _MASK = "one", "minus one", "zero", "mask"
+
+
+def _special(partial):
+    """Which special value a partial is: 1, -1 or 0 (the tangent itself, negated, or a zero),
+    a boolean mask (the tangent where True, else 0), or None for an ordinary factor."""
+    tp = type(partial)
+    if tp is int or tp is float:
+        return _ONE if partial == 1 else _MINUS_ONE if partial == -1 else \
+            _ZERO if partial == 0 else None
+    if tp is np.ndarray and partial.dtype == bool:
+        return _MASK
+    return None
 
 
 # --- VJP ---------------------------------------------------------------------------------------
@@ -309,7 +316,7 @@ def _vjp(prim, rules):
             return None
         if g.shape != out.shape:  # compact: these rules want the full cotangent
             g = B.broadcast_to_p(g, shape=out.shape)
-        c = rule(g, out, values, params, {"argnum": argnum})
+        c = rule.call(g, out, values, params, {"argnum": argnum})
         if c is None:
             return None
         return _to_argument_shape(prim, c, values[argnum].shape, None)
@@ -322,13 +329,16 @@ def _diagonal_vjp(prim, partials):
         partial = partials[argnum]
         if partial is None:
             return None
-        c, negate = _times(g, partial.partial(out, values, params))
-        if c is None:
+        p = partial.partial(out, values, params)
+        kind = _special(p)
+        if kind is _ZERO:
             return None
-        if negate:
-            c = -c
-        return _to_argument_shape(prim, c, values[argnum].shape,
-                                  out.shape if g.shape != out.shape else None)
+        c = g if kind is _ONE else -g if kind is _MINUS_ONE else \
+            E.where_p(p, g, 0.0) if kind is _MASK else g * p
+        shape = values[argnum].shape
+        if c.shape == shape and g.shape == out.shape:
+            return c
+        return _to_argument_shape(prim, c, shape, out.shape if g.shape != out.shape else None)
     return vjp
 
 
