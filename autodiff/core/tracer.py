@@ -218,6 +218,11 @@ class Tracer:
     def real(self):
         return self
 
+    @property
+    def at(self):
+        """Functional index updates, as JAX's: x.at[idx].set(v), .add(v), ..."""
+        return ops.at(self)
+
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         return ops.array_ufunc(ufunc, method, *inputs, **kwargs)
 

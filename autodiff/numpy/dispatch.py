@@ -6,6 +6,7 @@ import inspect
 import numpy as np
 
 from ..core.tracer import ops
+from .at import IndexUpdates
 from ..primitives import elementwise as E, shape as S, products as P
 from .keywords import cast, no_out, refuse, ufunc_inputs
 from .nondiff import strip
@@ -85,6 +86,7 @@ def install(namespace, linalg_namespace):
     ops.divide, ops.power, ops.negative, ops.absolute = E.divide, E.power, E.negative, E.absolute
     ops.matmul, ops.mod = P.matmul, namespace["mod"].differentiable
     ops.getitem, ops.transpose, ops.matrix_transpose = S.getitem, S.transpose, P.swap_last
+    ops.at = IndexUpdates
     methods = {name: namespace[name] for name in (
         "sum", "mean", "prod", "var", "std", "cumsum", "cumprod", "ravel", "squeeze", "swapaxes",
         "clip", "repeat", "diagonal", "trace", "take", "dot", "max", "min", "argmax", "argmin",
