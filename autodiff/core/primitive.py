@@ -11,9 +11,10 @@ builds them from per-argument rules; `autodiff.extend` is the user-facing way):
   vjp(argnum, g, out, values, params)         the cotangent of argument argnum, of its shape or
                                               compact (unit axes where it is uniform), or None;
                                               g has out's shape or is compact itself
-  reads(kind, argnum)                         what that rule of argument argnum reads ("jvp" or
-                                              "vjp"): (of the output, of each argument), each
-                                              None, "shape" or "value"; the tapes keep no more
+  reads(kind, argnum, nargs)                  what the rule of argument argnum reads (kind "jvp"
+                                              or "vjp"): (of the output, of each of the nargs
+                                              arguments), each None, "shape" or "value"; the
+                                              tapes keep no more
   vjp_accumulate (optional)                   buffer, g, lead, *values, **params -> buffer: the
                                               VJP added into a plain buffer in place (a scatter)
 

@@ -31,9 +31,6 @@ import numpy as np
 from ..core.primitive import Primitive, register
 from ..core.shortcuts import state as shortcuts
 
-_FIRST = {"jvp": "t", "vjp": "g"}
-
-
 class Rule:
     """A rule and how to call it: the sources of its parameters, and what it reads."""
 
