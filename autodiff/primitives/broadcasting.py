@@ -5,6 +5,7 @@ and a cotangent summed back to its argument's shape."""
 import numpy as np
 
 from .declaration import declare
+from .samples import uniform, call
 from .shape import reshape_p, shape_of
 from .reductions import sum_p
 
@@ -58,7 +59,8 @@ def _broadcast_to_batched_jvp(t, nb, x_shape, shape):
 broadcast_to_p = declare(
     "broadcast_to", lambda x, shape: np.broadcast_to(x, shape), ("x",), params=("shape",),
     linear=True, jvp=[_broadcast_to_jvp], batched_jvp=[_broadcast_to_batched_jvp],
-    vjp=[lambda g, x_shape: unbroadcast(g, x_shape)], sparsity="index_map")
+    vjp=[lambda g, x_shape: unbroadcast(g, x_shape)], sparsity="index_map",
+    samples=[call(uniform(2, 1), shape=(4, 2, 3))])
 
 
 def broadcast_to(x, shape):

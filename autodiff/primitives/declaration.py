@@ -30,6 +30,7 @@ import numpy as np
 
 from ..core.primitive import Primitive, register
 from ..core.shortcuts import state as shortcuts
+from .samples import as_samples
 
 class Rule:
     """A rule and how to call it: the sources of its parameters, and what it reads."""
@@ -129,7 +130,8 @@ def declare(name, impl, args, *, params=(), diagonal=None, jvp=None, vjp=None,
             function=None, samples=None, accumulate=None, doc=None, builtin=True):
     """Declare and register a primitive: its NumPy impl, its rules (see the module docstring),
     and its facts for the layers above: the NumPy names it serves and the function serving
-    them, its structure for sparsity detection, sample inputs for the registry-wide tests.
+    them, its structure for sparsity detection, sample inputs for the registry-wide tests
+    (a list of argument specs, see samples.py: drawn only by the tests).
 
     args: argument names (("*xs",) for any number); params: keyword parameter names.
     diagonal: elementwise partials, one per argument (None: not differentiable), instead of
@@ -142,7 +144,7 @@ def declare(name, impl, args, *, params=(), diagonal=None, jvp=None, vjp=None,
     nargs = None if len(args) == 1 and args[0].startswith("*") else len(args)
     prim = Primitive(name, impl, args=args, builtin=builtin, broadcasts=broadcasts,
                      linear=linear, sparsity=sparsity, numpy=numpy, function=function,
-                     samples=samples, doc=doc)
+                     samples=as_samples(name, samples), doc=doc)
     if diagonal is not None:
         if jvp is not None or vjp is not None:
             raise TypeError(f"primitive {name!r}: give diagonal partials, or jvp and vjp rules")

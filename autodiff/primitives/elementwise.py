@@ -5,18 +5,22 @@ import numpy as np
 
 from ..core.tracer import Tracer, primal
 from .declaration import declare
+from .samples import uniform, positive, values, through
 
 _LN2, _LN10 = np.log(2.0), np.log(10.0)
 
 
-def _unary(name, impl, partial, sparsity="elementwise-nonlinear", numpy=None):
+def _unary(name, impl, partial, sparsity="elementwise-nonlinear", numpy=None, x=uniform(3)):
+    """A unary ufunc; `x` is the sample input (default: uniform in [-1, 1))."""
     return declare(name, impl, ("x",), diagonal=[partial], broadcasts=True, sparsity=sparsity,
-                   numpy=(name,) if numpy is None else numpy)
+                   numpy=(name,) if numpy is None else numpy, samples=[(x,)])
 
 
-def _binary(name, impl, partial_x, partial_y, sparsity="elementwise-nonlinear"):
+def _binary(name, impl, partial_x, partial_y, sparsity="elementwise-nonlinear", samples=None):
+    """A binary ufunc; by default sampled on x of shape (2, 3) and y of shape (3) (broadcast)."""
     return declare(name, impl, ("x", "y"), diagonal=[partial_x, partial_y], broadcasts=True,
-                   sparsity=sparsity, numpy=(name,))
+                   sparsity=sparsity, numpy=(name,),
+                   samples=[(uniform(2, 3), uniform(3))] if samples is None else samples)
 
 
 def _const(x):
@@ -26,15 +30,18 @@ def _const(x):
 
 # --- arithmetic ------------------------------------------------------------------------------
 add = _binary("add", np.add, lambda: 1, lambda: 1, "elementwise-linear")
-subtract = _binary("subtract", np.subtract, lambda: 1, lambda: -1, "elementwise-linear")
-multiply = _binary("multiply", np.multiply, lambda y: y, lambda x: x, "elementwise-product")
+subtract = _binary("subtract", np.subtract, lambda: 1, lambda: -1, "elementwise-linear",
+                   samples=[(uniform(2, 1), uniform(3))])
+multiply = _binary("multiply", np.multiply, lambda y: y, lambda x: x, "elementwise-product",
+                   samples=[(uniform(2, 3), uniform(2, 3)), (uniform(3), uniform(4, 1))])
 divide = declare("divide", np.true_divide, ("x", "y"), broadcasts=True,
                  diagonal=[lambda y: 1.0 / y, lambda out, y: -out / y],
-                 sparsity="elementwise-quotient", numpy=("divide", "true_divide"))
+                 sparsity="elementwise-quotient", numpy=("divide", "true_divide"),
+                 samples=[(uniform(2, 3), positive(3))])
 negative = _unary("negative", np.negative, lambda: -1, "elementwise-linear")
 reciprocal = _unary("reciprocal",
                     lambda x: np.reciprocal(np.asarray(x, dtype=np.result_type(x, 1.0))),
-                    lambda out: -(out * out))
+                    lambda out: -(out * out), x=positive(3))
 square = _unary("square", np.square, lambda x: 2.0 * x)
 
 
@@ -79,41 +86,54 @@ def _power_impl(x, y):
     return np.power(x, y)
 
 
-power = _binary("power", _power_impl, _pow_partial_x, _pow_partial_y, "elementwise-power")
+power = _binary("power", _power_impl, _pow_partial_x, _pow_partial_y, "elementwise-power",
+                samples=[(positive(2, 3), uniform(3)), through(lambda x: x ** 3, uniform(4))])
 
 # --- exponentials and logarithms -------------------------------------------------------------
 exp = _unary("exp", np.exp, lambda out: out)
 expm1 = _unary("expm1", np.expm1, lambda out: out + 1.0)
 exp2 = _unary("exp2", np.exp2, lambda out: out * _LN2)
-log = _unary("log", np.log, lambda x: 1.0 / x)
-log1p = _unary("log1p", np.log1p, lambda x: 1.0 / (x + 1.0))
-log2 = _unary("log2", np.log2, lambda x: 1.0 / (x * _LN2))
-log10 = _unary("log10", np.log10, lambda x: 1.0 / (x * _LN10))
-sqrt = _unary("sqrt", np.sqrt, lambda out: 0.5 / out)
-cbrt = _unary("cbrt", np.cbrt, lambda out: 1.0 / (3.0 * out * out))
+log = _unary("log", np.log, lambda x: 1.0 / x, x=positive(3))
+log1p = _unary("log1p", np.log1p, lambda x: 1.0 / (x + 1.0), x=positive(3))
+log2 = _unary("log2", np.log2, lambda x: 1.0 / (x * _LN2), x=positive(3))
+log10 = _unary("log10", np.log10, lambda x: 1.0 / (x * _LN10), x=positive(3))
+sqrt = _unary("sqrt", np.sqrt, lambda out: 0.5 / out, x=positive(3))
+cbrt = _unary("cbrt", np.cbrt, lambda out: 1.0 / (3.0 * out * out), x=positive(3))
 logaddexp = _binary("logaddexp", np.logaddexp,
                     lambda out, x: exp(x - out), lambda out, y: exp(y - out))
+logaddexp2 = declare(
+    "logaddexp2", np.logaddexp2, ("x", "y"), broadcasts=True,
+    # d/dx log2(2**x + 2**y) = 2**x / (2**x + 2**y) = 2**(x - out): no overflow, as out >= x
+    diagonal=[lambda out, x: exp2(x - out), lambda out, y: exp2(y - out)],
+    sparsity="elementwise-nonlinear", numpy=("logaddexp2",),
+    samples=[(uniform(2, 3), uniform(3))])
 
 # --- trigonometric and hyperbolic ------------------------------------------------------------
-sin = _unary("sin", np.sin, lambda x: cos(x))
+sin = _unary("sin", np.sin, lambda x: cos(x), x=uniform(2, 3))
 cos = _unary("cos", np.cos, lambda x: -sin(x))
 tan = _unary("tan", np.tan, lambda out: 1.0 + out * out)
-arcsin = _unary("arcsin", np.arcsin, lambda x: 1.0 / sqrt(1.0 - x * x))
-arccos = _unary("arccos", np.arccos, lambda x: -1.0 / sqrt(1.0 - x * x))
+arcsin = _unary("arcsin", np.arcsin, lambda x: 1.0 / sqrt(1.0 - x * x),
+                x=uniform(3, lo=-0.8, hi=0.8))
+arccos = _unary("arccos", np.arccos, lambda x: -1.0 / sqrt(1.0 - x * x),
+                x=uniform(3, lo=-0.8, hi=0.8))
 arctan = _unary("arctan", np.arctan, lambda x: 1.0 / (1.0 + x * x))
 sinh = _unary("sinh", np.sinh, lambda x: cosh(x))
 cosh = _unary("cosh", np.cosh, lambda x: sinh(x))
 tanh = _unary("tanh", np.tanh, lambda out: 1.0 - out * out)
 arcsinh = _unary("arcsinh", np.arcsinh, lambda x: 1.0 / sqrt(x * x + 1.0))
-arccosh = _unary("arccosh", np.arccosh, lambda x: 1.0 / sqrt(x * x - 1.0))
-arctanh = _unary("arctanh", np.arctanh, lambda x: 1.0 / (1.0 - x * x))
+arccosh = _unary("arccosh", np.arccosh, lambda x: 1.0 / sqrt(x * x - 1.0),
+                 x=uniform(3, lo=1.5, hi=3.0))
+arctanh = _unary("arctanh", np.arctanh, lambda x: 1.0 / (1.0 - x * x),
+                 x=uniform(3, lo=-0.8, hi=0.8))
 arctan2 = _binary("arctan2", np.arctan2,  # arctan2(x1, x2) = angle of (x2, x1)
-                  lambda x, y: y / (x * x + y * y), lambda x, y: -x / (x * x + y * y))
-hypot = _binary("hypot", np.hypot, lambda out, x: x / out, lambda out, y: y / out)
+                  lambda x, y: y / (x * x + y * y), lambda x, y: -x / (x * x + y * y),
+                  samples=[(uniform(2, 3), positive(3))])
+hypot = _binary("hypot", np.hypot, lambda out, x: x / out, lambda out, y: y / out,
+                samples=[(positive(2, 3), uniform(3))])
 
 # --- piecewise -------------------------------------------------------------------------------
 absolute = _unary("abs", np.abs, lambda x: np.sign(_const(x)), "elementwise-linear",
-                  numpy=("absolute", "abs"))
+                  numpy=("absolute", "abs"), x=values([-1.5, -0.5, 0.7, 2.0]))
 
 
 def _greater_weight(x, y):
@@ -122,10 +142,11 @@ def _greater_weight(x, y):
     return (xv > yv) + 0.5 * (xv == yv)
 
 
+_APART = [(values([1.0, -2.0, 3.0]), values([0.5, -1.0, 4.0]))]  # no ties: no kinks
 maximum = _binary("maximum", np.maximum, lambda x, y: _greater_weight(x, y),
-                  lambda x, y: _greater_weight(y, x), "elementwise-linear")
+                  lambda x, y: _greater_weight(y, x), "elementwise-linear", samples=_APART)
 minimum = _binary("minimum", np.minimum, lambda x, y: _greater_weight(y, x),
-                  lambda x, y: _greater_weight(x, y), "elementwise-linear")
+                  lambda x, y: _greater_weight(x, y), "elementwise-linear", samples=_APART)
 
 
 _ONLY_CONDITION = object()
@@ -147,6 +168,8 @@ where_p = declare("where", np.where, ("condition", "x", "y"), broadcasts=True,
                   diagonal=[None, lambda condition: condition,
                             lambda condition: np.logical_not(condition)],
                   sparsity="elementwise-linear", numpy=("where",), function=where,
+                  samples=[through(lambda x, y: where(np.array([True, False, True]), x, y),
+                                   uniform(2, 3), uniform(3))],
                   doc="np.where with a boolean condition")
 
 
@@ -159,7 +182,10 @@ clip_p = declare("clip", np.clip, ("x", "lo", "hi"), broadcasts=True,
                  diagonal=[lambda x, lo, hi: _clip_inside(x, lo, hi),
                            lambda x, lo: _const(x) < _const(lo),
                            lambda x, hi: _const(x) > _const(hi)],
-                 sparsity="elementwise-linear")
+                 sparsity="elementwise-linear",
+                 samples=[through(lambda x: clip(x, -0.5, 0.5), values([-0.9, -0.2, 0.3, 0.8])),
+                          through(lambda x, lo: clip(x, lo, 2.0), values([-0.9, 0.3]),
+                                  values([-0.5, 0.0]))])
 
 
 def clip(x, a_min=None, a_max=None):

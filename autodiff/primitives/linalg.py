@@ -4,9 +4,10 @@ import numpy as np
 
 from ..core.tracer import primal
 from .declaration import declare
+from .samples import uniform, well_conditioned, spd, distinct_spectrum, through
 from .products import matmul_p, swap_last
 from .reductions import sum_p
-from .elementwise import where
+from .elementwise import where, absolute
 from .shape import reshape_p, shape_of, getitem, concatenate, reshape
 
 # The rules work on stacks of matrices (leading axes broadcast), so a batch of tangents in
@@ -14,7 +15,7 @@ from .shape import reshape_p, shape_of, getitem, concatenate, reshape
 inv_p = declare("inv", np.linalg.inv, ("a",), batched_jvp="same",
                 jvp=[lambda t, out: -matmul_p(matmul_p(out, t), out)],
                 vjp=[lambda g, out: -matmul_p(matmul_p(swap_last(out), g), swap_last(out))],
-                sparsity="dense")
+                sparsity="dense", samples=[(well_conditioned(3),)])
 
 
 def _solve_vjp_b(g, a):
@@ -27,6 +28,8 @@ solve_p = declare("solve", np.linalg.solve, ("a", "b"), broadcasts=True, batched
                   vjp=[lambda g, out, a: -matmul_p(_solve_vjp_b(g, a), swap_last(out)),
                        _solve_vjp_b],
                   sparsity="dense",
+                  samples=[(well_conditioned(3), uniform(3, 1)),
+                           (well_conditioned(3), uniform(3, 2))],
                   doc="solve(a, b) for b of rank >= 2 (the wrapper handles vectors)")
 
 
@@ -41,7 +44,7 @@ def _logabsdet_vjp(g, a):
 
 logabsdet_p = declare("logabsdet", lambda a: np.linalg.slogdet(a)[1], ("a",),
                       jvp=[_logabsdet_jvp], batched_jvp="same", vjp=[_logabsdet_vjp],
-                      sparsity="dense",
+                      sparsity="dense", samples=[(well_conditioned(3),)],
                       doc="log |det a| (the second output of np.linalg.slogdet)")
 
 
@@ -85,6 +88,8 @@ def _cholesky_vjp(g, out, a_shape):
 
 cholesky_p = declare("cholesky", np.linalg.cholesky, ("a",), jvp=[_cholesky_jvp],
                      batched_jvp="same", vjp=[_cholesky_vjp], sparsity="dense",
+                     samples=[(spd(3),),  # and a perturbation of both triangles:
+                              through(lambda a: cholesky_p(a + swap_last(a)), spd(3) * 0.5)],
                      doc="the lower Cholesky factor of a symmetric positive-definite matrix")
 
 
@@ -181,8 +186,15 @@ def _eigh_vjp(g, out, a_shape):
     return _lower_reading_adjoint(matmul_p(matmul_p(v, b), swap_last(v)))
 
 
+def _eigh_invariants(out):
+    """Outputs of eigh that do not depend on the eigenvectors' signs."""
+    w, v = _eigh_parts(out)
+    return w * 2.0 + sum_p(absolute(v), axis=(0,), keepdims=False)
+
+
 eigh_p = declare("eigh", _eigh_impl, ("a",), jvp=[_eigh_jvp], batched_jvp="same",
                  vjp=[_eigh_vjp], sparsity="dense",
+                 samples=[through(lambda a: _eigh_invariants(eigh_p(a)), distinct_spectrum(3))],
                  doc="eigenvalues (row 0) and eigenvectors (rows 1..) of a symmetric matrix")
 
 
@@ -255,6 +267,18 @@ def _svd_vjp(g, out, a_shape):
         + matmul_p(u, swap_last(outside_v))
 
 
+def _svd_invariants(out, m):
+    """Outputs of an SVD (of an input with m rows) that do not depend on the singular vectors'
+    signs."""
+    u, s, v = svd_parts(out, m)
+    return concatenate([s * 2.0, reshape(matmul_p(u, swap_last(v)), (-1,)),
+                        sum_p(absolute(u), axis=(0,), keepdims=False),
+                        sum_p(absolute(v), axis=(0,), keepdims=False)])
+
+
 svd_p = declare("svd", _svd_impl, ("a",), jvp=[_svd_jvp], batched_jvp="same", vjp=[_svd_vjp],
                 sparsity="dense",
+                samples=[through(lambda a: _svd_invariants(svd_p(a), 4), uniform(4, 3)),
+                         through(lambda a: _svd_invariants(svd_p(a), 2), uniform(2, 3)),
+                         through(lambda a: svd_parts(svd_p(a), 3)[1], uniform(2, 3, 3))],
                 doc="the thin SVD packed: row i is U[:, i], s[i], V[:, i] (s descending)")

@@ -5,6 +5,7 @@ import string
 import numpy as np
 
 from .declaration import declare
+from .samples import uniform, call, through
 from .broadcasting import broadcast_to_p
 from .shape import reshape_p, transpose_p, shape_of
 
@@ -72,6 +73,8 @@ matmul_p = declare(
     batched_jvp=[_matmul_batched_a, _matmul_batched_b],
     vjp=[lambda g, b: matmul_p(g, swap_last(b)), lambda g, a: matmul_p(swap_last(a), g)],
     sparsity="matmul", numpy=("matmul",), function=matmul,
+    samples=[(uniform(2, 3), uniform(3, 4)), (uniform(3), uniform(3, 2)),
+             (uniform(2, 2, 3), uniform(3)), (uniform(2, 3), uniform(4, 3, 2))],
     doc="a @ b for operands of rank >= 2 (the wrapper handles vectors)")
 
 
@@ -142,6 +145,12 @@ def _einsum_vjp(g, argnum, xs, spec):
 
 einsum_p = declare("einsum", _einsum_impl, ("*xs",), params=("spec",), jvp=_einsum_jvp,
                    batched_jvp=_einsum_batched_jvp, vjp=_einsum_vjp, sparsity="einsum",
+                   samples=[call(uniform(2, 3), uniform(3, 2), spec="ij,jk->ik"),
+                            call(uniform(3, 3), spec="ii->"),
+                            call(uniform(2, 3), spec="ij->i"),
+                            call(uniform(2, 3, 2), uniform(2, 2), spec="bij,bj->bi"),
+                            through(lambda a, b: einsum("...j,j", a, b), uniform(2, 3),
+                                    uniform(3))],
                    doc="np.einsum with an explicit spec")
 
 

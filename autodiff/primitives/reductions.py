@@ -4,6 +4,7 @@ import numpy as np
 
 from ..core.tracer import primal
 from .declaration import declare
+from .samples import uniform, values, call
 from .shape import reshape_p, getitem_p, normalize_axes, normalize_axis, shape_of, reshape
 
 
@@ -28,7 +29,10 @@ sum_p = declare(
     jvp=[lambda t, axis, keepdims: sum_p(t, axis=axis, keepdims=keepdims)],
     batched_jvp=[lambda t, nb, axis, keepdims: sum_p(t, axis=_shift(axis, nb), keepdims=keepdims)],
     vjp=[lambda g, x_shape, axis, keepdims: _expand(g, x_shape, axis, keepdims)],
-    sparsity="reduction")
+    sparsity="reduction",
+    samples=[call(uniform(2, 3), axis=(0, 1), keepdims=False),
+             call(uniform(2, 3), axis=(1,), keepdims=False),
+             call(uniform(2, 3, 2), axis=(0, 2), keepdims=True)])
 
 
 def sum(x, axis=None, keepdims=False):  # noqa: A001 (the NumPy name)
@@ -62,15 +66,18 @@ def _extremum_vjp(g, out, x, axis, keepdims):
     return _expand(g, x.shape, axis, keepdims) * _extremum_weights(out, x, axis, keepdims)
 
 
-def _declare_extremum(name, impl):
+def _declare_extremum(name, impl, samples):
     return declare(name, lambda x, axis, keepdims: impl(x, axis=axis, keepdims=keepdims), ("x",),
                    params=("axis", "keepdims"), jvp=[_extremum_jvp],
                    batched_jvp=[_extremum_batched_jvp], vjp=[_extremum_vjp],
-                   sparsity="reduction")
+                   sparsity="reduction", samples=samples)
 
 
-amax_p = _declare_extremum("amax", np.amax)
-amin_p = _declare_extremum("amin", np.amin)
+amax_p = _declare_extremum("amax", np.amax, [
+    call(values([[1.0, 5.0], [3.0, 2.0]]), axis=(0,), keepdims=False),
+    call(values([0.1, 0.7, -0.3]), axis=(0,), keepdims=False)])
+amin_p = _declare_extremum("amin", np.amin, [
+    call(values([[1.0, 5.0], [3.0, 2.0]]), axis=(1,), keepdims=True)])
 
 
 def _extremum(prim, x, axis, keepdims):
@@ -103,7 +110,8 @@ cumsum_p = declare(
     "cumsum", lambda x, axis: np.cumsum(x, axis=axis), ("x",), params=("axis",), linear=True,
     jvp=[lambda t, axis: cumsum_p(t, axis=axis)],
     batched_jvp=[lambda t, nb, axis: cumsum_p(t, axis=axis + nb)],
-    vjp=[lambda g, axis: _reverse_cumsum(g, axis)], sparsity="scan")
+    vjp=[lambda g, axis: _reverse_cumsum(g, axis)], sparsity="scan",
+    samples=[call(uniform(2, 3), axis=1), call(uniform(4), axis=0)])
 
 
 def cumsum(x, axis=None):

@@ -7,6 +7,7 @@ import numpy as np
 from ..core.shortcuts import state as shortcuts
 from ..core.tracer import Tracer, primal
 from .declaration import declare
+from .samples import uniform, values, call, through
 
 
 def shape_of(x):
@@ -40,7 +41,8 @@ reshape_p = declare(
     jvp=[lambda t, shape: reshape_p(t, shape=shape)],
     batched_jvp=[lambda t, nb, shape: reshape_p(t, shape=t.shape[:nb] + shape)],
     vjp=[lambda g, x_shape: reshape_p(g, shape=x_shape)],
-    sparsity="index_map")
+    sparsity="index_map",
+    samples=[call(uniform(2, 3), shape=(3, 2)), through(lambda x: x.reshape(-1), uniform(2, 2))])
 
 
 def reshape(x, *shape):
@@ -74,7 +76,8 @@ transpose_p = declare(
     jvp=[lambda t, axes: transpose_p(t, axes=axes)],
     batched_jvp=[lambda t, nb, axes: transpose_p(t, axes=_batched_axes(axes, nb))],
     vjp=[lambda g, axes: transpose_p(g, axes=tuple(np.argsort(axes).tolist()))],
-    sparsity="index_map")
+    sparsity="index_map",
+    samples=[call(uniform(2, 3), axes=(1, 0)), call(uniform(2, 3, 4), axes=(1, 2, 0))])
 
 
 def transpose(x, axes=None):
@@ -170,6 +173,12 @@ getitem_p = declare(
     batched_jvp=[_getitem_batched_jvp],
     vjp=[lambda g, x_shape, index, lead: index_add_p(g, index=index, shape=x_shape, lead=lead)],
     accumulate=_getitem_accumulate, sparsity="index_map",
+    samples=[through(lambda x: x[1:, ::-1], uniform(3, 4)),
+             through(lambda x: x[np.array([0, 2, 0])], uniform(3, 2)),  # repeats accumulate
+             through(lambda x: x[x > 0], values([0.5, -1.0, 2.0, -0.3])),
+             through(lambda x: x[..., None, 1], uniform(2, 3)),
+             through(lambda x: x[np.array([0, 1]), :, np.array([1, 0])], uniform(2, 3, 2)),
+             through(lambda x: x[-1], uniform(3, 2))],
     doc="x[index], index canonical; `lead` leading axes are batch axes the index skips")
 
 index_add_p = declare(
@@ -179,6 +188,8 @@ index_add_p = declare(
                  index_add_p(t, index=index, shape=t.shape[:nb] + shape, lead=lead + nb)],
     vjp=[lambda c, index, lead: getitem_p(c, index=index, lead=lead)],
     sparsity="scatter",
+    samples=[call(uniform(3), index=(np.arange(3), np.arange(3)), shape=(3, 3), lead=0),  # diag
+             call(uniform(2), index=(np.arange(2) + 1, np.arange(2)), shape=(3, 3), lead=0)],
     doc="zeros(shape) with g added at index: the adjoint of getitem")
 
 
@@ -245,7 +256,9 @@ def _concatenate_vjp(g, argnum, xs_shapes, axis):
 concatenate_p = declare(
     "concatenate", lambda *xs, axis: np.concatenate(xs, axis), ("*xs",), params=("axis",),
     linear=True, jvp=_concatenate_jvp, batched_jvp=_concatenate_batched_jvp,
-    vjp=_concatenate_vjp, sparsity="index_map")
+    vjp=_concatenate_vjp, sparsity="index_map",
+    samples=[call(uniform(2, 3), uniform(2, 1), axis=1),
+             through(lambda x: concatenate([x, 2.0 * x, np.ones(2)]), uniform(2))])
 
 
 def concatenate(arrays, axis=0):
@@ -270,4 +283,5 @@ cast_p = declare(
     "cast", lambda x, dtype: np.asarray(x, dtype=dtype), ("x",), params=("dtype",),
     linear=True, jvp=[lambda t, dtype: cast_p(t, dtype=dtype)], batched_jvp="same",
     vjp=[lambda g, x_dtype: cast_p(g, dtype=x_dtype)], sparsity="elementwise-linear",
+    samples=[call(uniform(3), dtype=np.dtype(np.float64))],
     doc="a float dtype conversion (x.astype)")

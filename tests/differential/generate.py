@@ -51,6 +51,7 @@ BINARY = {
     "np_multiply": "np.multiply({x}, {y})", "div": "{x} / (1.0 + {y} ** 2)",
     "np_divide": "np.divide({x}, 0.5 + {y} * {y})", "hypot": "np.hypot({x}, {y})",
     "arctan2": "np.arctan2({x}, 1.0 + {y} ** 2)", "logaddexp": "np.logaddexp({x}, {y})",
+    "logaddexp2": "np.logaddexp2({x}, {y})",
     "power": "np.power(0.5 + {x} ** 2, np.tanh({y}))",
     "pow_traced": "(0.5 + {x} ** 2) ** np.sin({y})",
     "maximum": "np.maximum({x}, {y})", "minimum": "np.minimum({x}, {y})",
