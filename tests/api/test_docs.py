@@ -12,6 +12,7 @@ import pytest
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))  # tests/api/ -> repo
 PAGES = sorted(glob.glob(os.path.join(ROOT, "docs", "*.md"))) + [os.path.join(ROOT, "README.md")]
 BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
+SHOWN = re.compile(r"^```py\n(.*?)^```", re.S | re.M)  # shown, not run: the source's text
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: os.path.relpath(p, ROOT))
@@ -30,6 +31,17 @@ def run_samples(page):
     for k, block in enumerate(BLOCK.findall(open(page, encoding="utf-8").read())):
         code = compile(block, f"{os.path.basename(page)} block {k + 1}", "exec")
         exec(code, namespace)  # noqa: S102 - our own documentation
+
+
+def test_shown_code_is_the_source():
+    """A `py` block (shown, not run, as a built-in primitive's declaration) is the package's own
+    text, so it cannot go stale."""
+    source = "".join(open(path, encoding="utf-8").read()
+                     for path in glob.glob(os.path.join(ROOT, "autodiff", "**", "*.py"),
+                                           recursive=True))
+    shown = [block for page in PAGES for block in SHOWN.findall(open(page, encoding="utf-8").read())]
+    assert shown
+    assert [block for block in shown if block not in source] == []
 
 
 def test_docs_build_strict(tmp_path):
