@@ -1,6 +1,7 @@
-"""Elementwise primitives. Their Jacobians are diagonal, so each has one partial-derivative rule
-per argument, `t * d out / d arg`, serving as both JVP and VJP (see `defdiagonal`). Arguments
-broadcast against each other; the traces lift tangents and sum cotangents accordingly."""
+"""Elementwise primitives. Their Jacobians are diagonal, so each declares one partial derivative
+per argument, `d out / d arg`, serving as both JVP and VJP (`declare(..., diagonal=...)`).
+Arguments broadcast against each other; the declarations lift tangents and sum cotangents
+accordingly (declaration.py, broadcasting.py)."""
 import numpy as np
 
 from ..core.tracer import Tracer, primal
