@@ -34,18 +34,18 @@ class Primitive:
     broadcast against each other), `linear` (linear in its traced arguments), `sparsity` (a
     structural tag for sparsity detection), `batching` (how its JVP takes a batch of tangents:
     "elementwise", "same" or "rules", else one tangent at a time), `numpy` (the NumPy names it
-    serves), `function`
+    serves), `scipy` (the SciPy names, as "special.gammaln"), `function`
     (the user-facing function serving them), `samples` (sample inputs for the registry-wide
     tests) and `doc`.
     """
 
     __slots__ = ("name", "impl", "jvp", "vjp", "reads", "vjp_accumulate", "args", "builtin",
-                 "broadcasts", "linear", "sparsity", "numpy", "function", "samples", "doc",
-                 "batching", "residual_plans")
+                 "broadcasts", "linear", "sparsity", "numpy", "scipy", "function", "samples",
+                 "doc", "batching", "residual_plans")
 
     def __init__(self, name, impl, jvp=None, vjp=None, reads=None, *, args=(), builtin=False,
-                 broadcasts=False, linear=False, sparsity=None, numpy=(), function=None,
-                 samples=None, doc=None):
+                 broadcasts=False, linear=False, sparsity=None, numpy=(), scipy=(),
+                 function=None, samples=None, doc=None):
         self.name, self.impl = name, impl
         self.jvp = jvp if jvp is not None else _no_rule(name, "JVP")
         self.vjp = vjp if vjp is not None else _no_rule(name, "VJP")
@@ -53,7 +53,8 @@ class Primitive:
         self.vjp_accumulate = None
         self.args, self.builtin, self.broadcasts, self.linear = tuple(args), builtin, \
             broadcasts, linear
-        self.sparsity, self.numpy, self.samples, self.doc = sparsity, tuple(numpy), samples, doc
+        self.sparsity, self.numpy, self.scipy = sparsity, tuple(numpy), tuple(scipy)
+        self.samples, self.doc = samples, doc
         self.function = function if function is not None else self
         self.batching = None  # how a batch of tangents goes through the JVP (for the docs)
         self.residual_plans = {}  # cache of core/residuals.plan

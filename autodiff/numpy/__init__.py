@@ -22,6 +22,8 @@ for _prim in list(_REGISTRY.values()):
     if _prim.builtin:
         for _name in _prim.numpy:
             _names.claim(_name, _prim.function)
+        for _name in _prim.scipy:
+            _names.claim("scipy." + _name, _prim.function)
 
 _namespace = {n: fn for n, fn in _names.SERVED.items() if "." not in n}
 for _name, _fn in list(_namespace.items()):  # NumPy's ufuncs take ufunc keywords (dtype, out=)

@@ -2,11 +2,13 @@
 protocols `__array_ufunc__` / `__array_function__`, so that plain NumPy code such as
 `np.sum(np.tanh(X @ w) ** 2)` is differentiable. Lookups are one dict access per call."""
 import inspect
+import sys
 
 import numpy as np
 
 from ..core.tracer import ops
 from .at import IndexUpdates
+from .names import SERVED
 from ..primitives import elementwise as E, shape as S, products as P
 from .keywords import cast, no_out, refuse, ufunc_inputs
 from .nondiff import strip
@@ -15,14 +17,14 @@ from .nondiff import strip
 def _unsupported(what):
     return NotImplementedError(
         f"{what} is not differentiable in autodiff yet (no rule for it). Rewrite it with "
-        "supported functions (see autodiff.numpy), or apply it to autodiff.stop_gradient(x) "
-        "if a constant is intended.")
+        "supported functions (see autodiff.numpy and autodiff.scipy.special), or apply it to "
+        "autodiff.stop_gradient(x) if a constant is intended.")
 
 
 def install(namespace, linalg_namespace):
     """Fill the table of traced values' operators, methods and NumPy protocols (`ops`, see
     core/tracer.py), mapping NumPy's functions to the differentiable ones of the
-    `autodiff.numpy` namespace."""
+    `autodiff.numpy` namespace, and scipy.special's ufuncs to those serving them."""
     ufuncs, functions, constant = {}, {}, set()  # constant: ufuncs run on plain values
     for name, fn in namespace.items():
         target = getattr(np, name, None)
@@ -50,7 +52,7 @@ def install(namespace, linalg_namespace):
     def array_ufunc(ufunc, method, *inputs, **kwargs):
         fn = ufuncs.get(ufunc)
         if fn is None:
-            raise _unsupported(f"numpy.{ufunc.__name__}")
+            fn = ufuncs[ufunc] = _special_ufunc(ufunc)
         if method == "__call__":
             if kwargs:
                 if ufunc in constant:  # NumPy's own keywords, out= included, on plain values
@@ -101,6 +103,20 @@ def install(namespace, linalg_namespace):
     methods["conj"] = methods["conjugate"] = lambda self: self
     methods["item"] = methods["tolist"] = _no_item
     ops.methods.update(methods)
+
+
+def _special_ufunc(ufunc):
+    """The function serving a ufunc of scipy.special (looked up when first met: autodiff does
+    not import scipy itself), or an error naming the ufunc by its module."""
+    name = ufunc.__name__
+    special = sys.modules.get("scipy.special")
+    if special is not None and getattr(special, name, None) is ufunc:
+        fn = SERVED.get("scipy.special." + name)
+        if fn is None:
+            raise _unsupported(f"scipy.special.{name}")
+        return fn
+    module = "numpy" if getattr(np, name, None) is ufunc else type(ufunc).__module__
+    raise _unsupported(f"{module}.{name}")
 
 
 class KeywordCheck:

@@ -126,7 +126,7 @@ def _stronger(a, b):
 
 
 def declare(name, impl, args, *, params=(), diagonal=None, jvp=None, vjp=None,
-            batched_jvp=None, broadcasts=False, linear=False, sparsity=None, numpy=(),
+            batched_jvp=None, broadcasts=False, linear=False, sparsity=None, numpy=(), scipy=(),
             function=None, samples=None, accumulate=None, doc=None, builtin=True):
     """Declare and register a primitive: its NumPy impl, its rules (see the module docstring),
     and its facts for the layers above: the NumPy names it serves and the function serving
@@ -143,8 +143,8 @@ def declare(name, impl, args, *, params=(), diagonal=None, jvp=None, vjp=None,
     plain buffer in place (core/accumulate.py)."""
     nargs = None if len(args) == 1 and args[0].startswith("*") else len(args)
     prim = Primitive(name, impl, args=args, builtin=builtin, broadcasts=broadcasts,
-                     linear=linear, sparsity=sparsity, numpy=numpy, function=function,
-                     samples=as_samples(name, samples), doc=doc)
+                     linear=linear, sparsity=sparsity, numpy=numpy, scipy=scipy,
+                     function=function, samples=as_samples(name, samples), doc=doc)
     if diagonal is not None:
         if jvp is not None or vjp is not None:
             raise TypeError(f"primitive {name!r}: give diagonal partials, or jvp and vjp rules")

@@ -1,0 +1,101 @@
+"""Special functions of scipy.special, differentiable to any order: each derivative is written
+with primitives (gammaln's is digamma, digamma's polygamma(1, .), ...). scipy is an optional
+dependency: it is imported when one of them is first computed, not with autodiff."""
+import numpy as np
+
+from .._optional import require
+from ..core.tracer import primal
+from .declaration import declare
+from .elementwise import exp, log, log1p, where
+from .samples import positive, through, uniform
+
+_SQRT_PI = np.sqrt(np.pi)
+_SQRT_2PI = np.sqrt(2.0 * np.pi)
+_scipy_special = None
+
+
+def _sc(name):
+    """scipy.special.<name>, imported on first use."""
+    def impl(*args):
+        global _scipy_special
+        if _scipy_special is None:
+            _scipy_special = require("scipy.special", "optimize", "autodiff's special functions")
+        return getattr(_scipy_special, name)(*args)
+    impl.__name__ = name
+    return impl
+
+
+def _unary(name, partial, x=uniform(3), scipy=None):
+    """A unary ufunc of scipy.special; `x` is the sample input."""
+    return declare(name, _sc(name), ("x",), diagonal=[partial], broadcasts=True,
+                   sparsity="elementwise-nonlinear", scipy=scipy or (f"special.{name}",),
+                   samples=[(x,)])
+
+
+def _binary(name, partial_x, partial_y, args=("x", "y"), x=uniform(2, 3)):
+    """A binary ufunc of scipy.special, sampled on arguments that broadcast."""
+    return declare(name, _sc(name), args, diagonal=[partial_x, partial_y], broadcasts=True,
+                   sparsity="elementwise-nonlinear", scipy=(f"special.{name}",),
+                   samples=[(x, positive(3))])
+
+
+def _quotient(num, den, at, fill=0.0):
+    """num / den, but `fill` where the constant `at` is 0 (a 0 / 0 that the function defines),
+    computed on a safe denominator there so that no NaN reaches any order."""
+    zero = primal(at) == 0
+    if not np.any(zero):
+        return num / den
+    return where(zero, fill, num / where(zero, 1.0, den))
+
+
+# --- gamma and its relatives -------------------------------------------------------------------
+def _polygamma_impl(n, x):
+    return _sc("polygamma")(n, x)
+
+
+polygamma = declare("polygamma", _polygamma_impl, ("n", "x"), broadcasts=True,
+                    diagonal=[None, lambda n, x: polygamma(np.asarray(n) + 1, x)],
+                    sparsity="elementwise-nonlinear",
+                    samples=[through(lambda x: polygamma(1, x), positive(3))],
+                    doc="scipy.special.polygamma(n, x): the n-th derivative of digamma")
+digamma = _unary("digamma", lambda x: polygamma(1, x), positive(3),
+                 scipy=("special.digamma", "special.psi"))
+gammaln = _unary("gammaln", lambda x: digamma(x), positive(3))
+gamma = _unary("gamma", lambda out, x: out * digamma(x), positive(3))
+betaln = _binary("betaln", lambda a, b: digamma(a) - digamma(a + b),
+                 lambda a, b: digamma(b) - digamma(a + b), args=("a", "b"), x=positive(2, 3))
+beta = _binary("beta", lambda out, a, b: out * (digamma(a) - digamma(a + b)),
+               lambda out, a, b: out * (digamma(b) - digamma(a + b)), args=("a", "b"),
+               x=positive(2, 3))
+
+# --- error function and the normal distribution ------------------------------------------------
+erf = _unary("erf", lambda x: (2.0 / _SQRT_PI) * exp(-(x * x)))
+erfc = _unary("erfc", lambda x: (-2.0 / _SQRT_PI) * exp(-(x * x)))
+erfinv = _unary("erfinv", lambda out: (_SQRT_PI / 2.0) * exp(out * out),
+                 uniform(3, lo=-0.9, hi=0.9))
+erfcinv = _unary("erfcinv", lambda out: (-_SQRT_PI / 2.0) * exp(out * out),
+                  uniform(3, lo=0.1, hi=1.9))
+ndtr = _unary("ndtr", lambda x: exp(-0.5 * (x * x)) / _SQRT_2PI)
+# phi(x) / Phi(x) as exp(-x^2/2 - log Phi(x)) / sqrt(2 pi): finite where Phi(x) underflows
+log_ndtr = _unary("log_ndtr", lambda out, x: exp(-0.5 * (x * x) - out) / _SQRT_2PI,
+                   uniform(3, lo=-4.0, hi=2.0))
+ndtri = _unary("ndtri", lambda out: _SQRT_2PI * exp(0.5 * (out * out)),
+                uniform(3, lo=0.05, hi=0.95))
+
+# --- logistic --------------------------------------------------------------------------------
+expit = _unary("expit", lambda out: out * (1.0 - out))
+logit = _unary("logit", lambda x: 1.0 / (x * (1.0 - x)), uniform(3, lo=0.05, hi=0.95))
+log_expit = _unary("log_expit", lambda x: expit(-x))  # 1 - expit(x), without cancellation
+
+# --- x log y and the entropies (0 log 0 = 0) -----------------------------------------------------
+xlogy = _binary("xlogy", lambda y: log(y), lambda x, y: _quotient(x, y, x))
+xlog1py = _binary("xlog1py", lambda y: log1p(y), lambda x, y: _quotient(x, 1.0 + y, x))
+entr = _unary("entr", lambda x: -(log(x) + 1.0), positive(3))
+rel_entr = _binary("rel_entr", lambda x, y: log(x / y) + 1.0, lambda x, y: -_quotient(x, y, x),
+                   x=positive(2, 3))
+kl_div = _binary("kl_div", lambda x, y: log(x / y), lambda x, y: 1.0 - x / y, x=positive(2, 3))
+
+# --- exponentially scaled Bessel functions -------------------------------------------------------
+# i0e = exp(-|x|) I0(x), i1e = exp(-|x|) I1(x); I0' = I1 and I1' = I0 - I1 / x (1/2 at 0).
+i1e = _unary("i1e", lambda out, x: i0e(x) - _quotient(out, x, x, 0.5) - np.sign(primal(x)) * out)
+i0e = _unary("i0e", lambda out, x: i1e(x) - np.sign(primal(x)) * out)
