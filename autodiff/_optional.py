@@ -2,7 +2,7 @@
 needs it and exactly what to pip install, instead of a bare ModuleNotFoundError."""
 import importlib
 
-DISTRIBUTION = "autodiff"  # the name pip installs this package by: the one place to change it
+DISTRIBUTION = "autodiff-hessian"  # the name pip installs this package by: the one place to change it
 
 
 def install_command(package, extra=None):

@@ -16,7 +16,7 @@ def hide(monkeypatch, top):
 
 def test_require_names_the_extra_and_the_package():
     with pytest.raises(ImportError, match=r"drawing unicorns uses no_such_module_xyz, which could "
-                       r"not be imported .*: pip install 'autodiff\[magic\]' \(or pip install "
+                       r"not be imported .*: pip install 'autodiff-hessian\[magic\]' \(or pip install "
                        r"no_such_module_xyz\)"):
         _optional.require("no_such_module_xyz.sub", "magic", "drawing unicorns")
     with pytest.raises(ImportError, match=r"uses PyNoSuch, .*: pip install PyNoSuch$"):
@@ -32,7 +32,7 @@ def test_the_distribution_name_is_written_once(monkeypatch):
 
 def test_missing_scipy_says_what_to_install(monkeypatch):
     hide(monkeypatch, "scipy")
-    message = r"uses scipy, .*pip install 'autodiff\[optimize\]' \(or pip install scipy\)"
+    message = r"uses scipy, .*pip install 'autodiff-hessian\[optimize\]' \(or pip install scipy\)"
     with pytest.raises(ImportError, match=message):
         _optional.require_scipy()
     f = lambda x: (x ** 2).sum()
