@@ -6,6 +6,7 @@ through hvp_fn, which records the gradient once."""
 import numpy as np
 
 from .core.tracer import primal
+from .progress import steps
 from .transforms import hvp, DEFAULT_CHUNK_SIZE, ONE_SWEEP_UP_TO
 
 
@@ -32,7 +33,10 @@ def hessian_times_matrix(f, x, V, chunk_size=None):
     if k == 0:
         return np.zeros((n, 0), dtype=x.dtype)
     chunk = chunk_size or (k if k <= ONE_SWEEP_UP_TO else DEFAULT_CHUNK_SIZE)
+    starts = range(0, k, chunk)
+    if len(starts) > 1:  # long work: reported when ad.progress is on
+        starts = steps(starts, f"hessian_times_matrix: {k} directions", unit="chunk")
     blocks = [np.asarray(primal(hvp(f, x, V[:, start:start + chunk].T.astype(x.dtype),
                                     batched=True)))
-              for start in range(0, k, chunk)]
+              for start in starts]
     return np.concatenate(blocks, axis=0).T

@@ -11,6 +11,7 @@ from .core.forward import Dual, JVPTrace
 from .core.reverse import ReverseTrace
 from .core.tracer import Tracer, primal
 from .pytree import flatten, unflatten, tree_map
+from .progress import steps
 from .primitives.shape import concatenate, getitem, reshape, transpose, shape_of, cast_p
 from .primitives.broadcasting import broadcast_to
 from .numpy.functions import stack
@@ -320,7 +321,10 @@ def jacfwd(fun, argnums=0, chunk_size=None, has_aux=False):
         chunk = chunk_size or (n if n <= ONE_SWEEP_UP_TO else DEFAULT_CHUNK_SIZE)
         chunk = max(1, min(n, chunk))
         tangent_chunks, out_td, out_values, aux = None, None, None, None
-        for start in range(0, max(n, 1), chunk):
+        starts = range(0, max(n, 1), chunk)
+        if len(starts) > 1:  # long work: reported when ad.progress is on
+            starts = steps(starts, f"{jacfwd_fun.__name__}: {n} directions", unit="chunk")
+        for start in starts:
             k = min(chunk, n - start) if n else 0
             trace = JVPTrace((k,))
             ins, offset = [], 0

@@ -12,6 +12,8 @@ from collections import namedtuple
 
 import numpy as np
 
+from ..progress import steps
+
 Coloring = namedtuple("Coloring", "colors num_colors dense")
 
 
@@ -57,7 +59,9 @@ def _greedy_colors(nbrs, order, first, star):
     color(w)?" without a third loop."""
     colors = [-1] * len(nbrs)
     seen = [{} for _ in nbrs] if star else None
-    for v in order:
+    kind = "star" if star else "distance-2"
+    for v in steps(order, f"color_hessian: {kind} coloring of {len(nbrs)} columns",
+                   unit="column"):  # long for large n: reported when ad.progress is on
         forbidden = set()
         for w in nbrs[v]:
             cw = colors[w]

@@ -6,6 +6,7 @@ same sweep, and detects the pattern again at x when they differ."""
 import numpy as np
 
 from ..hessian_products import hessian_times_matrix
+from ..progress import logger
 from .coloring import color_hessian, seed_matrix, recover, recovery_plan
 from .detect import hessian_sparsity
 
@@ -103,6 +104,8 @@ class SparseHessian:
         self.pattern = pattern
         self.coloring = color_hessian(pattern)
         self.plan = recovery_plan(pattern, self.coloring)
+        logger.debug("sparse_hessian: %d columns, %d nonzeros, %d colors", pattern.shape[0],
+                     pattern.nnz, self.coloring.num_colors)
         self._seeds = None  # the seed matrix (and the probe's column), made on first use
 
     def _evaluate(self, x):
