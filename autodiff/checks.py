@@ -3,12 +3,15 @@
 ones (a JVP rule that only handles one tangent is right in every unbatched test but breaks
 `jvp(batched=True)`, `hvp(batched=True)`, `hessian` and `sparse_hessian`). Used by the test
 suite on every primitive; useful to users who add their own."""
+from typing import Optional, Sequence
+
 import numpy as np
 
 from .numpy.functions import ravel
 from .primitives.shape import concatenate, reshape
 from .transforms import jvp, vjp, hvp, hessian
 from .core.tracer import Trace, Tracer, primal
+from .typing import ArrayLike, Fun
 
 BATCH_HINT = ("a batched JVP rule mishandles a batch of tangents (t.shape == batch + x.shape, "
               "as in jvp/hvp(batched=True), hessian and sparse_hessian): a rule declared "
@@ -35,7 +38,8 @@ def _close(what, got, want, rtol, atol, hint=None):
                              f"{why}")
 
 
-def check_jvp(f, args, eps=1e-6, rtol=1e-6, atol=1e-7, rng=None):
+def check_jvp(f: Fun, args: Sequence[ArrayLike], eps: float = 1e-6, rtol: float = 1e-6,
+              atol: float = 1e-7, rng: Optional[np.random.Generator] = None) -> None:
     """The JVP of f at args, in a random direction, against central differences."""
     rng = rng or np.random.default_rng(0)
     tangents = [rng.standard_normal(np.shape(a)) for a in args]
@@ -43,7 +47,9 @@ def check_jvp(f, args, eps=1e-6, rtol=1e-6, atol=1e-7, rng=None):
     _close("JVP vs finite differences", t_out, _fd_jvp(f, args, tangents, eps), rtol, atol)
 
 
-def check_batched_jvp(f, args, eps=1e-6, rtol=1e-6, atol=1e-7, rng=None, k=NUM_BATCHED):
+def check_batched_jvp(f: Fun, args: Sequence[ArrayLike], eps: float = 1e-6, rtol: float = 1e-6,
+                      atol: float = 1e-7, rng: Optional[np.random.Generator] = None,
+                      k: int = NUM_BATCHED) -> None:
     """k random directions pushed through one jvp(batched=True): each slice of the result
     against the single-tangent JVP in that direction and against central differences."""
     rng = rng or np.random.default_rng(3)
@@ -131,7 +137,8 @@ def _culprit(f, args, k, rtol, atol):
     return None
 
 
-def check_vjp(f, args, eps=1e-6, rtol=1e-6, atol=1e-7, rng=None):
+def check_vjp(f: Fun, args: Sequence[ArrayLike], eps: float = 1e-6, rtol: float = 1e-6,
+              atol: float = 1e-7, rng: Optional[np.random.Generator] = None) -> None:
     """The VJP of f at args, against finite differences by the dot-product test
     <u, J v> == <J^T u, v> for random u and v."""
     rng = rng or np.random.default_rng(1)
@@ -144,7 +151,8 @@ def check_vjp(f, args, eps=1e-6, rtol=1e-6, atol=1e-7, rng=None):
     _close("VJP dot-product test vs finite differences", rhs, lhs, rtol, atol)
 
 
-def check_hessian(f, args, rtol=1e-6, atol=1e-7, rng=None, k=NUM_BATCHED):
+def check_hessian(f: Fun, args: Sequence[ArrayLike], rtol: float = 1e-6, atol: float = 1e-7,
+                  rng: Optional[np.random.Generator] = None, k: int = NUM_BATCHED) -> None:
     """Scalar f: hvp(batched=True) on k random directions against k single HVPs, and (up to
     MAX_HESSIAN_SIZE inputs) hessian times those directions against the same HVPs -- the
     batched second-order paths against the one-direction path that check_grads verifies."""
@@ -165,8 +173,9 @@ def check_hessian(f, args, rtol=1e-6, atol=1e-7, rng=None, k=NUM_BATCHED):
                BATCH_HINT)
 
 
-def check_grads(f, args, order=2, modes=("fwd", "rev"), eps=1e-6, rtol=1e-6, atol=1e-7,
-                seed=0):
+def check_grads(f: Fun, args: Sequence[ArrayLike], order: int = 2,
+                modes: Sequence[str] = ("fwd", "rev"), eps: float = 1e-6, rtol: float = 1e-6,
+                atol: float = 1e-7, seed: int = 0) -> None:
     """Check the derivatives of f at args (a tuple of float arrays) up to `order`: each order's
     JVP ('fwd') and VJP ('rev') against finite differences of the order below, the order below
     being itself computed by autodiff in both modes (so fwd-over-rev, i.e. HVPs, is covered).

@@ -22,15 +22,22 @@ Custom derivatives of your own functions, as in JAX (see `autodiff.custom_deriva
 and `custom_vjp` with `f.defvjp(fwd, bwd)`.
 """
 import inspect
+from typing import Any, Callable, Literal, Optional, Sequence, Union
 
 from .custom_derivatives import custom_jvp, custom_vjp
 from .primitives.declaration import declare
+from .core.primitive import Primitive
+from .typing import Rule, Rules
 
 __all__ = ["primitive", "custom_jvp", "custom_vjp"]
 
 
-def primitive(name, impl, args=None, *, params=(), diagonal=None, jvp=None, vjp=None,
-              batched_jvp=None, broadcasts=False, linear=False, sparsity=None, doc=None):
+def primitive(name: str, impl: Callable[..., Any], args: Optional[Sequence[str]] = None, *,
+              params: Sequence[str] = (), diagonal: Optional[Sequence[Optional[Rule]]] = None,
+              jvp: Optional[Rules] = None, vjp: Optional[Rules] = None,
+              batched_jvp: Union[Rules, Literal["same"], None] = None, broadcasts: bool = False,
+              linear: bool = False, sparsity: Optional[str] = None,
+              doc: Optional[str] = None) -> Primitive:
     """Declare your own primitive: `impl(*args, **params)` computes it on plain arrays.
 
     args: argument names (by default impl's positional parameters not named in `params`);

@@ -3,14 +3,18 @@ the spectrum estimators and sparse Hessians use for it. The columns of V are the
 tangents of forward-over-reverse sweeps (hvp(batched=True)): k products cost about one sweep
 carrying k tangents, not k sweeps. A single product at a time (a Lanczos step) is cheaper
 through hvp_fn, which records the gradient once."""
+from typing import Iterable, Optional
+
 import numpy as np
 
 from .core.tracer import primal
 from .progress import steps
 from .transforms import hvp, DEFAULT_CHUNK_SIZE, ONE_SWEEP_UP_TO
+from .typing import ArrayLike, ScalarFun
 
 
-def hessian_times_matrix(f, x, V, chunk_size=None):
+def hessian_times_matrix(f: ScalarFun, x: ArrayLike, V: ArrayLike,
+                         chunk_size: Optional[int] = None) -> np.ndarray:
     """H(x) @ V for scalar f of a flat vector x and V of shape (n, k): an (n, k) array.
     `chunk_size` columns go through each sweep, bounding memory (default as ad.hessian: all
     of them up to 128, else 64 at a time)."""
@@ -33,8 +37,8 @@ def hessian_times_matrix(f, x, V, chunk_size=None):
     if k == 0:
         return np.zeros((n, 0), dtype=x.dtype)
     chunk = chunk_size or (k if k <= ONE_SWEEP_UP_TO else DEFAULT_CHUNK_SIZE)
-    starts = range(0, k, chunk)
-    if len(starts) > 1:  # long work: reported when ad.progress is on
+    starts: Iterable[int] = range(0, k, chunk)
+    if k > chunk:  # long work (several sweeps): reported when ad.progress is on
         starts = steps(starts, f"hessian_times_matrix: {k} directions", unit="chunk")
     blocks = [np.asarray(primal(hvp(f, x, V[:, start:start + chunk].T.astype(x.dtype),
                                     batched=True)))

@@ -22,7 +22,7 @@ import logging
 import os
 import sys
 import time
-from typing import Iterable, Iterator, Optional, TypeVar
+from typing import Iterable, Iterator, List, Optional, TypeVar
 
 logger = logging.getLogger("autodiff")
 
@@ -30,18 +30,19 @@ DELAY = 1.0  # seconds of work before a report appears
 LOG_EVERY = 5.0  # seconds between log lines when tqdm is not installed
 
 T = TypeVar("T")
-_state = {"on": False, "handler": None}
+_state = {"on": False}
+_handlers: List[logging.Handler] = []  # the stderr handler enable() added, if it did
 
 
 def enable(on: bool = True) -> None:
     """Show progress of long work from now on (on=False: stop showing it)."""
     _state["on"] = bool(on)
-    if on and not logger.hasHandlers() and _state["handler"] is None:
+    if on and not logger.hasHandlers() and not _handlers:
         handler = logging.StreamHandler(sys.stderr)  # logging not configured: still be seen
         handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
-        _state["handler"] = handler
+        _handlers.append(handler)
 
 
 def disable() -> None:

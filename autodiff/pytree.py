@@ -1,8 +1,11 @@
 """Pytrees: nested dicts, lists and tuples whose leaves are arrays or numbers. Derivatives of
 functions of pytrees come back in the same structure (dicts in sorted-key order, as in JAX)."""
+from typing import Any, Callable, Iterable, List, Tuple
+
 import numpy as np
 
 from .primitives.shape import reshape
+from .typing import ArrayLike, PyTree
 
 
 
@@ -11,8 +14,12 @@ class TreeDef:
     'list' or 'tuple' (tuple subclasses such as namedtuples keep their class)."""
 
     __slots__ = ("kind", "meta", "children", "num_leaves")
+    kind: str
+    meta: Any
+    children: Tuple["TreeDef", ...]
+    num_leaves: int
 
-    def __init__(self, kind, meta, children):
+    def __init__(self, kind: str, meta: Any, children: Tuple["TreeDef", ...]) -> None:
         self.kind, self.meta, self.children = kind, meta, children
         self.num_leaves = 1 if kind == "leaf" else sum(c.num_leaves for c in children)
 
@@ -34,9 +41,9 @@ class TreeDef:
 _LEAF = TreeDef("leaf", None, ())
 
 
-def flatten(tree):
+def flatten(tree: PyTree) -> Tuple[List[Any], "TreeDef"]:
     """(list of leaves, TreeDef)."""
-    leaves = []
+    leaves: List[Any] = []
     return leaves, _flatten(tree, leaves)
 
 
@@ -54,7 +61,7 @@ def _flatten(tree, leaves):
     return _LEAF
 
 
-def unflatten(treedef, leaves):
+def unflatten(treedef: "TreeDef", leaves: Iterable[Any]) -> PyTree:
     """Rebuild a pytree of structure `treedef` from an iterable of leaves."""
     return _unflatten(treedef, iter(leaves))
 
@@ -73,7 +80,7 @@ def _unflatten(td, it):
     return cls(*children) if cls is not tuple and hasattr(cls, "_fields") else cls(children)
 
 
-def tree_map(fn, tree, *rest):
+def tree_map(fn: Callable[..., Any], tree: PyTree, *rest: PyTree) -> PyTree:
     """Apply fn leafwise to pytrees of the same structure."""
     leaves, td = flatten(tree)
     others = []
@@ -85,7 +92,7 @@ def tree_map(fn, tree, *rest):
     return unflatten(td, [fn(*xs) for xs in zip(leaves, *others)])
 
 
-def ravel_pytree(tree):
+def ravel_pytree(tree: PyTree) -> Tuple[np.ndarray, Callable[[ArrayLike], PyTree]]:
     """(flat float vector, unravel): unravel(vector) rebuilds a pytree of tree's structure,
     shapes and dtypes. Lets vector-based solvers (scipy) work on dicts of arrays."""
     leaves, td = flatten(tree)

@@ -5,6 +5,8 @@ hvp is forward-over-reverse: the reverse sweep of `grad` runs on dual numbers, s
 the gradient is exactly H v. hessian pushes a whole (chunk of the) identity through that one sweep
 as a batch of tangents.
 """
+from typing import Any, Callable, Optional, Sequence, Tuple
+
 import numpy as np
 
 from .core.forward import Dual, JVPTrace
@@ -15,6 +17,7 @@ from .progress import steps
 from .primitives.shape import concatenate, getitem, reshape, transpose, shape_of, cast_p
 from .primitives.broadcasting import broadcast_to
 from .numpy.functions import stack
+from .typing import ArgNums, Fun, HVPFun, PyTree, ScalarFun
 
 DEFAULT_CHUNK_SIZE = 64  # tangent directions per sweep in jacfwd / hessian (measured best)
 ONE_SWEEP_UP_TO = 128  # below this many directions, one sweep carries them all
@@ -128,7 +131,8 @@ def _pull_back(trace, nodes, seeds):
     return grads
 
 
-def value_and_grad(fun, argnums=0, has_aux=False):
+def value_and_grad(fun: ScalarFun, argnums: ArgNums = 0,
+                   has_aux: bool = False) -> Callable[..., Tuple[Any, PyTree]]:
     """f -> (x -> (f(x), ∇f(x))), one forward pass and one reverse sweep. f must return a
     scalar; with has_aux=True it returns (scalar, aux) and the result is ((value, aux), grad)."""
     _check_argnums("value_and_grad", argnums)
@@ -140,7 +144,7 @@ def value_and_grad(fun, argnums=0, has_aux=False):
     return value_and_grad_fun
 
 
-def grad(fun, argnums=0, has_aux=False):
+def grad(fun: ScalarFun, argnums: ArgNums = 0, has_aux: bool = False) -> Callable[..., PyTree]:
     """f -> ∇f for a scalar-valued f (JAX's jax.grad). With argnums a tuple, a tuple of
     gradients; with has_aux=True, (gradient, aux)."""
     _check_argnums("grad", argnums)
@@ -177,7 +181,7 @@ def _value_and_grad(fun, argnums, has_aux, args, kwargs, keep_value, fname="grad
     return (value, aux), grads
 
 
-def vjp(fun, *primals, has_aux=False):
+def vjp(fun: Fun, *primals: PyTree, has_aux: bool = False) -> Tuple[Any, ...]:
     """(f(*primals), vjp_fn): vjp_fn(cotangent) returns a tuple with one cotangent per primal.
     The tape is kept until vjp_fn is released, so vjp_fn may be called many times."""
     trace, nodes, td, res = record("vjp", lambda p: fun(*p), tuple(primals))
@@ -207,7 +211,7 @@ def vjp(fun, *primals, has_aux=False):
     return result, vjp_fn
 
 
-def jacrev(fun, argnums=0, has_aux=False):
+def jacrev(fun: Fun, argnums: ArgNums = 0, has_aux: bool = False) -> Callable[..., PyTree]:
     """Jacobian by reverse mode: one forward pass, then the recorded reverse sweep run on a batch
     of cotangents -- the identity over the output, pushed as batched tangents through the VJP,
     which is linear in its cotangent -- so ceil(m / chunk) sweeps for m outputs instead of m.
@@ -246,7 +250,8 @@ jacobian = jacrev
 
 
 # --- forward mode ------------------------------------------------------------------------------
-def jvp(fun, primals, tangents, batched=False):
+def jvp(fun: Fun, primals: Sequence[PyTree], tangents: Sequence[PyTree],
+        batched: bool = False) -> Tuple[PyTree, PyTree]:
     """(f(*primals), J tangents): one forward pass on dual numbers. With batched=True every
     tangent carries one extra leading axis of a common size k -- k directions pushed through
     the same pass -- and so does every output tangent."""
@@ -305,7 +310,8 @@ def _basis_chunk(start, k, offset, size, dtype):
     return e
 
 
-def jacfwd(fun, argnums=0, chunk_size=None, has_aux=False):
+def jacfwd(fun: Fun, argnums: ArgNums = 0, chunk_size: Optional[int] = None,
+           has_aux: bool = False) -> Callable[..., PyTree]:
     """Jacobian by forward mode: the identity is pushed through f as batched tangents,
     `chunk_size` directions per pass (bounding memory). Output shape s + t, as jacrev. With
     has_aux=True, fun returns (output, aux) and the result is (jacobian, aux)."""
@@ -377,7 +383,7 @@ def _check_direction(fname, x, v):
                              f"{np.shape(primal(a))}; they must match")
 
 
-def hvp(fun, x, v, batched=False):
+def hvp(fun: ScalarFun, x: PyTree, v: PyTree, batched: bool = False) -> PyTree:
     """H(x) v for scalar f, exactly, by forward-over-reverse: one forward pass and one reverse
     sweep, both on dual numbers (x, v). x and v are pytrees of the same structure and shapes.
     With batched=True, each leaf of v has a leading axis of k directions and the result is
@@ -387,7 +393,7 @@ def hvp(fun, x, v, batched=False):
     return jvp(grad(fun), (x,), (v,), batched=batched)[1]
 
 
-def hvp_fn(fun, x):
+def hvp_fn(fun: ScalarFun, x: PyTree) -> HVPFun:
     """v -> H(x) v, for many products at one point x (CG, Lanczos, Newton-CG): ∇f is recorded
     once and each product is one reverse sweep over that recording (H is symmetric, so the
     VJP of the gradient is H v). For a single product, `hvp` is cheaper."""
@@ -399,7 +405,8 @@ def hvp_fn(fun, x):
     return hessian_vector_product
 
 
-def hessian(fun, argnums=0, chunk_size=None, has_aux=False):
+def hessian(fun: ScalarFun, argnums: ArgNums = 0, chunk_size: Optional[int] = None,
+            has_aux: bool = False) -> Callable[..., PyTree]:
     """The exact Hessian, forward-over-reverse: jacfwd(grad(f)), with the identity pushed as
     batched tangents through the reverse sweep (`chunk_size` directions at a time). For an input
     of shape s the Hessian has shape s + s; a tuple argnums gives nested blocks, as in JAX.
@@ -415,7 +422,7 @@ def hessian(fun, argnums=0, chunk_size=None, has_aux=False):
     return hessian_fun
 
 
-def stop_gradient(x):
+def stop_gradient(x: PyTree) -> PyTree:
     """A constant copy of x (every derivative level stripped); works on pytrees."""
     return tree_map(primal, x)
 

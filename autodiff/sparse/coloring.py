@@ -9,10 +9,14 @@ greedily. Every entry H[i, j] is then read either at (H S)[i, color j] or, by sy
 on n: banded matrices need about their bandwidth, an arrowhead two plus its hubs.
 """
 from collections import namedtuple
+from typing import TYPE_CHECKING, Optional, Tuple
 
 import numpy as np
 
 from ..progress import steps
+
+if TYPE_CHECKING:  # scipy is optional: imported for the annotations only
+    import scipy.sparse
 
 Coloring = namedtuple("Coloring", "colors num_colors dense")
 
@@ -96,7 +100,7 @@ def _greedy_star_colors(P, dense, first):
     return min(candidates, key=lambda c: c.max(initial=first))
 
 
-def color_hessian(pattern):
+def color_hessian(pattern: "scipy.sparse.spmatrix") -> "Coloring":
     """A Coloring (colors per column, their count, dense-vertex mask) of a symmetric pattern."""
     P = pattern.tocsr().astype(bool)
     n = P.shape[0]
@@ -114,7 +118,7 @@ def color_hessian(pattern):
     return Coloring(np.searchsorted(used, colors), used.size, dense)
 
 
-def seed_matrix(coloring):
+def seed_matrix(coloring: "Coloring") -> np.ndarray:
     """S (n x colors): column c is the sum of the unit vectors of the columns colored c."""
     n = coloring.colors.size
     S = np.zeros((n, coloring.num_colors))
@@ -122,7 +126,8 @@ def seed_matrix(coloring):
     return S
 
 
-def recovery_plan(pattern, coloring):
+def recovery_plan(pattern: "scipy.sparse.spmatrix",
+                  coloring: "Coloring") -> Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Where each entry of the pattern is read in HS = H @ seed_matrix(coloring): (rows, cols,
     HS rows, HS columns) of the entries, in the pattern's COO order. Made once per pattern.
 
@@ -144,7 +149,8 @@ def recovery_plan(pattern, coloring):
             np.where(direct, colors[cols], colors[rows]))
 
 
-def recover(pattern, coloring, HS, plan=None):
+def recover(pattern: "scipy.sparse.spmatrix", coloring: "Coloring", HS: np.ndarray,
+            plan: Optional[Tuple[np.ndarray, ...]] = None) -> "scipy.sparse.csr_matrix":
     """The sparse Hessian (CSR) from the compressed products HS = H @ seed_matrix(coloring)."""
     import scipy.sparse as sp
     rows, cols, at_rows, at_colors = plan or recovery_plan(pattern, coloring)

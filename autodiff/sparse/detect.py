@@ -18,11 +18,17 @@ Each primitive declares its structure (`declare(..., sparsity=...)`), one of the
   reduction              sum / max / min over axes;  scan  cumsum along an axis
   matmul, einsum         sums of products;  dense  couples everything it reads (linalg)
 """
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from ..core.tracer import Trace, Tracer
 from .._optional import require_scipy
 from ..primitives.shape import getitem_p
+from ..typing import ArrayLike, ScalarFun
+
+if TYPE_CHECKING:  # scipy is optional: imported for the annotations only
+    import scipy.sparse
 
 MAX_DENSE_ENTRIES = 50_000_000
 MAX_ENUMERATED = 4_000_000  # iteration points of an einsum / matmul enumerated exactly
@@ -224,7 +230,7 @@ RULES = {**{f"elementwise-{k}": _elementwise
          "scan": _cumsum, "matmul": _matmul, "einsum": _einsum, "dense": _dense}
 
 
-def hessian_sparsity(f, x):
+def hessian_sparsity(f: ScalarFun, x: ArrayLike) -> "scipy.sparse.csr_matrix":
     """The sparsity pattern of the Hessian of scalar f at x (a flat vector), as a symmetric
     scipy.sparse CSR boolean matrix, found by tracing which inputs meet in nonlinear operations.
     It holds at x: it depends on x through control flow (branches on comparisons) and through

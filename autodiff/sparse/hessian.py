@@ -3,12 +3,18 @@ one tangent per color + recovery. Pattern and coloring are computed once and reu
 pattern can depend on x (branches on comparisons, constants taken with stop_gradient whose
 zeros drop couplings), every call also checks the recovered H against one random HVP of the
 same sweep, and detects the pattern again at x when they differ."""
+from typing import TYPE_CHECKING, Any, Optional
+
 import numpy as np
 
 from ..hessian_products import hessian_times_matrix
 from ..progress import logger
 from .coloring import color_hessian, seed_matrix, recover, recovery_plan
 from .detect import hessian_sparsity
+from ..typing import ArrayLike, ScalarFun
+
+if TYPE_CHECKING:  # scipy is optional: imported for the annotations only
+    import scipy.sparse
 
 VERIFY_RTOL = 1e-6  # of each row's scale |H| |r| + |H r|: a mismatch beyond it is looked into
 
@@ -35,9 +41,10 @@ class SparseHessian:
     missed interaction, or a given `sparsity` that is wrong); else it was round-off.
     verify=False skips the probe, for a pattern known not to depend on x."""
 
-    def __init__(self, f, sparsity=None, chunk_size=None, verify=True, seed=0):
+    def __init__(self, f: ScalarFun, sparsity: Optional["scipy.sparse.spmatrix"] = None,
+                 chunk_size: Optional[int] = None, verify: bool = True, seed: int = 0) -> None:
         self.f = f
-        self.pattern = sparsity
+        self.pattern: Any = sparsity  # a CSR pattern once known
         self.given = sparsity is not None
         self.coloring = self.plan = None
         self.chunk_size = chunk_size
@@ -46,10 +53,10 @@ class SparseHessian:
         self._rng = np.random.default_rng(seed)
 
     @property
-    def num_colors(self):
+    def num_colors(self) -> Optional[int]:
         return None if self.coloring is None else self.coloring.num_colors
 
-    def __call__(self, x):
+    def __call__(self, x: ArrayLike) -> "scipy.sparse.csr_matrix":
         x = np.asarray(x, dtype=float) if np.asarray(x).dtype.kind != "f" else np.asarray(x)
         if x.ndim != 1:
             raise ValueError(f"sparse_hessian expects a flat vector x, got shape {x.shape}")
@@ -134,7 +141,8 @@ class SparseHessian:
                            "ad.hessian gives the dense Hessian")
 
 
-def sparse_hessian(f, sparsity=None, chunk_size=None, verify=True):
+def sparse_hessian(f: ScalarFun, sparsity: Optional["scipy.sparse.spmatrix"] = None,
+                   chunk_size: Optional[int] = None, verify: bool = True) -> SparseHessian:
     """The exact Hessian of scalar f (of a flat vector) as a scipy.sparse matrix, computed with
     one batched HVP sweep per chunk of colors instead of n HVPs, each result checked against a
     random HVP of the same sweep (verify=False skips it). See SparseHessian."""
