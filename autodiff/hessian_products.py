@@ -13,7 +13,7 @@ from .transforms import hvp, DEFAULT_CHUNK_SIZE, ONE_SWEEP_UP_TO
 from .typing import ArrayLike, ScalarFun
 
 
-def hessian_times_matrix(f: ScalarFun, x: ArrayLike, V: ArrayLike,
+def hessian_times_matrix(f: ScalarFun, x: ArrayLike, V: ArrayLike, *,
                          chunk_size: Optional[int] = None) -> np.ndarray:
     """H(x) @ V for scalar f of a flat vector x and V of shape (n, k): an (n, k) array.
     `chunk_size` columns go through each sweep, bounding memory (default as ad.hessian: all

@@ -131,7 +131,7 @@ def _pull_back(trace, nodes, seeds):
     return grads
 
 
-def value_and_grad(fun: ScalarFun, argnums: ArgNums = 0,
+def value_and_grad(fun: ScalarFun, argnums: ArgNums = 0, *,
                    has_aux: bool = False) -> Callable[..., Tuple[Any, PyTree]]:
     """f -> (x -> (f(x), ∇f(x))), one forward pass and one reverse sweep. f must return a
     scalar; with has_aux=True it returns (scalar, aux) and the result is ((value, aux), grad)."""
@@ -144,7 +144,8 @@ def value_and_grad(fun: ScalarFun, argnums: ArgNums = 0,
     return value_and_grad_fun
 
 
-def grad(fun: ScalarFun, argnums: ArgNums = 0, has_aux: bool = False) -> Callable[..., PyTree]:
+def grad(fun: ScalarFun, argnums: ArgNums = 0, *,
+         has_aux: bool = False) -> Callable[..., PyTree]:
     """f -> ∇f for a scalar-valued f (JAX's jax.grad). With argnums a tuple, a tuple of
     gradients; with has_aux=True, (gradient, aux)."""
     _check_argnums("grad", argnums)
@@ -211,7 +212,8 @@ def vjp(fun: Fun, *primals: PyTree, has_aux: bool = False) -> Tuple[Any, ...]:
     return result, vjp_fn
 
 
-def jacrev(fun: Fun, argnums: ArgNums = 0, has_aux: bool = False) -> Callable[..., PyTree]:
+def jacrev(fun: Fun, argnums: ArgNums = 0, *,
+           has_aux: bool = False) -> Callable[..., PyTree]:
     """Jacobian by reverse mode: one forward pass, then the recorded reverse sweep run on a batch
     of cotangents -- the identity over the output, pushed as batched tangents through the VJP,
     which is linear in its cotangent -- so ceil(m / chunk) sweeps for m outputs instead of m.
@@ -250,7 +252,7 @@ jacobian = jacrev
 
 
 # --- forward mode ------------------------------------------------------------------------------
-def jvp(fun: Fun, primals: Sequence[PyTree], tangents: Sequence[PyTree],
+def jvp(fun: Fun, primals: Sequence[PyTree], tangents: Sequence[PyTree], *,
         batched: bool = False) -> Tuple[PyTree, PyTree]:
     """(f(*primals), J tangents): one forward pass on dual numbers. With batched=True every
     tangent carries one extra leading axis of a common size k -- k directions pushed through
@@ -310,7 +312,7 @@ def _basis_chunk(start, k, offset, size, dtype):
     return e
 
 
-def jacfwd(fun: Fun, argnums: ArgNums = 0, chunk_size: Optional[int] = None,
+def jacfwd(fun: Fun, argnums: ArgNums = 0, *, chunk_size: Optional[int] = None,
            has_aux: bool = False) -> Callable[..., PyTree]:
     """Jacobian by forward mode: the identity is pushed through f as batched tangents,
     `chunk_size` directions per pass (bounding memory). Output shape s + t, as jacrev. With
@@ -383,7 +385,7 @@ def _check_direction(fname, x, v):
                              f"{np.shape(primal(a))}; they must match")
 
 
-def hvp(fun: ScalarFun, x: PyTree, v: PyTree, batched: bool = False) -> PyTree:
+def hvp(fun: ScalarFun, x: PyTree, v: PyTree, *, batched: bool = False) -> PyTree:
     """H(x) v for scalar f, exactly, by forward-over-reverse: one forward pass and one reverse
     sweep, both on dual numbers (x, v). x and v are pytrees of the same structure and shapes.
     With batched=True, each leaf of v has a leading axis of k directions and the result is
@@ -393,11 +395,13 @@ def hvp(fun: ScalarFun, x: PyTree, v: PyTree, batched: bool = False) -> PyTree:
     return jvp(grad(fun), (x,), (v,), batched=batched)[1]
 
 
-def hvp_fn(fun: ScalarFun, x: PyTree) -> HVPFun:
+def hvp_fn(fun: ScalarFun, x: PyTree, *, args: Any = ()) -> HVPFun:
     """v -> H(x) v, for many products at one point x (CG, Lanczos, Newton-CG): ∇f is recorded
     once and each product is one reverse sweep over that recording (H is symmetric, so the
-    VJP of the gradient is H v). For a single product, `hvp` is cheaper."""
-    _, vjp_fn = vjp(grad(fun), x)
+    VJP of the gradient is H v). H is that of fun(x, *args) in x: args are data, held fixed
+    (as in scipy). For a single product, `hvp` is cheaper."""
+    args = tuple(args) if isinstance(args, (tuple, list)) else (args,)
+    _, vjp_fn = vjp(grad(lambda z: fun(z, *args)) if args else grad(fun), x)
 
     def hessian_vector_product(v):
         _check_direction("hvp_fn", x, v)
@@ -405,7 +409,7 @@ def hvp_fn(fun: ScalarFun, x: PyTree) -> HVPFun:
     return hessian_vector_product
 
 
-def hessian(fun: ScalarFun, argnums: ArgNums = 0, chunk_size: Optional[int] = None,
+def hessian(fun: ScalarFun, argnums: ArgNums = 0, *, chunk_size: Optional[int] = None,
             has_aux: bool = False) -> Callable[..., PyTree]:
     """The exact Hessian, forward-over-reverse: jacfwd(grad(f)), with the identity pushed as
     batched tangents through the reverse sweep (`chunk_size` directions at a time). For an input
