@@ -99,3 +99,39 @@ kl_div = _binary("kl_div", lambda x, y: log(x / y), lambda x, y: 1.0 - x / y, x=
 # i0e = exp(-|x|) I0(x), i1e = exp(-|x|) I1(x); I0' = I1 and I1' = I0 - I1 / x (1/2 at 0).
 i1e = _unary("i1e", lambda out, x: i0e(x) - _quotient(out, x, x, 0.5) - np.sign(primal(x)) * out)
 i0e = _unary("i0e", lambda out, x: i1e(x) - np.sign(primal(x)) * out)
+
+# --- incomplete gamma and beta functions, Student's t distribution ------------------------------
+# Their derivatives in the integration limit are closed forms; in the shape parameters they are
+# series that autodiff does not have: a traced shape parameter is an error, never a zero.
+def _no_derivative(name, arg):
+    def partial():
+        raise NotImplementedError(f"the derivative of scipy.special.{name} with respect to {arg} "
+                                  "is not implemented (only with respect to the integration "
+                                  "limit); pass it as a constant (autodiff.stop_gradient)")
+    return partial
+
+
+gammainc = declare(
+    "gammainc", _sc("gammainc"), ("a", "x"), broadcasts=True, sparsity="elementwise-nonlinear",
+    diagonal=[_no_derivative("gammainc", "a"),
+              lambda a, x: exp((a - 1.0) * log(x) - x - gammaln(a))],
+    scipy=("special.gammainc",), samples=[through(lambda x: gammainc(1.7, x), positive(3))])
+gammaincc = declare(
+    "gammaincc", _sc("gammaincc"), ("a", "x"), broadcasts=True, sparsity="elementwise-nonlinear",
+    diagonal=[_no_derivative("gammaincc", "a"),
+              lambda a, x: -exp((a - 1.0) * log(x) - x - gammaln(a))],
+    scipy=("special.gammaincc",), samples=[through(lambda x: gammaincc(1.7, x), positive(3))])
+betainc = declare(
+    "betainc", _sc("betainc"), ("a", "b", "x"), broadcasts=True,
+    sparsity="elementwise-nonlinear",
+    diagonal=[_no_derivative("betainc", "a"), _no_derivative("betainc", "b"),
+              lambda a, b, x: exp((a - 1.0) * log(x) + (b - 1.0) * log1p(-x) - betaln(a, b))],
+    scipy=("special.betainc",),
+    samples=[through(lambda x: betainc(1.5, 2.5, x), uniform(3, lo=0.1, hi=0.9))])
+# Student's t distribution function: its derivative in t is the density
+stdtr = declare(
+    "stdtr", _sc("stdtr"), ("df", "t"), broadcasts=True, sparsity="elementwise-nonlinear",
+    diagonal=[_no_derivative("stdtr", "df"),
+              lambda df, t: exp(gammaln(0.5 * (df + 1.0)) - gammaln(0.5 * df)
+                                - 0.5 * log(df * np.pi) - 0.5 * (df + 1.0) * log1p(t * t / df))],
+    scipy=("special.stdtr",), samples=[through(lambda t: stdtr(3.5, t), uniform(3, lo=-3, hi=3))])

@@ -1,4 +1,6 @@
 """`autodiff.scipy`: differentiable counterparts of SciPy functions. Plain `scipy.special`
 ufuncs (gammaln, digamma, erf, expit, xlogy, ...) differentiate when applied to traced values;
-this package also has those that are not ufuncs (logsumexp, softmax, polygamma, ...)."""
-from . import special  # noqa: F401
+`autodiff.scipy.special` also has those that are not ufuncs (logsumexp, softmax, polygamma,
+...), and `autodiff.scipy.stats` the distributions' log densities and distribution functions,
+differentiable in the data and every parameter."""
+from . import special, stats  # noqa: F401
