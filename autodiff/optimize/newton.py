@@ -13,6 +13,9 @@ def modified_newton_direction(H, g, floor=1e-8):
     return -Q @ ((Q.T @ g) / lam)
 
 
+NEWTON_OPTIONS = ("gtol", "xtol", "maxiter", "c1", "disp")  # disp: printed by minimize
+
+
 def newton(obj, x0, gtol=1e-8, xtol=1e-12, maxiter=100, c1=1e-4, callback=None):
     """Minimize obj (a ScipyObjective) from the flat vector x0: stop when the gradient's largest
     entry is at most gtol, or a step moves x by at most xtol relative to |x| (the gradient can

@@ -121,3 +121,74 @@ def test_newton_stops_at_rounding_level_on_badly_scaled_problems():
     res = minimize(f, np.zeros(50), method="newton", options={"gtol": 1e-14})
     assert res.success and res.nit < 20, res.message
     np.testing.assert_allclose(res.x, 1.0 / 3.0, atol=1e-9)
+
+
+ALL_METHODS = ["newton", "newton-cg", "trust-ncg", "trust-krylov", "trust-exact", "dogleg",
+               "trust-constr", "bfgs", "l-bfgs-b", "cg", "slsqp", "tnc"]
+
+
+@pytest.mark.parametrize("method", ALL_METHODS)
+def test_a_misspelt_option_is_named_with_the_valid_ones(method):
+    with pytest.raises(ValueError, match=r"dsip.*valid options: .*disp"):
+        minimize(rosen, np.zeros(3), method=method, options={"dsip": True})
+
+
+@pytest.mark.parametrize("method", ALL_METHODS)
+def test_disp_and_callback_work_for_every_method(method, capfd):
+    convex = lambda p: anp.sum((p["x"] - 1.0) ** 2) + anp.sum(p["x"] ** 4)  # for dogleg
+    seen = []
+    res = minimize(convex, {"x": np.array([-1.2, 1.0, -0.5])}, method=method,
+                   options={"disp": True}, callback=seen.append)
+    assert res.success, res.message
+    assert seen and all(set(x) == {"x"} and x["x"].shape == (3,) for x in seen)
+    out, err = capfd.readouterr()
+    assert (out + err).strip()  # something was displayed (tnc prints from C)
+
+
+def test_unknown_method_lists_every_method():
+    with pytest.raises(ValueError, match="newton, newton-cg, .*trust-constr.*slsqp, tnc"):
+        minimize(rosen, np.zeros(2), method="foo")
+
+
+def test_options_must_be_a_dict():
+    with pytest.raises(TypeError, match="options must be a dict"):
+        minimize(rosen, np.zeros(2), options=[("disp", True)])
+
+
+@pytest.mark.parametrize("method", ["l-bfgs-b", "slsqp", "tnc", "trust-constr"])
+def test_bounds_reach_scipy(method):
+    bounds = [(-1.0, 0.5)] * 3
+    ours = minimize(rosen, np.zeros(3), method=method, bounds=bounds)
+    theirs = scipy_optimize.minimize(scipy_optimize.rosen, np.zeros(3), method=method,
+                                     jac=scipy_optimize.rosen_der, bounds=bounds)
+    assert ours.success and ours.x[0] == pytest.approx(0.5, abs=1e-4)
+    np.testing.assert_allclose(ours.x, theirs.x, atol=1e-4)
+
+
+@pytest.mark.parametrize("method", ["slsqp", "trust-constr"])
+def test_constraints_on_pytrees_get_exact_jacobians(method):
+    f = lambda p: (p["a"] - 2.0) ** 2 + anp.sum((p["b"] - 1.0) ** 2)
+    on_sphere = {"type": "eq", "fun": lambda p: p["a"] ** 2 + anp.sum(p["b"] ** 2) - 1.0}
+    res = minimize(f, {"a": 0.5, "b": np.array([0.1, 0.2])}, method=method,
+                   constraints=[on_sphere])
+    assert res.success, res.message
+    np.testing.assert_allclose(res.x["a"], 2 / np.sqrt(6), atol=1e-6)
+    np.testing.assert_allclose(res.x["b"], 1 / np.sqrt(6), atol=1e-6)
+
+
+def test_nonlinear_constraint_on_pytrees():
+    f = lambda p: (p["a"] - 2.0) ** 2 + anp.sum((p["b"] - 1.0) ** 2)
+    ball = scipy_optimize.NonlinearConstraint(lambda p: p["a"] ** 2 + anp.sum(p["b"] ** 2),
+                                              0.0, 1.0)
+    res = minimize(f, {"a": 0.5, "b": np.array([0.1, 0.2])}, method="trust-constr",
+                   constraints=ball)
+    np.testing.assert_allclose(res.x["b"], 1 / np.sqrt(6), atol=1e-5)
+
+
+@pytest.mark.parametrize("method,kwargs", [("newton", dict(bounds=[(0, 1)] * 2)),
+                                           ("bfgs", dict(bounds=[(0, 1)] * 2)),
+                                           ("l-bfgs-b", dict(constraints=[{"type": "eq",
+                                                             "fun": lambda x: x[0]}]))])
+def test_bounds_or_constraints_a_method_would_ignore_are_refused(method, kwargs):
+    with pytest.raises(ValueError, match="does not take (bounds|constraints); use one of"):
+        minimize(rosen, np.zeros(2), method=method, **kwargs)
