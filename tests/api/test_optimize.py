@@ -161,7 +161,7 @@ def test_bounds_reach_scipy(method):
     ours = minimize(rosen, np.zeros(3), method=method, bounds=bounds)
     theirs = scipy_optimize.minimize(scipy_optimize.rosen, np.zeros(3), method=method,
                                      jac=scipy_optimize.rosen_der, bounds=bounds)
-    assert ours.success and ours.x[0] == pytest.approx(0.5, abs=1e-4)
+    assert ours.success and np.all(ours.x <= 0.5 + 1e-8)  # the minimum (ones) is cut off
     np.testing.assert_allclose(ours.x, theirs.x, atol=1e-4)
 
 
