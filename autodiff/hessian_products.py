@@ -9,7 +9,7 @@ from .core.tracer import primal
 from .transforms import hvp, DEFAULT_CHUNK_SIZE, ONE_SWEEP_UP_TO
 
 
-def hessian_times_matrix(f, x, V, chunk_size=None):
+def hessian_times_matrix(f, x, V, *, chunk_size=None):
     """H(x) @ V for scalar f of a flat vector x and V of shape (n, k): an (n, k) array.
     `chunk_size` columns go through each sweep, bounding memory (default as ad.hessian: all
     of them up to 128, else 64 at a time)."""

@@ -127,7 +127,7 @@ def _pull_back(trace, nodes, seeds):
     return grads
 
 
-def value_and_grad(fun, argnums=0, has_aux=False):
+def value_and_grad(fun, argnums=0, *, has_aux=False):
     """f -> (x -> (f(x), ∇f(x))), one forward pass and one reverse sweep. f must return a
     scalar; with has_aux=True it returns (scalar, aux) and the result is ((value, aux), grad)."""
     _check_argnums("value_and_grad", argnums)
@@ -139,7 +139,7 @@ def value_and_grad(fun, argnums=0, has_aux=False):
     return value_and_grad_fun
 
 
-def grad(fun, argnums=0, has_aux=False):
+def grad(fun, argnums=0, *, has_aux=False):
     """f -> ∇f for a scalar-valued f (JAX's jax.grad). With argnums a tuple, a tuple of
     gradients; with has_aux=True, (gradient, aux)."""
     _check_argnums("grad", argnums)
@@ -206,7 +206,7 @@ def vjp(fun, *primals, has_aux=False):
     return result, vjp_fn
 
 
-def jacrev(fun, argnums=0, has_aux=False):
+def jacrev(fun, argnums=0, *, has_aux=False):
     """Jacobian by reverse mode: one forward pass, then the recorded reverse sweep run on a batch
     of cotangents -- the identity over the output, pushed as batched tangents through the VJP,
     which is linear in its cotangent -- so ceil(m / chunk) sweeps for m outputs instead of m.
@@ -245,7 +245,7 @@ jacobian = jacrev
 
 
 # --- forward mode ------------------------------------------------------------------------------
-def jvp(fun, primals, tangents, batched=False):
+def jvp(fun, primals, tangents, *, batched=False):
     """(f(*primals), J tangents): one forward pass on dual numbers. With batched=True every
     tangent carries one extra leading axis of a common size k -- k directions pushed through
     the same pass -- and so does every output tangent."""
@@ -304,7 +304,7 @@ def _basis_chunk(start, k, offset, size, dtype):
     return e
 
 
-def jacfwd(fun, argnums=0, chunk_size=None, has_aux=False):
+def jacfwd(fun, argnums=0, *, chunk_size=None, has_aux=False):
     """Jacobian by forward mode: the identity is pushed through f as batched tangents,
     `chunk_size` directions per pass (bounding memory). Output shape s + t, as jacrev. With
     has_aux=True, fun returns (output, aux) and the result is (jacobian, aux)."""
@@ -373,7 +373,7 @@ def _check_direction(fname, x, v):
                              f"{np.shape(primal(a))}; they must match")
 
 
-def hvp(fun, x, v, batched=False):
+def hvp(fun, x, v, *, batched=False):
     """H(x) v for scalar f, exactly, by forward-over-reverse: one forward pass and one reverse
     sweep, both on dual numbers (x, v). x and v are pytrees of the same structure and shapes.
     With batched=True, each leaf of v has a leading axis of k directions and the result is
@@ -383,11 +383,13 @@ def hvp(fun, x, v, batched=False):
     return jvp(grad(fun), (x,), (v,), batched=batched)[1]
 
 
-def hvp_fn(fun, x):
+def hvp_fn(fun, x, *, args=()):
     """v -> H(x) v, for many products at one point x (CG, Lanczos, Newton-CG): ∇f is recorded
     once and each product is one reverse sweep over that recording (H is symmetric, so the
-    VJP of the gradient is H v). For a single product, `hvp` is cheaper."""
-    _, vjp_fn = vjp(grad(fun), x)
+    VJP of the gradient is H v). H is that of fun(x, *args) in x: args are data, held fixed
+    (as in scipy). For a single product, `hvp` is cheaper."""
+    args = tuple(args) if isinstance(args, (tuple, list)) else (args,)
+    _, vjp_fn = vjp(grad(lambda z: fun(z, *args)) if args else grad(fun), x)
 
     def hessian_vector_product(v):
         _check_direction("hvp_fn", x, v)
@@ -395,7 +397,7 @@ def hvp_fn(fun, x):
     return hessian_vector_product
 
 
-def hessian(fun, argnums=0, chunk_size=None, has_aux=False):
+def hessian(fun, argnums=0, *, chunk_size=None, has_aux=False):
     """The exact Hessian, forward-over-reverse: jacfwd(grad(f)), with the identity pushed as
     batched tangents through the reverse sweep (`chunk_size` directions at a time). For an input
     of shape s the Hessian has shape s + s; a tuple argnums gives nested blocks, as in JAX.

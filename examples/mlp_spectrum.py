@@ -20,7 +20,7 @@ def analyse(params, X, Y):
     start = time.perf_counter()
     top = C.hessian_eigenvalues(D.loss, params, k=3, which="LA", args=(X, Y))
     bottom = C.hessian_eigenvalues(D.loss, params, k=1, which="SA", args=(X, Y))
-    trace = C.hessian_trace(D.loss, params, args=(X, Y), num_samples=100)
+    trace = C.hessian_trace(D.loss, params, args=(X, Y), max_samples=100)
     density = C.spectral_density(D.loss, params, args=(X, Y), num_steps=90, num_probes=3)
     matrix_free = time.perf_counter() - start
     flat, unravel = ad.ravel_pytree(params)

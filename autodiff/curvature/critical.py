@@ -26,7 +26,7 @@ class CriticalPoint:
                 f"[{self.min_eigenvalue:.6g}, {self.max_eigenvalue:.6g}] (tol {self.tol:g})")
 
 
-def classify_critical_point(f, x, args=(), tol=1e-6, grad_tol=1e-6):
+def classify_critical_point(f, x, args=(), *, tol=1e-6, grad_tol=1e-6):
     """Classify x for f(x, *args): the gradient's norm decides whether x is critical (grad_tol);
     the smallest and largest Hessian eigenvalues, compared with +-tol, decide the kind."""
     flat, unravel = ravel_pytree(x)
@@ -48,7 +48,7 @@ def classify_critical_point(f, x, args=(), tol=1e-6, grad_tol=1e-6):
     return CriticalPoint(verdict, grad_norm, lo, hi, tol, grad_tol, v_lo[:, 0])
 
 
-def escape_saddle(f, x, args=(), step=None, max_halvings=30):
+def escape_saddle(f, x, args=(), *, step=None, max_halvings=30):
     """A point that decreases f, moved from x along the direction of most negative curvature
     (sign chosen downhill). The step starts at `step` (default: 1 scaled by |x|+1) and is
     halved until f decreases. Returns x's structure; raises if there is no negative curvature."""

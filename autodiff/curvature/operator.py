@@ -7,13 +7,15 @@ from ..pytree import ravel_pytree
 from ..transforms import hvp_fn
 
 
-def hessian_operator(f, x, args=(), chunk_size=None):
+def hessian_operator(f, x, args=(), *, chunk_size=None):
     """H(x) of f(x, *args) as a `scipy.sparse.linalg.LinearOperator` on flat vectors (x may be a
     pytree: the operator's `.unravel` maps a flat vector back). The matrix is never formed:
     the gradient is recorded once and a matvec is one reverse sweep over it; a matmat
     (`op @ V`) pushes V's columns as batched tangents through forward-over-reverse sweeps,
-    `chunk_size` columns per sweep (see hessian_times_matrix)."""
+    `chunk_size` columns per sweep (see hessian_times_matrix). args are data, held fixed
+    (a non-tuple is one argument, as in scipy)."""
     scipy = require_scipy()
+    args = tuple(args) if isinstance(args, (tuple, list)) else (args,)
     flat, unravel = ravel_pytree(x)
     flat_f = lambda z: f(unravel(z), *args)
     product = hvp_fn(flat_f, flat)
@@ -23,7 +25,8 @@ def hessian_operator(f, x, args=(), chunk_size=None):
         return np.asarray(product(np.asarray(v).reshape(flat.shape)), dtype=float)
 
     def matmat(V):
-        return np.asarray(hessian_times_matrix(flat_f, flat, V, chunk_size), dtype=float)
+        product = hessian_times_matrix(flat_f, flat, V, chunk_size=chunk_size)
+        return np.asarray(product, dtype=float)
 
     op = scipy.sparse.linalg.LinearOperator((flat.size, flat.size), matvec=matvec,
                                             rmatvec=matvec, matmat=matmat, rmatmat=matmat,

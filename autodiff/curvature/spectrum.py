@@ -1,28 +1,80 @@
 """The Hessian's spectrum without forming it: extreme eigenpairs (Lanczos, via scipy's eigsh),
 the trace (Hutchinson) and the spectral density (stochastic Lanczos quadrature), as in
 PyHessian; plus the condition number and the curvature along a direction."""
+import warnings
 from collections import namedtuple
 
 import numpy as np
 
-from .._optional import require_scipy
+from .._optional import require, require_scipy
 from ..pytree import ravel_pytree
 from .operator import hessian_operator
 
-TraceEstimate = namedtuple("TraceEstimate", "trace stderr samples")
-Density = namedtuple("Density", "grid density nodes weights")
 PROBE_BLOCK = 10  # Hutchinson probes per batched product (the stopping rule needs 10 anyway)
+DENSE_UP_TO = 20  # sizes at which the eigendecomposition of the formed Hessian is cheapest
+DENSE_FALLBACK_UP_TO = 5000  # sizes at which a Lanczos failure falls back on the formed Hessian
+
+
+class TraceEstimate(namedtuple("TraceEstimate", "trace stderr samples")):
+    """Hutchinson's estimate of tr H. Fields: `trace` (the mean of the samples z^T H z),
+    `stderr` (its standard error; inf for one sample) and `samples` (how many probes were
+    used: fewer than max_samples when the standard error reached tol first)."""
+    __slots__ = ()
+
+
+class Density(namedtuple("Density", "grid density nodes weights")):
+    """The Hessian's eigenvalue density by stochastic Lanczos quadrature. Fields: `grid` (the
+    eigenvalue axis) and `density` (the smoothed density on it, integrating to about 1);
+    `nodes` and `weights` (the Ritz values of every probe and their quadrature weights, summing
+    to 1: the density before smoothing). `.plot()` draws it (matplotlib)."""
+    __slots__ = ()
+
+    def __repr__(self):
+        return (f"Density({self.nodes.size} nodes in [{self.nodes.min():.4g}, "
+                f"{self.nodes.max():.4g}], density on a grid of {self.grid.size} points from "
+                f"{self.grid[0]:.4g} to {self.grid[-1]:.4g}; fields grid, density, nodes, "
+                "weights)")
+
+    def plot(self, ax=None, log=True, **kwargs):
+        """The density against the eigenvalue on `ax` (default: a new figure's), on a log scale
+        (floored at 1e-7 of the peak) unless log=False; kwargs go to `ax.plot`. Returns ax."""
+        if ax is None:
+            plt = require("matplotlib.pyplot", None, "Density.plot", package="matplotlib")
+            ax = plt.figure().add_subplot()
+        if log:
+            ax.semilogy(self.grid, np.maximum(self.density, 1e-7 * self.density.max()),
+                        **kwargs)
+        else:
+            ax.plot(self.grid, self.density, **kwargs)
+        ax.set_xlabel("eigenvalue")
+        ax.set_ylabel("density")
+        return ax
 
 
 def _dense(op):
     return op.matmat(np.eye(op.shape[0]))
 
 
-def hessian_eigenvalues(f, x, k=1, which="LA", args=(), tol=1e-3, maxiter=None,
+def _dense_eigenpairs(op, k, which):
+    vals, vecs = np.linalg.eigh(_dense(op))
+    order = {"LA": np.argsort(vals)[::-1][:k], "SA": np.argsort(vals)[:k],
+             "LM": np.argsort(np.abs(vals))[::-1][:k]}[which]
+    order = np.sort(order)
+    return vals[order], vecs[:, order]
+
+
+def hessian_eigenvalues(f, x, k=1, which="LA", *, args=(), tol=1e-3, maxiter=None,
                         return_eigenvectors=False, seed=0):
     """The k extreme eigenvalues of H(x): which='LA' largest, 'SA' smallest (algebraic), 'LM'
     largest in magnitude. Lanczos (ARPACK eigsh) on exact HVPs; for small n, a dense
-    eigendecomposition. Eigenvalues ascending; eigenvectors (flat) as columns if asked."""
+    eigendecomposition. Eigenvalues ascending; eigenvectors (flat) as columns if asked.
+
+    tol is relative to the largest |eigenvalue| (the Hessian's scale). 'SA' is found as the
+    largest eigenvalues of lambda_max I - H: ARPACK's own 'SA' measures tol against each
+    eigenvalue, which near a singular Hessian (a trained network's) is about 0 and can cost
+    thousands of products. If Lanczos does not converge within maxiter, the eigenvalues that
+    did are returned with a RuntimeWarning (fewer than k); if none did, the formed Hessian's
+    (n <= 5000) with a warning, else a RuntimeError that says what to change."""
     scipy = require_scipy()
     op = hessian_operator(f, x, args)
     n = op.shape[0]
@@ -30,27 +82,69 @@ def hessian_eigenvalues(f, x, k=1, which="LA", args=(), tol=1e-3, maxiter=None,
         raise ValueError(f"which must be 'LA', 'SA' or 'LM', got {which!r}")
     if not 1 <= k <= n:
         raise ValueError(f"k must be between 1 and n = {n}, got {k}")
-    if n <= max(2 * k + 1, 20):
-        vals, vecs = np.linalg.eigh(_dense(op))
-        order = {"LA": np.argsort(vals)[::-1][:k], "SA": np.argsort(vals)[:k],
-                 "LM": np.argsort(np.abs(vals))[::-1][:k]}[which]
-        order = np.sort(order)
-        vals, vecs = vals[order], vecs[:, order]
+    if n <= max(2 * k + 1, DENSE_UP_TO):
+        vals, vecs = _dense_eigenpairs(op, k, which)
     else:
         v0 = np.random.default_rng(seed).standard_normal(n)
-        vals, vecs = scipy.sparse.linalg.eigsh(op, k=k, which=which, tol=tol, maxiter=maxiter,
-                                               v0=v0)
+        run = lambda k, which, shift=None: _lanczos_eigenpairs(scipy, op, k, which, tol,
+                                                               maxiter, v0, shift)
+        if which == "SA":
+            top = float(run(1, "LA")[0][-1])
+            vals, vecs = run(k, "LA", shift=top)
+            vals = top - vals
+        else:
+            vals, vecs = run(k, which)
         order = np.argsort(vals)
         vals, vecs = vals[order], vecs[:, order]
     return (vals, vecs) if return_eigenvectors else vals
 
 
-def hessian_trace(f, x, args=(), num_samples=100, tol=1e-3, seed=0):
+def _lanczos_eigenpairs(scipy, op, k, which, tol, maxiter, v0, shift=None):
+    """eigsh's k eigenpairs of op (the Hessian), or of shift I - op if a shift is given; on no
+    convergence, what converged or the dense answer, with a warning -- never ARPACK's error."""
+    linalg = scipy.sparse.linalg
+    A = op
+    if shift is not None:
+        def shifted(v):
+            v = np.asarray(v).ravel()
+            return shift * v - op.matvec(v)
+        A = linalg.LinearOperator(op.shape, matvec=shifted, dtype=float)
+    try:
+        return linalg.eigsh(A, k=k, which=which, tol=tol, maxiter=maxiter, v0=v0)
+    except linalg.ArpackNoConvergence as error:
+        got, n = len(error.eigenvalues), op.shape[0]
+        why = (f"Lanczos (ARPACK) did not converge to tol={tol:g} within maxiter={maxiter} "
+               "(clustered extreme eigenvalues, as at a minimum that fits its data exactly)")
+        if got:
+            warnings.warn(f"hessian_eigenvalues: {why}: returning the {got} of the k={k} "
+                          "eigenvalues that converged; pass a larger tol or maxiter for all",
+                          RuntimeWarning, stacklevel=4)
+            return np.asarray(error.eigenvalues), np.asarray(error.eigenvectors)
+        if n > DENSE_FALLBACK_UP_TO:
+            raise RuntimeError(f"hessian_eigenvalues: {why}, and no eigenvalue converged; pass "
+                               "a larger tol (e.g. 1e-2) or maxiter") from None
+        warnings.warn(f"hessian_eigenvalues: {why}: no eigenvalue converged, so they come "
+                      f"from the formed Hessian ({n} x {n}) instead", RuntimeWarning,
+                      stacklevel=4)
+        if shift is not None:  # the top eigenpairs of shift I - H are H's bottom ones
+            vals, vecs = _dense_eigenpairs(op, k, "SA")
+            return shift - vals, vecs
+        return _dense_eigenpairs(op, k, which)
+
+
+def hessian_trace(f, x, args=(), *, max_samples=100, tol=1e-3, seed=0, num_samples=None):
     """Hutchinson's estimate of tr H(x) = E[z^T H z] for Rademacher z, stopping once the
-    standard error falls below tol * |estimate| (or after num_samples products). The probes
-    are drawn and multiplied PROBE_BLOCK at a time (one batched sweep); the stopping rule is
-    applied one sample at a time, so a block's extra samples are dropped, not counted.
-    Returns TraceEstimate(trace, stderr, samples)."""
+    standard error falls below tol * |estimate| (10 samples at least), or after max_samples
+    products (tol=0: exactly max_samples). The probes are drawn and multiplied PROBE_BLOCK at a
+    time (one batched sweep); the stopping rule is applied one sample at a time, so a block's
+    extra samples are dropped, not counted. Returns TraceEstimate(trace, stderr, samples).
+    num_samples is the deprecated name of max_samples."""
+    if num_samples is not None:
+        warnings.warn("hessian_trace: num_samples is deprecated, it is the most samples drawn "
+                      "(fewer once the standard error reaches tol): use max_samples",
+                      DeprecationWarning, stacklevel=2)
+        max_samples = num_samples
+    num_samples = max_samples
     op = hessian_operator(f, x, args)
     rng = np.random.default_rng(seed)
     values = []
@@ -113,7 +207,7 @@ def lanczos_block(matmat, V0, steps):
     return [np.array(a) for a in alphas], [np.array(b) for b in betas]
 
 
-def spectral_density(f, x, args=(), num_steps=100, num_probes=1, sigma=None, grid_size=1000,
+def spectral_density(f, x, args=(), *, num_steps=100, num_probes=1, sigma=None, grid_size=1000,
                      seed=0):
     """The eigenvalue density of H(x) by stochastic Lanczos quadrature: per random probe, the
     Ritz values of `num_steps` Lanczos steps weighted by the squared first components of their

@@ -21,7 +21,7 @@ CONSTRAINTS_METHODS = ("slsqp", "trust-constr")
 OWN_DISP = ("newton", "l-bfgs-b")
 
 
-def minimize(f, x0, method="newton", args=(), tol=None, options=None, callback=None,
+def minimize(f, x0, method="newton", *, args=(), tol=None, options=None, callback=None,
              bounds=None, constraints=()):
     """Minimize f(x, *args) over x, a pytree (dict of arrays, array, ...), from x0.
 

@@ -83,7 +83,7 @@ class SparseHessian:
         rows = bad[:most]
         E = np.zeros((x.size, rows.size), dtype=x.dtype)
         E[rows, np.arange(rows.size)] = 1.0
-        exact = hessian_times_matrix(self.f, x, E, self.chunk_size)
+        exact = hessian_times_matrix(self.f, x, E, chunk_size=self.chunk_size)
         missing = []
         for k, i in enumerate(rows):
             column = exact[:, k]
@@ -111,11 +111,11 @@ class SparseHessian:
             S = seed_matrix(self.coloring)
             self._seeds = np.column_stack([S, np.zeros(x.size)]) if self.verify else S
         if not self.verify:
-            HS = hessian_times_matrix(self.f, x, self._seeds, self.chunk_size)
+            HS = hessian_times_matrix(self.f, x, self._seeds, chunk_size=self.chunk_size)
             return recover(self.pattern, self.coloring, HS, self.plan), np.array([], int)
         r = self._seeds[:, -1]
         r[:] = self._rng.random(x.size) - 0.5  # any continuous distribution will do
-        HS = hessian_times_matrix(self.f, x, self._seeds, self.chunk_size)
+        HS = hessian_times_matrix(self.f, x, self._seeds, chunk_size=self.chunk_size)
         H = recover(self.pattern, self.coloring, HS, self.plan)
         return H, probe_mismatch(H, r, HS[:, -1])
 
@@ -131,7 +131,7 @@ class SparseHessian:
                            "ad.hessian gives the dense Hessian")
 
 
-def sparse_hessian(f, sparsity=None, chunk_size=None, verify=True):
+def sparse_hessian(f, sparsity=None, *, chunk_size=None, verify=True):
     """The exact Hessian of scalar f (of a flat vector) as a scipy.sparse matrix, computed with
     one batched HVP sweep per chunk of colors instead of n HVPs, each result checked against a
     random HVP of the same sweep (verify=False skips it). See SparseHessian."""

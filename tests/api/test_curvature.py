@@ -42,7 +42,7 @@ def test_extreme_eigenvalues(n):
 
 def test_trace_estimate_brackets_the_truth():
     f, A, lam = quadratic(200)
-    est = C.hessian_trace(f, np.zeros(200), num_samples=300, tol=1e-4)
+    est = C.hessian_trace(f, np.zeros(200), max_samples=300, tol=1e-4)
     assert abs(est.trace - np.trace(A)) < 4 * est.stderr + 1e-9
     assert est.samples == 300 and est.stderr > 0
 
@@ -193,7 +193,7 @@ def test_trace_estimate_is_unchanged_by_batching_the_probes(num_samples, tol, se
     f = lambda x: 0.5 * x @ A @ x + anp.sum(anp.cos(x) * 1e-3 * x ** 3)
     x = g.standard_normal(30)
     H = ad.hessian(f)(x)
-    est = C.hessian_trace(f, x, num_samples=num_samples, tol=tol, seed=seed)
+    est = C.hessian_trace(f, x, max_samples=num_samples, tol=tol, seed=seed)
     trace, stderr, count = hutchinson_one_probe_at_a_time(H, num_samples, tol, seed)
     assert est.samples == count == samples
     np.testing.assert_allclose(est.trace, trace, rtol=1e-12)
@@ -256,3 +256,103 @@ def test_operator_refuses_complex_vectors(shape):
     with pytest.raises(TypeError, match="complex"):
         op @ np.full(shape, 1j)
     np.testing.assert_allclose(op @ np.ones(shape, dtype=int), 6 * np.ones(shape))
+
+
+def count_products(monkeypatch):
+    """A list whose length is the number of Hessian-vector products the operator makes."""
+    import autodiff.curvature.operator as operator
+    real, calls = operator.hvp_fn, []
+
+    def counting(*args, **kwargs):
+        product = real(*args, **kwargs)
+        return lambda v: calls.append(1) or product(v)
+    monkeypatch.setattr(operator, "hvp_fn", counting)
+    return calls
+
+
+def test_smallest_eigenvalue_of_a_nearly_singular_hessian_is_cheap(monkeypatch):
+    # a trained network's Hessian: a few large eigenvalues, hundreds about 0. ARPACK's 'SA'
+    # measured tol against the smallest eigenvalue itself (~1e-9) and took 264 products
+    n = 300
+    lam = np.concatenate([np.linspace(1, 10, 10), 1e-8 * rng.random(n - 10)])
+    f, A, lam = quadratic(n, lam)
+    calls = count_products(monkeypatch)
+    vals, vecs = C.hessian_eigenvalues(f, np.zeros(n), k=1, which="SA", tol=1e-3,
+                                       return_eigenvectors=True)
+    assert len(calls) < 100
+    assert abs(vals[0] - lam[0]) <= 1e-3 * lam[-1]
+    np.testing.assert_allclose(A @ vecs[:, 0], vals[0] * vecs[:, 0], atol=1e-3 * lam[-1])
+
+
+def test_no_convergence_falls_back_on_the_formed_hessian_with_a_warning():
+    f, A, lam = quadratic(120)
+    for which, want in (("LA", lam[-2:]), ("SA", lam[:2])):
+        with pytest.warns(RuntimeWarning, match="did not converge.*formed Hessian"):
+            vals = C.hessian_eigenvalues(f, np.zeros(120), k=2, which=which, maxiter=1,
+                                         tol=1e-14)
+        np.testing.assert_allclose(vals, want, atol=1e-10)
+
+
+def test_no_convergence_returns_what_converged_with_a_warning(monkeypatch):
+    import scipy.sparse.linalg as linalg
+    f, A, lam = quadratic(120)
+    Q = np.linalg.eigh(A)[1]
+
+    def partial(op, k, which, **kwargs):
+        raise linalg.ArpackNoConvergence("ARPACK error -1: No convergence", lam[-1:],
+                                         Q[:, -1:])
+    monkeypatch.setattr(linalg, "eigsh", partial)
+    with pytest.warns(RuntimeWarning, match="returning the 1 of the k=3 eigenvalues"):
+        vals = C.hessian_eigenvalues(f, np.zeros(120), k=3, which="LA")
+    np.testing.assert_allclose(vals, lam[-1:])
+
+
+def test_trace_names_its_sample_count_for_what_it_is():
+    f, A, lam = quadratic(30)
+    est = C.hessian_trace(f, np.zeros(30), max_samples=50, tol=0.5)
+    assert est.samples == 10  # the standard error reached tol: max_samples is a cap
+    assert C.hessian_trace(f, np.zeros(30), max_samples=50, tol=0).samples == 50
+    with pytest.warns(DeprecationWarning, match="num_samples is deprecated.*max_samples"):
+        old = C.hessian_trace(f, np.zeros(30), num_samples=50, tol=0.5)
+    assert old == est
+
+
+def test_density_repr_is_short_and_it_plots():
+    f, x = nonquadratic(30)
+    d = C.spectral_density(f, x, num_steps=10)
+    assert len(repr(d)) < 200 and "grid of 1000 points" in repr(d)
+    grid, density, nodes, weights = d  # still a tuple
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    ax = d.plot()
+    assert ax.get_xlabel() == "eigenvalue" and len(ax.lines) == 1
+
+
+@pytest.mark.parametrize("call", [
+    lambda f, x: ad.hvp(f, x, x, 3.0),
+    lambda f, x: ad.jvp(f, (x,), (x,), True),
+    lambda f, x: ad.grad(f, 0, True),
+    lambda f, x: ad.jacfwd(f, 0, 4),
+    lambda f, x: ad.hessian(f, 0, 4),
+    lambda f, x: ad.hessian_times_matrix(f, x, np.eye(3), 2),
+    lambda f, x: ad.hessian_operator(f, x, (), 2),
+    lambda f, x: ad.sparse_hessian(f, None, 2),
+    lambda f, x: ad.optimize.minimize(f, x, "bfgs", ()),
+    lambda f, x: C.hessian_eigenvalues(f, x, 1, "LA", ()),
+    lambda f, x: C.hessian_trace(f, x, (), 50),
+    lambda f, x: C.spectral_density(f, x, (), 10),
+    lambda f, x: ad.classify_critical_point(f, x, (), 1e-3)])
+def test_flags_and_options_are_keyword_only(call):
+    with pytest.raises(TypeError, match="positional argument"):
+        call(lambda x: anp.sum(x ** 3), np.ones(3))
+
+
+def test_hvp_fn_and_hessian_operator_take_data_arguments():
+    f = lambda w, X, y: anp.sum((X @ w - y) ** 2)
+    X, y, w, v = rng.standard_normal((5, 3)), rng.standard_normal(5), np.ones(3), np.arange(3.0)
+    want = 2 * X.T @ X @ v
+    np.testing.assert_allclose(ad.hvp_fn(f, w, args=(X, y))(v), want, rtol=1e-12)
+    np.testing.assert_allclose(ad.hessian_operator(f, w, (X, y)) @ v, want, rtol=1e-12)
+    g = lambda w, X: anp.sum((X @ w) ** 2)  # one argument, not in a tuple, as scipy allows
+    np.testing.assert_allclose(ad.hvp_fn(g, w, args=X)(v), want - 0 * v, rtol=1e-12)
+    np.testing.assert_allclose(ad.hessian_operator(g, w, X) @ v, want, rtol=1e-12)
