@@ -11,6 +11,7 @@ from .core.forward import Dual, JVPTrace
 from .core.reverse import ReverseTrace
 from .core.tracer import Tracer, primal
 from .pytree import flatten, unflatten, tree_map
+from .fpwarnings import user_line
 from .primitives.shape import concatenate, getitem, reshape, transpose, shape_of, cast_p
 from .primitives.broadcasting import broadcast_to
 from .numpy.functions import stack
@@ -131,6 +132,7 @@ def value_and_grad(fun, argnums=0, *, has_aux=False):
     """f -> (x -> (f(x), ∇f(x))), one forward pass and one reverse sweep. f must return a
     scalar; with has_aux=True it returns (scalar, aux) and the result is ((value, aux), grad)."""
     _check_argnums("value_and_grad", argnums)
+    @user_line()
     def value_and_grad_fun(*args, **kwargs):
         (value, aux), g = _value_and_grad(fun, argnums, has_aux, args, kwargs, keep_value=True,
                                        fname="value_and_grad")
@@ -143,6 +145,7 @@ def grad(fun, argnums=0, *, has_aux=False):
     """f -> ∇f for a scalar-valued f (JAX's jax.grad). With argnums a tuple, a tuple of
     gradients; with has_aux=True, (gradient, aux)."""
     _check_argnums("grad", argnums)
+    @user_line()
     def grad_fun(*args, **kwargs):
         (_, aux), g = _value_and_grad(fun, argnums, has_aux, args, kwargs, keep_value=False)
         return (g, aux) if has_aux else g
@@ -176,6 +179,7 @@ def _value_and_grad(fun, argnums, has_aux, args, kwargs, keep_value, fname="grad
     return (value, aux), grads
 
 
+@user_line()
 def vjp(fun, *primals, has_aux=False):
     """(f(*primals), vjp_fn): vjp_fn(cotangent) returns a tuple with one cotangent per primal.
     The tape is kept until vjp_fn is released, so vjp_fn may be called many times."""
@@ -185,6 +189,7 @@ def vjp(fun, *primals, has_aux=False):
     indices = [trace.index_of(o) for o in out_leaves]
     values = [o.value if i is not None else o for o, i in zip(out_leaves, indices)]
 
+    @user_line()
     def vjp_fn(cotangent):
         ct_leaves, ct_td = flatten(cotangent)
         if ct_td != out_td:
@@ -213,6 +218,7 @@ def jacrev(fun, argnums=0, *, has_aux=False):
     For an output of shape s and an input of shape t, the Jacobian has shape s + t. With
     has_aux=True, fun returns (output, aux) and the result is (jacobian, aux)."""
     _check_argnums("jacrev", argnums)
+    @user_line()
     def jacrev_fun(*args, **kwargs):
         dyn, rebuild = _split_args("jacrev", args, argnums)
         out, vjp_fn, *aux = vjp(lambda d: fun(*rebuild(d), **kwargs), dyn, has_aux=has_aux)
@@ -245,6 +251,7 @@ jacobian = jacrev
 
 
 # --- forward mode ------------------------------------------------------------------------------
+@user_line()
 def jvp(fun, primals, tangents, *, batched=False):
     """(f(*primals), J tangents): one forward pass on dual numbers. With batched=True every
     tangent carries one extra leading axis of a common size k -- k directions pushed through
@@ -309,6 +316,7 @@ def jacfwd(fun, argnums=0, *, chunk_size=None, has_aux=False):
     `chunk_size` directions per pass (bounding memory). Output shape s + t, as jacrev. With
     has_aux=True, fun returns (output, aux) and the result is (jacobian, aux)."""
     _check_argnums("jacfwd", argnums)
+    @user_line()
     def jacfwd_fun(*args, **kwargs):
         dyn, rebuild = _split_args("jacfwd", args, argnums)
         leaves, in_td = flatten(dyn)
@@ -373,6 +381,7 @@ def _check_direction(fname, x, v):
                              f"{np.shape(primal(a))}; they must match")
 
 
+@user_line()
 def hvp(fun, x, v, *, batched=False):
     """H(x) v for scalar f, exactly, by forward-over-reverse: one forward pass and one reverse
     sweep, both on dual numbers (x, v). x and v are pytrees of the same structure and shapes.
@@ -383,6 +392,7 @@ def hvp(fun, x, v, *, batched=False):
     return jvp(grad(fun), (x,), (v,), batched=batched)[1]
 
 
+@user_line()
 def hvp_fn(fun, x, *, args=()):
     """v -> H(x) v, for many products at one point x (CG, Lanczos, Newton-CG): ∇f is recorded
     once and each product is one reverse sweep over that recording (H is symmetric, so the
@@ -391,6 +401,7 @@ def hvp_fn(fun, x, *, args=()):
     args = tuple(args) if isinstance(args, (tuple, list)) else (args,)
     _, vjp_fn = vjp(grad(lambda z: fun(z, *args)) if args else grad(fun), x)
 
+    @user_line()
     def hessian_vector_product(v):
         _check_direction("hvp_fn", x, v)
         return vjp_fn(v)[0]
@@ -406,6 +417,7 @@ def hessian(fun, argnums=0, *, chunk_size=None, has_aux=False):
     h = jacfwd(grad(fun, argnums, has_aux=has_aux), argnums, chunk_size=chunk_size,
                has_aux=has_aux)
 
+    @user_line()
     def hessian_fun(*args, **kwargs):
         _split_args("hessian", args, argnums)  # errors name hessian, not the jacfwd inside
         return h(*args, **kwargs)
