@@ -192,3 +192,15 @@ def test_nonlinear_constraint_on_pytrees():
 def test_bounds_or_constraints_a_method_would_ignore_are_refused(method, kwargs):
     with pytest.raises(ValueError, match="does not take (bounds|constraints); use one of"):
         minimize(rosen, np.zeros(2), method=method, **kwargs)
+
+
+def test_the_docs_and_the_docstring_name_every_method():
+    import os
+    from autodiff.optimize.minimize import METHODS
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    with open(os.path.join(root, "docs", "toolkit.md"), encoding="utf-8") as fh:
+        page = fh.read()
+    paragraph = page[page.index("Methods: "):page.index("```", page.index("Methods: "))]
+    for method in METHODS:
+        assert f"`{method}`" in paragraph, method
+        assert f"'{method}'" in minimize.__doc__, method
