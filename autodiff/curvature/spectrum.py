@@ -58,7 +58,7 @@ def _dense(op):
 def _dense_eigenpairs(op, k, which):
     vals, vecs = np.linalg.eigh(_dense(op))
     order = {"LA": np.argsort(vals)[::-1][:k], "SA": np.argsort(vals)[:k],
-             "LM": np.argsort(np.abs(vals))[::-1][:k]}[which]
+             "LM": np.argsort(np.abs(vals))[::-1][:k], "SM": np.argsort(np.abs(vals))[:k]}[which]
     order = np.sort(order)
     return vals[order], vecs[:, order]
 
@@ -242,9 +242,9 @@ def condition_number(f, x, args=()):
     op = hessian_operator(f, x, args)
     if op.shape[0] <= 200:
         vals = np.abs(np.linalg.eigvalsh(_dense(op)))
-    else:
-        eigsh = require_scipy().sparse.linalg.eigsh
-        vals = np.abs(np.concatenate([eigsh(op, k=1, which=w, return_eigenvectors=False)
+    else:  # no convergence: what converged or the formed Hessian, as hessian_eigenvalues
+        scipy, v0 = require_scipy(), np.random.default_rng(0).standard_normal(op.shape[0])
+        vals = np.abs(np.concatenate([_lanczos_eigenpairs(scipy, op, 1, w, 0, None, v0)[0]
                                       for w in ("LM", "SM")]))
     return float(np.inf if vals.min() == 0 else vals.max() / vals.min())
 

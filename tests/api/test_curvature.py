@@ -356,3 +356,15 @@ def test_hvp_fn_and_hessian_operator_take_data_arguments():
     g = lambda w, X: anp.sum((X @ w) ** 2)  # one argument, not in a tuple, as scipy allows
     np.testing.assert_allclose(ad.hvp_fn(g, w, args=X)(v), want - 0 * v, rtol=1e-12)
     np.testing.assert_allclose(ad.hessian_operator(g, w, X) @ v, want, rtol=1e-12)
+
+
+def test_condition_number_never_raises_arpacks_error(monkeypatch):
+    import scipy.sparse.linalg as linalg
+    f, A, lam = quadratic(250, np.linspace(1.0, 50.0, 250))
+
+    def stuck(op, k, which, **kwargs):
+        raise linalg.ArpackNoConvergence("ARPACK error -1: No convergence", np.zeros(0),
+                                         np.zeros((250, 0)))
+    monkeypatch.setattr(linalg, "eigsh", stuck)
+    with pytest.warns(RuntimeWarning, match="formed Hessian"):
+        assert C.condition_number(f, np.zeros(250)) == pytest.approx(50.0)
