@@ -9,6 +9,7 @@ autodiff and NumPy, naming the primitive (and whether its value or its derivativ
 np.errstate/np.seterr choices (ignore, raise, call, print, log) are left as they are."""
 import functools
 import sys
+import threading
 import warnings
 
 import numpy as np
@@ -52,10 +53,16 @@ def _routed(settings):
     return {kind: "call" for kind, how in settings if how == "warn"}
 
 
+_inside = threading.local()  # set while a user_line is active: nested ones cost nothing
+
+
 class user_line:
     """Context manager (and decorator): floating-point warnings reported at the user's line."""
 
     def __enter__(self):
+        if getattr(_inside, "active", False):
+            self._state = False  # an enclosing user_line routes them already
+            return self
         current = np.geterrcall()
         routed = _routed(tuple(sorted(np.geterr().items())))
         if not routed or (current is not None and current is not _reissue):
@@ -63,10 +70,12 @@ class user_line:
             return self
         self._state = np.errstate(call=_reissue, **routed)
         self._state.__enter__()
+        _inside.active = True
         return self
 
     def __exit__(self, *exc):
-        if self._state is not None:
+        if self._state:
+            _inside.active = False
             self._state.__exit__(*exc)
         return False
 
