@@ -11,12 +11,22 @@ autodiff's own differentiable functions (so that every order and nesting follows
 what they read (see `autodiff.primitives.declaration` and docs/extending.md). Declaring a name
 again replaces your earlier primitive (a notebook cell run twice); autodiff's own names are
 refused.
+
+Custom derivatives of your own functions, as in JAX (see `autodiff.custom_derivatives`):
+
+    @custom_jvp
+    def f(x): ...
+    @f.defjvp
+    def f_jvp(primals, tangents): return f(*primals), <tangent of the output>
+
+and `custom_vjp` with `f.defvjp(fwd, bwd)`.
 """
 import inspect
 
+from .custom_derivatives import custom_jvp, custom_vjp
 from .primitives.declaration import declare
 
-__all__ = ["primitive"]
+__all__ = ["primitive", "custom_jvp", "custom_vjp"]
 
 
 def primitive(name, impl, args=None, *, params=(), diagonal=None, jvp=None, vjp=None,
