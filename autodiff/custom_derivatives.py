@@ -127,28 +127,38 @@ class _Custom:
         """The cotangent of argument argnum. The rule gives all of them at once: they are
         computed on the first request of a sweep (for this g) and handed out one by one."""
         call = params["call"]
-        if call.g is not g:
+        cts = call.cts
+        # the same sweep asks again (for another argument) with the same g and the same
+        # recorded values (another level, or a vjp function called again, misses)
+        if cts is None or call.g is not g or call.values is not values or \
+                cts[argnum] is _HANDED_OUT:
             full = g
             if shape_of(g) != shape_of(out):  # compact (uniform along unit axes): expand it
                 full = g * np.ones(shape_of(out), dtype=np.result_type(primal(out)))
-            call.g, call.cts = g, list(self._cotangents(call, full, out, values))
-        c = call.cts[argnum]
-        call.cts[argnum] = None
-        if all(x is None for x in call.cts):  # all handed out: let go of them
-            call.g = call.cts = None
+            cts = list(self._cotangents(call, full, out, values))
+            call.g, call.values, call.cts = g, values, cts
+        c = cts[argnum]
+        cts[argnum] = _HANDED_OUT
+        if all(x is None or x is _HANDED_OUT for x in cts):  # let go of them
+            call.g = call.values = call.cts = None
         return c
+
+
+_HANDED_OUT = object()  # a cotangent the sweep has taken
 
 
 class _Call:
     """One call of a custom function (the primitive's only parameter): its non-differentiated
-    arguments and the structure of the others; the cotangents of the current sweep; for
+    arguments and the structure of the others; the cotangents of the current sweep (for its
+g and recorded values); for
     custom_vjp, the residuals fwd gave on the plain values."""
 
-    __slots__ = ("custom", "args", "treedef", "g", "cts", "residuals", "residual_values")
+    __slots__ = ("custom", "args", "treedef", "g", "values", "cts", "residuals",
+                 "residual_values")
 
     def __init__(self, custom, args, treedef):
         self.custom, self.args, self.treedef = custom, args, treedef
-        self.g = self.cts = self.residuals = self.residual_values = None
+        self.g = self.values = self.cts = self.residuals = self.residual_values = None
 
     def rebuild(self, leaves):
         """The function's arguments, with these leaves for the differentiated ones."""
