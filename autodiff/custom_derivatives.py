@@ -26,7 +26,8 @@ primitive name, and decorating in a loop leaves nothing behind once the function
 Supported: positional (or keyword, when they map onto positional parameters) arguments that are
 arrays, numbers or pytrees (dicts, lists, tuples) of them, and one array output. Arguments of any
 other kind (a callable, a string, a shape) are declared with `nondiff_argnums`; they must not be
-traced. Hessian sparsity: a custom function is taken to couple all its inputs (its derivative is
+traced. Values the function closes over (instead of taking them as arguments) are
+differentiated through its code and its rules' code, like any code. Hessian sparsity: a custom function is taken to couple all its inputs (its derivative is
 whatever its rules say, which tracing index sets cannot see), a superset of the true pattern.
 """
 import functools
@@ -204,6 +205,26 @@ class custom_jvp(_Custom):
                             f"{jvp!r}")
         self.jvp_rule = jvp
         return jvp
+
+    def defjvps(self, *jvps):
+        """One rule per argument, `jvp_i(t_i, primal_out, *primals)` (None: no dependence),
+        whose contributions are summed, as JAX's defjvps."""
+        if self.nondiff_argnums:
+            raise TypeError(f"custom_jvp function {self.name}: defjvps cannot be used with "
+                            "nondiff_argnums; use defjvp")
+
+        def jvp(primals, tangents):
+            if len(jvps) != len(primals):
+                raise TypeError(f"custom_jvp function {self.name}: defjvps was given "
+                                f"{len(jvps)} rules for {len(primals)} arguments")
+            out = self(*primals)
+            total = None
+            for rule, t in zip(jvps, tangents):
+                if rule is not None:
+                    c = rule(t, out, *primals)
+                    total = c if total is None else total + c
+            return out, self._tangent_zero(out) if total is None else total
+        self.defjvp(jvp)
 
     def _require_rule(self):
         if self.jvp_rule is None:

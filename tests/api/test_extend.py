@@ -369,3 +369,18 @@ def test_a_vjp_function_called_twice_with_the_same_cotangent():
         _, pull = ad.vjp(f, x)
         first = pull(u)[0]
         assert np.allclose(pull(u)[0], first) and np.allclose(pull(u)[0], first)
+
+
+def test_defjvps_one_rule_per_argument():
+    @custom_jvp
+    def f(x, y):
+        return np.sin(x) * y
+
+    f.defjvps(lambda tx, out, x, y: np.cos(x) * tx * y, lambda ty, out, x, y: np.sin(x) * ty)
+    x, y = np.array([0.3, 1.1]), np.array([2.0, -0.5])
+    ad.check_grads(f, (x, y), order=2)
+    gx, gy = ad.grad(lambda x, y: anp.sum(f(x, y)), argnums=(0, 1))(x, y)
+    assert np.allclose(gx, np.cos(x) * y) and np.allclose(gy, np.sin(x))
+    f.defjvps(lambda tx, out, x, y: np.cos(x) * tx * y)
+    with pytest.raises(TypeError, match="defjvps was given 1 rules for 2 arguments"):
+        ad.grad(lambda x: anp.sum(f(x, y)))(x)
