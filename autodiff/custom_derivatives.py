@@ -83,13 +83,13 @@ class _Custom:
                                 "ordinary argument (its rule then gives its derivative)")
         diff = tuple(a for i, a in enumerate(args) if i not in self.nondiff_argnums)
         leaves, treedef = flatten(diff)
+        if not any(isinstance(leaf, Tracer) for leaf in leaves):
+            return self.fun(*args)  # nothing is differentiated: the function itself
         for leaf in leaves:
             if not isinstance(leaf, (Tracer, np.ndarray, np.generic, numbers.Number)):
                 raise TypeError(f"{self.kind} function {self.name}: arguments must be arrays, "
                                 f"numbers or pytrees of them, got {type(leaf).__name__} "
                                 f"{leaf!r}; declare other arguments with nondiff_argnums")
-        if not any(isinstance(leaf, Tracer) for leaf in leaves):
-            return self.fun(*args)  # nothing is differentiated: the function itself
         self._require_rule()
         return self.prim(*leaves, call=_Call(self, args, treedef))
 
