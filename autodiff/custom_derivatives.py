@@ -27,8 +27,9 @@ Supported: positional (or keyword, when they map onto positional parameters) arg
 arrays, numbers or pytrees (dicts, lists, tuples) of them, and one array output. Arguments of any
 other kind (a callable, a string, a shape) are declared with `nondiff_argnums`; they must not be
 traced. Values the function closes over (instead of taking them as arguments) are
-differentiated through its code and its rules' code, like any code. Hessian sparsity: a custom function is taken to couple all its inputs (its derivative is
-whatever its rules say, which tracing index sets cannot see), a superset of the true pattern.
+differentiated through its code and its rules' code, like any code. Hessian sparsity: a custom
+function is taken to couple all its inputs (its derivative is whatever its rules say, which
+tracing index sets cannot see), a superset of the true pattern.
 """
 import functools
 import inspect
