@@ -16,6 +16,7 @@ import numpy as _np
 
 from ..core.primitive import REGISTRY as _REGISTRY
 from . import functions as _F, keywords as _K, linalg, nondiff as _N, names as _names
+from . import arrangement, numerical  # noqa: F401  (their functions serve NumPy names)
 from .dispatch import install as _install
 
 for _prim in list(_REGISTRY.values()):

@@ -89,10 +89,14 @@ _mean = mean
 @serves()
 def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True, mean=None,
         correction=NOT_GIVEN):
-    """np.std; its derivative is infinite where the spread is zero."""
+    """np.std. Where the spread is zero (one entry, or constant data) std is not
+    differentiable (|.| at 0); its derivative is taken as 0 there, as autograd's, not NaN."""
     no_out("std", out)
-    return E.sqrt(var(a, axis, dtype, None, ddof, keepdims, where=where, mean=mean,
-                      correction=correction))
+    v = var(a, axis, dtype, None, ddof, keepdims, where=where, mean=mean, correction=correction)
+    zero = primal(v) == 0
+    if not np.any(zero):
+        return E.sqrt(v)
+    return E.where(zero, 0.0, E.sqrt(E.where(zero, 1.0, v)))
 
 
 @serves()
@@ -881,11 +885,33 @@ def interp(x, xp, fp, left=None, right=None, period=None):
 
 
 # --- NumPy signatures over the primitives ------------------------------------------------------
+def _sublist_form(args):
+    """einsum(op0, sublist0, op1, sublist1, ..., [sublistout]) as (spec, op0, op1, ...)."""
+    letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+    def subscripts(sub):
+        try:
+            return "".join("..." if s is Ellipsis else letters[s] for s in sub)
+        except (TypeError, IndexError):
+            raise ValueError(f"einsum: a sublist holds axis numbers 0..51 or Ellipsis, got "
+                             f"{sub!r}") from None
+    ops, subs = list(args[0::2]), list(args[1::2])
+    out = None
+    if len(ops) > len(subs):  # an odd count: the last is the output sublist
+        out = ops.pop()
+    spec = ",".join(subscripts(s) for s in subs)
+    if out is not None:
+        spec += "->" + subscripts(out)
+    return (spec,) + tuple(ops)
+
+
 @serves()
 def einsum(*operands, out=None, optimize=False, dtype=None, order="K", casting="safe"):
     """np.einsum with a subscript string. optimize (a speed hint: autodiff picks its own
     contraction order) and order (memory layout) have no effect on the values."""
     no_out("einsum", out)
+    if operands and not isinstance(operands[0], str):
+        operands = _sublist_form(operands)
     operands = operands[:1] + tuple(_as_array(o) for o in operands[1:])
     if dtype is not None:
         operands = operands[:1] + tuple(cast(o, dtype, "einsum", casting) for o in operands[1:])
