@@ -39,6 +39,13 @@ KNOWN_FAILURES_AT_KINKS = {
         "(onp.array([[1.0, 2.0], [2.0, 4.0]])).reshape(4, 4), "
         "ad.hessian(lambda a: np.linalg.norm(a, 'nuc'))"
         "(onp.array([[1.0, 2.0], [2.0, 4.0]])).reshape(4, 4).T, atol=1e-6)"),
+    "linalg:svd_values": (
+        "the singular values at a rank-deficient matrix (s_min = 0, a kink: s is |.| of a smooth "
+        "function there): their second derivatives are 1 / s_min sized, so hvp, hessian @ v and "
+        "jacrev(grad) differ (found by a thorough run, the same before the core rewrite)",
+        "onp.testing.assert_allclose(*[jac(ad.grad(lambda a: np.sum(np.linalg.svd("
+        "a, compute_uv=False))))(onp.array([[-1.0, -1.0], [-0.5, -0.5]])) "
+        "for jac in (ad.jacfwd, ad.jacrev)])"),
 }
 # Not failures but undefined: eigen- and singular vectors at repeated values have no derivative
 # (and near them, a derivative of size 1/gap), so the test at kinks leaves them out.
