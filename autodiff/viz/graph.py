@@ -7,9 +7,11 @@ from ..core.tracer import primal
 from ..transforms import grad as grad_transform, hvp as hvp_transform
 from .collapse import collapse
 from .record import record, model_from_trace, mark_tangent_flow, argument_names
-from .render import to_digraph, graphviz, INSTALL_HINT
+from .render import to_digraph, run_dot, INSTALL_HINT
 
 DEFAULT_MAX_NODES = 120
+DEFAULT_TIMEOUT = 30.0  # seconds Graphviz may take for one picture
+FORMATS = ("svg", "png", "pdf", "dot", "gv")
 
 
 class Graph:
@@ -37,21 +39,29 @@ class Graph:
     def source(self):
         return self.to_dot().source
 
-    def render(self, path, format=None):
-        """Write the picture to `path`; the format is taken from its suffix unless given
-        (svg, png, pdf, dot/gv). Returns the path written."""
-        format = (format or os.path.splitext(path)[1].lstrip(".") or "svg").lower()
+    def render(self, path, format=None, timeout=DEFAULT_TIMEOUT):
+        """Write the picture (svg, png, pdf, or the DOT text as dot/gv) and return the path
+        written. The format is the path's suffix unless given; a path without a suffix gets
+        the format's, as graphviz's own `render` does ("out", format="png" -> out.png).
+        Graphviz is stopped after `timeout` seconds (None: no limit) with an error that says
+        what to do, so a picture never hangs."""
+        stem, suffix = os.path.splitext(os.fspath(path))
+        format = (format or suffix.lstrip(".") or "svg").lower()
+        if format not in FORMATS:
+            raise ValueError(f"render: unknown format {format!r}; use one of {', '.join(FORMATS)}")
+        if not suffix:
+            path = f"{stem}.{format}"
         if format in ("dot", "gv"):
             with open(path, "w", encoding="utf-8") as fh:
                 fh.write(self.source)
             return path
-        dot = self.to_dot()
+        source = self.source
         try:
-            data = dot.pipe(format=format)
-        except graphviz().ExecutableNotFound:
-            gv = os.path.splitext(path)[0] + ".gv"
+            data = run_dot(source, format, timeout, self.num_nodes)
+        except FileNotFoundError:
+            gv = stem + ".gv"
             with open(gv, "w", encoding="utf-8") as fh:
-                fh.write(dot.source)
+                fh.write(source)
             raise RuntimeError(INSTALL_HINT.format(gv)) from None
         with open(path, "wb") as fh:
             fh.write(data)
@@ -59,9 +69,12 @@ class Graph:
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         try:
-            return {"image/svg+xml": self.to_dot().pipe(format="svg").decode("utf-8")}
-        except graphviz().ExecutableNotFound:
+            svg = run_dot(self.source, "svg", DEFAULT_TIMEOUT, self.num_nodes)
+        except FileNotFoundError:
             return {"text/plain": self.source}
+        except RuntimeError as e:  # too slow or failed: say so, do not hang the notebook
+            return {"text/plain": f"{self!r}\n{e}"}
+        return {"image/svg+xml": svg.decode("utf-8")}
 
     def _repr_svg_(self):
         return self._repr_mimebundle_().get("image/svg+xml")

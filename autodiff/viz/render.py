@@ -2,6 +2,7 @@
 (op | shape dtype | value | gradient, as micrograd's records), scope clusters and a legend."""
 import html
 import shutil
+import subprocess
 
 import numpy as np
 
@@ -156,3 +157,28 @@ def _node_attrs_for(kind):
 
 def dot_available():
     return shutil.which("dot") is not None
+
+
+class RenderTimeout(RuntimeError):
+    """Graphviz's `dot` took longer than the render's timeout (it was stopped)."""
+
+
+def run_dot(source, format, timeout, num_nodes):
+    """The image bytes `dot -T<format>` makes of `source`, stopped after `timeout` seconds
+    (None: no limit), so a picture never hangs a notebook. Raises FileNotFoundError without
+    `dot`, RenderTimeout when it takes too long, RuntimeError when it fails."""
+    exe = shutil.which("dot")
+    if exe is None:
+        raise FileNotFoundError("dot")
+    try:
+        done = subprocess.run([exe, f"-T{format}"], input=source.encode("utf-8"),
+                              capture_output=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise RenderTimeout(
+            f"Graphviz's dot did not finish drawing {num_nodes} nodes within {timeout:g} s and "
+            f"was stopped: draw fewer with max_nodes= (e.g. max_nodes={max(10, num_nodes // 3)}),"
+            f" or allow longer with render(..., timeout=seconds)") from None
+    if done.returncode != 0:
+        raise RuntimeError(f"Graphviz's dot -T{format} failed: "
+                           f"{done.stderr.decode('utf-8', 'replace').strip()}")
+    return done.stdout
