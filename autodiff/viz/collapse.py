@@ -4,13 +4,59 @@ summary nodes, in this order, each only while the graph is still too large:
   2. chains (each op feeding only the next, which has no other input) become one node;
   3. every top-level user scope becomes one node per flow;
   4. what remains is cut, in tape order, into consecutive blocks.
-Every fold is reported in `model.notes`, and a summary node counts the ops inside it."""
-from collections import Counter
+Every fold is reported in `model.notes`, and a summary node counts the ops inside it.
+
+Graphviz's `dot` lays out an edge spanning k ranks as k virtual nodes, and its work grows faster
+than their number: a node feeding every step of a loop, or a reverse sweep reading the forward
+values, can make 120 nodes take minutes. So the folding also keeps the total edge span (for a
+layering as good as dot's or better) within SPAN_PER_NODE * max_nodes, folding further (fewer
+nodes, so fewer ranks) until it does: Graphviz's work is bounded by construction."""
+from collections import Counter, defaultdict
 
 from .record import GraphModel, GraphNode
 
+SPAN_PER_NODE = 20  # virtual nodes dot may need, per node of the node budget
+
 
 def collapse(model, max_nodes):
+    """The model folded to at most max_nodes nodes and a bounded total edge span."""
+    budget = SPAN_PER_NODE * max_nodes
+    folded, limit = _collapse(model, max_nodes), max_nodes
+    while edge_span(folded) > budget and limit > 4:
+        limit = max(4, int(limit * 0.7))
+        folded = _collapse(model, limit)
+    if limit < max_nodes:
+        folded = _without(folded, set())
+        folded.notes.append(f"folded further to {len(folded.nodes)} nodes to keep Graphviz's "
+                            "layout fast (a larger max_nodes allows more)")
+    return folded
+
+
+def edge_span(model):
+    """The total rank span of the edges in a layering of the model: longest path from the
+    sources, each source then moved next to its nearest consumer (a feasible layering, so dot's
+    optimal one spans no more)."""
+    succ, indeg = defaultdict(list), Counter()
+    for src, dst, _ in model.edges:
+        succ[src].append(dst)
+        indeg[dst] += 1
+    sources = [n for n in model.nodes if indeg[n] == 0]
+    rank = dict.fromkeys(model.nodes, 0)
+    ready = list(sources)
+    while ready:
+        n = ready.pop()
+        for d in succ[n]:
+            rank[d] = max(rank[d], rank[n] + 1)
+            indeg[d] -= 1
+            if indeg[d] == 0:
+                ready.append(d)
+    for n in sources:
+        if succ[n]:
+            rank[n] = min(rank[d] for d in succ[n]) - 1
+    return sum(rank[d] - rank[s] for s, d, _ in model.edges)
+
+
+def _collapse(model, max_nodes):
     if len(model.nodes) <= max_nodes:
         return model
     consts = [n for n in model.nodes.values() if n.kind == "const"]

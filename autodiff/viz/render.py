@@ -19,6 +19,10 @@ INSTALL_HINT = ("Graphviz's `dot` program is needed to render images: install it
                 "`apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` (macOS) or "
                 "`conda install -c conda-forge graphviz`. The graph's DOT source was written to {}.")
 
+# Bounds on dot's iterative phases (network simplex for ranks and coordinates, crossing
+# minimization): the folding bounds the graph, these bound the passes over it.
+LAYOUT_LIMITS = dict(nslimit="2", nslimit1="2", mclimit="0.5", remincross="false")
+
 
 def graphviz():
     """The graphviz package, imported when a picture is first asked for (not by
@@ -89,7 +93,7 @@ def to_digraph(model, values=True, rankdir="TB"):
     title = model.title + ("".join(f"\n({n})" for n in model.notes))
     dot = graphviz().Digraph(name="autodiff", graph_attr=dict(
         rankdir=rankdir, label=title, labelloc="t", fontname="Helvetica", fontsize="14",
-        nodesep="0.25", ranksep="0.35"),
+        nodesep="0.25", ranksep="0.35", **LAYOUT_LIMITS),
         node_attr=dict(fontname="Helvetica", fontsize="11", margin="0.08,0.04"),
         edge_attr=dict(arrowsize="0.7"))
     clusters = {}
@@ -107,8 +111,8 @@ def to_digraph(model, values=True, rankdir="TB"):
         flow = model.nodes[src].flow if model.nodes[src].kind != "const" else "primal"
         _, colour, style, _ = FLOW_STYLE[flow]
         attrs = dict(color=colour, style=style)
-        if mult > 1:
-            attrs["label"] = f"×{mult}"
+        if mult > 1:  # an external label: placed after layout, it adds no rank to the graph
+            attrs["xlabel"] = f"×{mult}"
             attrs["fontsize"] = "9"
         dot.edge(names[src], names[dst], **attrs)
     _legend(dot, model)
