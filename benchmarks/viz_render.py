@@ -39,16 +39,16 @@ def mlp(n_ops):
     """A tanh MLP of width 4, one scope per layer (about 4 ops per layer), mean-square loss."""
     layers = max(1, n_ops // 4)
     rng = np.random.default_rng(0)
-    W = rng.normal(size=(layers, 4, 4)) * 0.5
+    Ws = [rng.normal(size=(4, 4)) * 0.5 for _ in range(layers)]
     X = rng.normal(size=(8, 4))
 
-    def mlp_loss(W):
+    def mlp_loss(Ws):
         h = X
-        for k in range(layers):
+        for k, W in enumerate(Ws):
             with ad.viz.scope(f"layer{k}"):
-                h = anp.tanh(h @ W[k])
+                h = anp.tanh(h @ W)
         return anp.mean(h ** 2)
-    return mlp_loss, (W,), np.ones_like(W)
+    return mlp_loss, (Ws,), [np.ones_like(W) for W in Ws]
 
 
 def chain(n_ops):

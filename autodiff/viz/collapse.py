@@ -21,15 +21,53 @@ SPAN_PER_NODE = 20  # virtual nodes dot may need, per node of the node budget
 def collapse(model, max_nodes):
     """The model folded to at most max_nodes nodes and a bounded total edge span."""
     budget = SPAN_PER_NODE * max_nodes
-    folded, limit = _collapse(model, max_nodes), max_nodes
+    stages = _stages(model)
+    folded, limit = _fold_to(stages, max_nodes), max_nodes
     while edge_span(folded) > budget and limit > 4:
         limit = max(4, int(limit * 0.7))
-        folded = _collapse(model, limit)
+        folded = _fold_to(stages, limit)
     if limit < max_nodes:
         folded = _without(folded, set())
         folded.notes.append(f"folded further to {len(folded.nodes)} nodes to keep Graphviz's "
                             "layout fast (a larger max_nodes allows more)")
     return folded
+
+
+def _stages(model):
+    """The model, then without array constants, then with chains and then scopes folded, each
+    made only when asked for (the folds do not depend on the node budget, blocks aside)."""
+    def hide_constants(model, _):
+        consts = [n.id for n in model.nodes.values() if n.kind == "const"]
+        out = _without(model, set(consts))
+        if consts:
+            out.notes.append(_count(len(consts), "constant array") + " hidden")
+        return out
+    folds = iter((hide_constants, _fold_chains, _fold_scopes, _fold_leaves))
+    made = [model]
+
+    def stage(k):
+        while len(made) <= k:
+            fold = next(folds, None)
+            if fold is None:
+                return None
+            made.append(fold(made[-1], None))
+        return made[k]
+    return stage
+
+
+def _fold_to(stage, max_nodes):
+    k = 0
+    while True:
+        model = stage(k)
+        if len(model.nodes) <= max_nodes:
+            return model
+        if stage(k + 1) is None:
+            return _fold_blocks(model, max_nodes)
+        k += 1
+
+
+def _count(n, thing):
+    return f"{n} {thing}" + ("" if n == 1 else "s")
 
 
 def edge_span(model):
@@ -56,20 +94,6 @@ def edge_span(model):
     return sum(rank[d] - rank[s] for s, d, _ in model.edges)
 
 
-def _collapse(model, max_nodes):
-    if len(model.nodes) <= max_nodes:
-        return model
-    consts = [n for n in model.nodes.values() if n.kind == "const"]
-    if consts:
-        model = _without(model, {n.id for n in consts})
-        model.notes.append(f"{len(consts)} constant arrays hidden")
-    for fold in (_fold_chains, _fold_scopes, _fold_blocks):
-        if len(model.nodes) <= max_nodes:
-            break
-        model = fold(model, max_nodes)
-    return model
-
-
 def _without(model, drop):
     out = GraphModel(model.title)
     out.notes = list(model.notes)
@@ -78,8 +102,9 @@ def _without(model, drop):
     return out
 
 
-def _quotient(model, assign, note):
+def _quotient(model, assign, what, note, summary=None):
     """Merge nodes by assign[id] -> group key; groups of several nodes become summary nodes."""
+    summary = summary or _summary
     members = {}
     for nid in model.nodes:
         members.setdefault(assign.get(nid, nid), []).append(nid)
@@ -92,8 +117,8 @@ def _quotient(model, assign, note):
             out.nodes[ids[0]] = model.nodes[ids[0]]
             continue
         nodes = [model.nodes[i] for i in ids]
-        folded += len(ids)
-        out.nodes[key] = _summary(key, nodes)
+        folded += sum(n.count for n in nodes)
+        out.nodes[key] = summary(key, nodes)
     edges = Counter()
     for src, dst, mult in model.edges:
         a, b = final[src], final[dst]
@@ -101,8 +126,8 @@ def _quotient(model, assign, note):
             edges[a, b] += mult
     out.edges = [(a, b, m) for (a, b), m in edges.items()]
     if folded:
-        out.notes.append(note.format(folded=folded, groups=sum(
-            1 for ids in members.values() if len(ids) > 1)))
+        out.notes.append(note(folded, _count(sum(
+            1 for ids in members.values() if len(ids) > 1), what)))
     return out
 
 
@@ -148,7 +173,7 @@ def _fold_chains(model, max_nodes):
             chain.append(cur)
         for c in chain:
             assign[c] = f"chain{nid}"
-    return _quotient(model, assign, "{folded} ops in {groups} chains folded")
+    return _quotient(model, assign, "chain", "{} ops in {} folded".format)
 
 
 def _fold_scopes(model, max_nodes):
@@ -156,7 +181,25 @@ def _fold_scopes(model, max_nodes):
     ...): a uniform picture of the model's structure that keeps the flows' directions."""
     assign = {n.id: f"scope:{n.scope[0]}:{n.flow}" for n in model.nodes.values()
               if n.kind in ("op", "group") and n.scope}
-    return _quotient(model, assign, "{folded} ops in {groups} scopes folded")
+    return _quotient(model, assign, "scope", "{} ops in {} folded".format)
+
+
+def _fold_leaves(model, _):
+    """The leaves of one pytree argument (Ws[0], Ws[1], ...) become one input node, and the
+    outputs one output node."""
+    def key(node):
+        return node.label.split("[")[0] if node.kind == "input" else "output"
+
+    def summary(k, nodes):
+        first = nodes[0]
+        node = GraphNode(k, first.kind, key(first), scope=first.scope, flow=first.flow,
+                         label=f"{key(first)}: {len(nodes)} arrays")
+        node.order = min(n.order for n in nodes)
+        return node
+    assign = {n.id: f"{n.kind} {key(n)}" for n in model.nodes.values()
+              if n.kind in ("input", "output")}
+    return _quotient(model, assign, "node", "{} inputs and outputs folded into {}".format,
+                     summary)
 
 
 def _fold_blocks(model, max_nodes):
@@ -166,4 +209,4 @@ def _fold_blocks(model, max_nodes):
     blocks = max(1, max_nodes - fixed)
     per = -(-len(movable) // blocks)
     assign = {n.id: f"block{k // per}" for k, n in enumerate(movable)}
-    return _quotient(model, assign, "{folded} ops folded into {groups} blocks in tape order")
+    return _quotient(model, assign, "block", "{} ops folded into {} in tape order".format)
