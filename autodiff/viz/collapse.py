@@ -22,14 +22,19 @@ def collapse(model, max_nodes):
     """The model folded to at most max_nodes nodes and a bounded total edge span."""
     budget = SPAN_PER_NODE * max_nodes
     stages = _stages(model)
-    folded, limit = _fold_to(stages, max_nodes), max_nodes
+    folded, blocked = _fold_to(stages, max_nodes)
+    notes, limit = list(folded.notes), max_nodes
     while edge_span(folded) > budget and limit > 4:
         limit = max(4, int(limit * 0.7))
-        folded = _fold_to(stages, limit)
+        if blocked:  # coarser blocks of the blocks: consecutive in tape order still
+            folded = _fold_blocks(folded, limit)
+        else:
+            folded, blocked = _fold_to(stages, limit)
+            notes = list(folded.notes)
     if limit < max_nodes:
         folded = _without(folded, set())
-        folded.notes.append(f"folded further to {len(folded.nodes)} nodes to keep Graphviz's "
-                            "layout fast (a larger max_nodes allows more)")
+        folded.notes = notes + [f"folded further to {len(folded.nodes)} nodes to keep "
+                                "Graphviz's layout fast (a larger max_nodes allows more)"]
     return folded
 
 
@@ -56,13 +61,15 @@ def _stages(model):
 
 
 def _fold_to(stage, max_nodes):
+    """The first stage within max_nodes, else the last one cut into blocks (and whether it
+    was)."""
     k = 0
     while True:
         model = stage(k)
         if len(model.nodes) <= max_nodes:
-            return model
+            return model, False
         if stage(k + 1) is None:
-            return _fold_blocks(model, max_nodes)
+            return _fold_blocks(model, max_nodes), True
         k += 1
 
 
@@ -108,6 +115,8 @@ def _quotient(model, assign, what, note, summary=None):
     members = {}
     for nid in model.nodes:
         members.setdefault(assign.get(nid, nid), []).append(nid)
+    if len(members) == len(model.nodes):
+        return model  # nothing to merge
     final = {nid: (key if len(ids) > 1 else nid) for key, ids in members.items() for nid in ids}
     out = GraphModel(model.title)
     out.notes = list(model.notes)
@@ -132,13 +141,13 @@ def _quotient(model, assign, what, note, summary=None):
 
 
 def _summary(key, nodes):
-    ops = Counter()
+    ops = Counter(n.op for n in nodes if not n.ops)  # plain ops count 1 each
     for n in nodes:
-        ops.update(n.ops if n.ops else {n.op: n.count})
+        if n.ops:
+            ops.update(n.ops)
     flows = Counter(n.flow for n in nodes)
-    scopes = [n.scope for n in nodes]
-    common = scopes[0]
-    for s in scopes[1:]:
+    common = nodes[0].scope
+    for s in {n.scope for n in nodes}:
         k = 0
         while k < min(len(common), len(s)) and common[k] == s[k]:
             k += 1
