@@ -38,6 +38,24 @@ def collapse(model, max_nodes):
     return folded
 
 
+def merge_calls(model):
+    """Each NumPy-level call (anp.mean as sum and divide, x @ w with a vector w as reshape,
+    matmul, reshape, np.prod as its tree of products) and each derivative of one becomes one
+    node named after it, per flow: the picture shows the user's operations, not how the
+    library builds them. The node lists the operations inside."""
+    assign = {n.id: (n.call[0], n.flow, n.scope) for n in model.nodes.values()
+              if n.kind == "op" and n.call is not None}
+    return _quotient(model, assign, "call", None, _call_node)
+
+
+def _call_node(key, nodes):
+    node = _summary(key, nodes)
+    last = max(nodes, key=lambda n: n.order)
+    node.kind, node.op, node.label = "op", last.call[1], last.call[1]
+    node.grad, node.call = last.grad, last.call
+    return node
+
+
 def _stages(model):
     """The model, then without array constants, then with chains and then scopes folded, each
     made only when asked for (the folds do not depend on the node budget, blocks aside)."""
@@ -134,7 +152,7 @@ def _quotient(model, assign, what, note, summary=None):
         if a != b:
             edges[a, b] += mult
     out.edges = [(a, b, m) for (a, b), m in edges.items()]
-    if folded:
+    if folded and note:
         out.notes.append(note(folded, _count(sum(
             1 for ids in members.values() if len(ids) > 1), what)))
     return out

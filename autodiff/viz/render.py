@@ -40,11 +40,16 @@ def summarize(value, limit=4):
     if a.size == 0:
         return "[]"
     if a.ndim == 0:
-        return f"{float(a):.4g}"
+        return f"{float(a) + 0.0:.4g}"  # + 0.0 turns -0 into 0
     if a.size <= limit:
-        return "[" + " ".join(f"{float(v):.3g}" for v in a.ravel()) + "]"
+        return "[" + " ".join(f"{float(v) + 0.0:.3g}" for v in a.ravel()) + "]"
     af = a.astype(float)
-    return f"[{af.min():.3g} … {af.max():.3g}] ‖·‖={np.linalg.norm(af):.3g}"
+    return f"[{af.min() + 0.0:.3g} … {af.max() + 0.0:.3g}] ‖·‖={np.linalg.norm(af):.3g}"
+
+
+def _ops_text(ops):
+    top = ", ".join(f"{op}×{k}" if k > 1 else op for op, k in ops.most_common(4))
+    return top + ("" if len(ops) <= 4 else ", …")
 
 
 def _shape_text(node):
@@ -57,10 +62,11 @@ def _shape_text(node):
 def _label(node, values):
     rows = [f"<B>{html.escape(node.label)}</B>"]
     if node.kind == "group":
-        top = ", ".join(f"{op}×{k}" if k > 1 else op for op, k in node.ops.most_common(4))
-        more = "" if len(node.ops) <= 4 else ", …"
-        rows = [f"<B>{node.count} ops</B>", f'<FONT POINT-SIZE="9">{html.escape(top + more)}</FONT>']
+        rows = [f"<B>{node.count} ops</B>",
+                f'<FONT POINT-SIZE="9">{html.escape(_ops_text(node.ops))}</FONT>']
     small = '<FONT POINT-SIZE="9" COLOR="#555555">{}</FONT>'
+    if node.kind == "op" and node.ops:  # a call drawn as one node: what it is made of
+        rows.append(small.format(html.escape(_ops_text(node.ops))))
     if node.kind != "output" or node.value is not None:  # outputs show only constant values
         rows.append(small.format(html.escape(_shape_text(node))))
     if values and node.value is not None:
