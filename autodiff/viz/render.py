@@ -67,8 +67,9 @@ def _label(node, values):
     small = '<FONT POINT-SIZE="9" COLOR="#555555">{}</FONT>'
     if node.kind == "op" and node.ops:  # a call drawn as one node: what it is made of
         rows.append(small.format(html.escape(_ops_text(node.ops))))
-    if node.kind != "output" or node.value is not None:  # outputs show only constant values
-        rows.append(small.format(html.escape(_shape_text(node))))
+    shape = _shape_text(node)
+    if shape and (node.kind != "output" or node.value is not None):  # outputs: constants only
+        rows.append(small.format(html.escape(shape)))
     if values and node.value is not None:
         text = summarize(node.value)
         if text:
