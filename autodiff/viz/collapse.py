@@ -43,9 +43,10 @@ def merge_calls(model):
     matmul, reshape, np.prod as its tree of products) and each derivative of one becomes one
     node named after it, per flow: the picture shows the user's operations, not how the
     library builds them. The node lists the operations inside."""
-    assign = {n.id: (n.call[0], n.flow, n.scope) for n in model.nodes.values()
-              if n.kind == "op" and n.call is not None}
-    return _quotient(model, assign, "call", None, _call_node)
+    calls = [n for n in model.nodes.values() if n.kind == "op" and n.call is not None]
+    shared = Counter(n.call[0] for n in calls)
+    assign = {n.id: (n.call[0], n.flow, n.scope) for n in calls if shared[n.call[0]] > 1}
+    return _quotient(model, assign, "call", None, _call_node) if assign else model
 
 
 def _call_node(key, nodes):

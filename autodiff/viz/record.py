@@ -48,11 +48,17 @@ _DISPATCH = {"__array_function__", "array_function", "__array_ufunc__", "array_u
 def _in_library(frame):
     """A frame of the library: in its files, or code it compiled (a "<string>" rule caller
     called from the library)."""
-    name = frame.f_code.co_filename
-    if name.startswith(_LIBRARY):
-        return True
-    return name.startswith("<") and frame.f_back is not None and \
-        frame.f_back.f_code.co_filename.startswith(_LIBRARY)
+    where = _FILE_KIND.get(frame.f_code)
+    if where is None:
+        name = frame.f_code.co_filename
+        where = _FILE_KIND[frame.f_code] = 1 if name.startswith(_LIBRARY) else \
+            2 if name.startswith("<") else 0
+    if where == 2:
+        return frame.f_back is not None and _in_library(frame.f_back)
+    return where == 1
+
+
+_FILE_KIND = {}  # code object -> 1: the library's, 2: compiled ("<string>"), 0: another's
 
 
 _OPERATORS = {f"__{r}{op}__": name for op, name in (
@@ -229,13 +235,20 @@ def _describe(prim, params, values, parents):
     values and arrays), and the key parameters, e.g. `subtract(1, •)` or `sum axis=(0,)`."""
     traced = {a for a, _ in parents}
     scalars = [i for i, v in enumerate(values)
-               if i not in traced and not isinstance(v, Tracer) and np.size(v) == 1]
+               if i not in traced and _single(v)]
     label = prim.name
     if scalars and prim.name != "where":
         label += "(" + ", ".join(_fmt(np.ravel(primal(v))[0]) if i in scalars else "•"
                                  for i, v in enumerate(values)) + ")"
     bits = [f"{k}={params[k]}" for k in ("axis", "axes", "spec", "shape") if k in params]
     return " ".join([label] + bits)
+
+
+def _single(v):
+    """A plain number or one-entry array (drawn inline in its op's label, as a number)."""
+    if type(v) in (float, int, bool):
+        return True
+    return isinstance(v, (np.ndarray, np.generic)) and v.size == 1
 
 
 def _fmt(x):
@@ -266,7 +279,7 @@ def model_from_trace(trace, outputs, title, grads=None):
                 model.edges.append((parent, i, 1))
             traced = {a for a, _ in parents}
             for k, c in enumerate(values):
-                if k in traced or isinstance(c, Tracer) or np.size(c) == 1:  # inline
+                if k in traced or isinstance(c, Tracer) or _single(c):  # inline in labels
                     continue
                 cid = const_ids.setdefault(id(c), f"c{len(const_ids)}")
                 if cid not in model.nodes:
