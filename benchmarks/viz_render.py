@@ -7,10 +7,12 @@ the forward graph, the grad sweep and the HVP sweep, from 10 to 10^5 operations 
     python benchmarks/viz_render.py --max-ops 1000
 
 Prints one row per picture: recorded operations, nodes drawn, seconds to record and fold, and
-seconds in `dot -Tsvg`; exits non-zero if any render takes 5 s or more.
+the seconds `dot -Tsvg` took, as wall-clock time and as its CPU time (which a busy machine does
+not inflate); exits non-zero if any render takes 5 CPU seconds or more.
 """
 import argparse
 import os
+import resource
 import sys
 import time
 
@@ -84,7 +86,7 @@ def main(argv=None):
     opts = parser.parse_args(argv)
     sizes = [n for n in (10, 100, 1000, 10_000, 100_000) if n <= opts.max_ops]
     print(f"{'shape':6} {'picture':10} {'f ops':>7} {'recorded':>9} {'nodes':>6} "
-          f"{'record s':>9} {'dot s':>7}")
+          f"{'record s':>9} {'dot s':>7} {'dot cpu s':>9}")
     worst = 0.0
     for name in opts.shapes.split(","):
         for mode in opts.modes.split(","):
@@ -94,20 +96,27 @@ def main(argv=None):
                 g = picture(mode, f, args, v)
                 source = g.source
                 t1 = time.perf_counter()
+                cpu = _children_cpu()
                 try:
                     g.render(_tmp("svg"), timeout=opts.timeout)
                 except ad.viz.RenderTimeout:
                     pass
                 t2 = time.perf_counter()
+                cpu = _children_cpu() - cpu
                 recorded = sum(node.count for node in g.model.nodes.values()
                                if node.kind in ("op", "group"))
-                worst = max(worst, t2 - t1)
-                flag = "" if t2 - t1 < LIMIT else "  <- over the limit"
+                worst = max(worst, cpu)
+                flag = "" if cpu < LIMIT else "  <- over the limit"
                 print(f"{name:6} {mode:10} {n:>7} {recorded:>9} {g.num_nodes:>6} "
-                      f"{t1 - t0:>9.2f} {t2 - t1:>7.2f}{flag}", flush=True)
+                      f"{t1 - t0:>9.2f} {t2 - t1:>7.2f} {cpu:>9.2f}{flag}", flush=True)
                 del source
-    print(f"slowest render: {worst:.2f} s (limit {LIMIT:g} s)")
+    print(f"slowest render: {worst:.2f} CPU s (limit {LIMIT:g} s)")
     return 0 if worst < LIMIT else 1
+
+
+def _children_cpu():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _tmp(suffix):
