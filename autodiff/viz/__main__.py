@@ -18,6 +18,7 @@ import sys
 import numpy as np
 
 from . import graph, grad_graph, hvp_graph, DEFAULT_MAX_NODES
+from .graph import DEFAULT_TIMEOUT
 
 
 def load_function(spec):
@@ -79,6 +80,8 @@ def main(argv=None):
     parser.add_argument("--max-nodes", type=int, default=DEFAULT_MAX_NODES)
     parser.add_argument("--no-values", action="store_true", help="leave values out of labels")
     parser.add_argument("--rankdir", default="TB", choices=("TB", "LR", "BT", "RL"))
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
+                        help="stop Graphviz after this many seconds")
     opts = parser.parse_args(argv)
 
     f = load_function(opts.target)
@@ -102,7 +105,7 @@ def main(argv=None):
     except (TypeError, ValueError) as e:  # wrong shapes or kinds of --args / --v, in one line
         _usage_error(parser, f"{name} at --args {opts.args!r}: {type(e).__name__}: {e}")
     try:
-        path = g.render(opts.output)
+        path = g.render(opts.output, timeout=opts.timeout)
     except RuntimeError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

@@ -271,6 +271,9 @@ def test_render_timeout_stops_dot_and_says_what_to_do(tmp_path, monkeypatch):
     g = ad.viz.graph(_scalar_loop(5), 0.5)
     with pytest.raises(ad.viz.RenderTimeout, match=r"within 0.5 s.*max_nodes="):
         g.render(str(tmp_path / "f.svg"), timeout=0.5)
+    monkeypatch.setattr(sys.modules["autodiff.viz.graph"], "DEFAULT_TIMEOUT", 0.5)
+    shown = g._repr_mimebundle_()  # a notebook cell shows why, and does not hang
+    assert "image/svg+xml" not in shown and "max_nodes=" in shown["text/plain"]
 
 
 @needs_dot
