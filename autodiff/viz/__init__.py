@@ -10,7 +10,7 @@ clusters. Large graphs are folded into summary nodes beyond `max_nodes`.
 """
 from .graph import Graph, graph, grad_graph, hvp_graph, DEFAULT_MAX_NODES
 from .record import scope
-from .render import dot_available
+from .render import dot_available, RenderTimeout
 
-__all__ = ["Graph", "graph", "grad_graph", "hvp_graph", "scope", "dot_available",
+__all__ = ["Graph", "graph", "grad_graph", "hvp_graph", "scope", "dot_available", "RenderTimeout",
            "DEFAULT_MAX_NODES"]

@@ -2,22 +2,28 @@
 
     python -m autodiff.viz examples/demo.py:rosenbrock --args "np.ones(4)" -o rosen.svg
     python -m autodiff.viz model.py:loss --args "np.zeros(3)" --mode hvp --v "np.ones(3)" -o h.png
+    python -m autodiff.viz model.py:loss --args "np.zeros(3), X, y" --mode hvp --v "np.ones(3)" ...
 
---args and --v are Python expressions (NumPy is available as np), evaluated like the user's own
-code; the output format follows the -o suffix (svg, png, pdf, dot).
+--args and --v are Python expressions (NumPy is available as np, and the target file's own
+names, e.g. data it defines), evaluated like the user's own code. With --mode hvp the first
+argument is x and the others are data held fixed (scipy's args=). The output format follows the
+-o suffix (svg, png, pdf, dot).
 """
 import argparse
 import importlib.util
+import inspect
 import os
 import sys
 
 import numpy as np
 
 from . import graph, grad_graph, hvp_graph, DEFAULT_MAX_NODES
+from .graph import DEFAULT_TIMEOUT
 
 
 def load_function(spec):
-    """FILE.py:FUNCTION (or module.path:FUNCTION) -> the function object."""
+    """FILE.py:FUNCTION (or module.path:FUNCTION) -> the function object (its module's names
+    are its __globals__)."""
     if ":" not in spec:
         raise SystemExit(f"expected FILE.py:FUNCTION, got {spec!r}")
     where, name = spec.rsplit(":", 1)
@@ -36,9 +42,29 @@ def load_function(spec):
         raise SystemExit(f"{where} has no function {name!r}") from None
 
 
-def _evaluate(expr):
-    value = eval(expr, {"np": np, "numpy": np})  # noqa: S307 - the user's own expression
+def _usage_error(parser, message):
+    """One line on stderr and exit status 2 (argparse's own, without its usage block)."""
+    parser.exit(2, f"{parser.prog}: error: {message}\n")
+
+
+def _evaluate(parser, option, expr, namespace):
+    """The value(s) of a command-line expression, or a one-line usage error saying why not."""
+    try:
+        value = eval(expr, {**namespace, "np": np, "numpy": np})  # noqa: S307 - the user's own
+    except Exception as e:  # any error in the user's expression is a usage error
+        _usage_error(parser, f"{option} {expr!r} could not be evaluated: {type(e).__name__}: {e}")
     return value if isinstance(value, tuple) else (value,)
+
+
+def _check_call(parser, f, args, name):
+    """A one-line usage error when f cannot take these arguments."""
+    try:
+        inspect.signature(f).bind(*args)
+    except TypeError as e:
+        _usage_error(parser, f"--args gives {len(args)} argument{'s' * (len(args) != 1)} but "
+                     f"{name} cannot take them: {e}")
+    except ValueError:  # no signature to check (a builtin): let the call say
+        pass
 
 
 def main(argv=None):
@@ -54,21 +80,32 @@ def main(argv=None):
     parser.add_argument("--max-nodes", type=int, default=DEFAULT_MAX_NODES)
     parser.add_argument("--no-values", action="store_true", help="leave values out of labels")
     parser.add_argument("--rankdir", default="TB", choices=("TB", "LR", "BT", "RL"))
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
+                        help="stop Graphviz after this many seconds")
     opts = parser.parse_args(argv)
 
     f = load_function(opts.target)
-    args = _evaluate(opts.args)
+    namespace = dict(getattr(f, "__globals__", {}))
+    args = _evaluate(parser, "--args", opts.args, namespace)
+    _check_call(parser, f, args, opts.target.rsplit(":", 1)[1])
     common = dict(values=not opts.no_values, max_nodes=opts.max_nodes, rankdir=opts.rankdir)
-    if opts.mode == "hvp":
-        if opts.v is None:
-            parser.error("--mode hvp needs --v")
-        g = hvp_graph(f, args[0], _evaluate(opts.v)[0], **common)
-    elif opts.mode == "grad":
-        g = grad_graph(f, *args, **common)
-    else:
-        g = graph(f, *args, grads=opts.mode == "grads", **common)
+    name = opts.target.rsplit(":", 1)[1]
     try:
-        path = g.render(opts.output)
+        if opts.mode == "hvp":
+            if opts.v is None:
+                _usage_error(parser, "--mode hvp needs --v")
+            v = _evaluate(parser, "--v", opts.v, namespace)
+            if len(v) != 1:
+                _usage_error(parser, f"--v gives {len(v)} values; give one direction, like x")
+            g = hvp_graph(f, args[0], v[0], args=args[1:], **common)
+        elif opts.mode == "grad":
+            g = grad_graph(f, *args, **common)
+        else:
+            g = graph(f, *args, grads=opts.mode == "grads", **common)
+    except (TypeError, ValueError) as e:  # wrong shapes or kinds of --args / --v, in one line
+        _usage_error(parser, f"{name} at --args {opts.args!r}: {type(e).__name__}: {e}")
+    try:
+        path = g.render(opts.output, timeout=opts.timeout)
     except RuntimeError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

@@ -5,11 +5,13 @@ import numpy as np
 
 from ..core.tracer import primal
 from ..transforms import grad as grad_transform, hvp as hvp_transform
-from .collapse import collapse
+from .collapse import collapse, merge_calls
 from .record import record, model_from_trace, mark_tangent_flow, argument_names
-from .render import to_digraph, graphviz, INSTALL_HINT
+from .render import to_digraph, run_dot, INSTALL_HINT
 
 DEFAULT_MAX_NODES = 120
+DEFAULT_TIMEOUT = 30.0  # seconds Graphviz may take for one picture
+FORMATS = ("svg", "png", "pdf", "dot", "gv")
 
 
 class Graph:
@@ -37,21 +39,29 @@ class Graph:
     def source(self):
         return self.to_dot().source
 
-    def render(self, path, format=None):
-        """Write the picture to `path`; the format is taken from its suffix unless given
-        (svg, png, pdf, dot/gv). Returns the path written."""
-        format = (format or os.path.splitext(path)[1].lstrip(".") or "svg").lower()
+    def render(self, path, format=None, timeout=DEFAULT_TIMEOUT):
+        """Write the picture (svg, png, pdf, or the DOT text as dot/gv) and return the path
+        written. The format is the path's suffix unless given; a path without a suffix gets
+        the format's, as graphviz's own `render` does ("out", format="png" -> out.png).
+        Graphviz is stopped after `timeout` seconds (None: no limit) with an error that says
+        what to do, so a picture never hangs."""
+        stem, suffix = os.path.splitext(os.fspath(path))
+        format = (format or suffix.lstrip(".") or "svg").lower()
+        if format not in FORMATS:
+            raise ValueError(f"render: unknown format {format!r}; use one of {', '.join(FORMATS)}")
+        if not suffix:
+            path = f"{stem}.{format}"
         if format in ("dot", "gv"):
             with open(path, "w", encoding="utf-8") as fh:
                 fh.write(self.source)
             return path
-        dot = self.to_dot()
+        source = self.source
         try:
-            data = dot.pipe(format=format)
-        except graphviz().ExecutableNotFound:
-            gv = os.path.splitext(path)[0] + ".gv"
+            data = run_dot(source, format, timeout, self.num_nodes)
+        except FileNotFoundError:
+            gv = stem + ".gv"
             with open(gv, "w", encoding="utf-8") as fh:
-                fh.write(dot.source)
+                fh.write(source)
             raise RuntimeError(INSTALL_HINT.format(gv)) from None
         with open(path, "wb") as fh:
             fh.write(data)
@@ -59,9 +69,12 @@ class Graph:
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         try:
-            return {"image/svg+xml": self.to_dot().pipe(format="svg").decode("utf-8")}
-        except graphviz().ExecutableNotFound:
+            svg = run_dot(self.source, "svg", DEFAULT_TIMEOUT, self.num_nodes)
+        except FileNotFoundError:
             return {"text/plain": self.source}
+        except RuntimeError as e:  # too slow or failed: say so, do not hang the notebook
+            return {"text/plain": f"{self!r}\n{e}"}
+        return {"image/svg+xml": svg.decode("utf-8")}
 
     def _repr_svg_(self):
         return self._repr_mimebundle_().get("image/svg+xml")
@@ -71,8 +84,15 @@ class Graph:
         return f"<autodiff.viz.Graph {self.model.title!r}: {self.num_nodes} nodes{notes}>"
 
 
+def _name(f):
+    """f's name for a title: "f" for a lambda (not "<lambda>"), a partial's function's name."""
+    f = getattr(f, "func", f)  # functools.partial
+    name = getattr(f, "__name__", "f")
+    return "f" if name.startswith("<") else name
+
+
 def _finish(model, max_nodes, values, rankdir):
-    return Graph(collapse(model, max_nodes), values, rankdir)
+    return Graph(collapse(merge_calls(model), max_nodes), values, rankdir)
 
 
 def graph(f, *args, grads=False, values=True, max_nodes=DEFAULT_MAX_NODES, rankdir="TB",
@@ -85,8 +105,7 @@ def graph(f, *args, grads=False, values=True, max_nodes=DEFAULT_MAX_NODES, rankd
         seeds = {o.index: np.ones(np.shape(primal(o.value)))
                  for o in outs if trace.index_of(o) is not None}
         cts = trace.backward(seeds, keep_all=True) if seeds else None
-    name = getattr(f, "__name__", "f")
-    model = model_from_trace(trace, outs, title or f"{name}: forward graph"
+    model = model_from_trace(trace, outs, title or f"{_name(f)}: forward graph"
                              + (" with gradients" if grads else ""), cts)
     return _finish(model, max_nodes, values, rankdir)
 
@@ -98,19 +117,24 @@ def grad_graph(f, *args, argnums=0, values=True, max_nodes=DEFAULT_MAX_NODES, ra
     g = grad_transform(f, argnums)
     names = argument_names(f, args)
     trace, _, outs = record(lambda *a: g(*a), args, names)
-    name = getattr(f, "__name__", "f")
-    model = model_from_trace(trace, outs, title or f"grad({name}): forward pass and reverse sweep")
+    model = model_from_trace(trace, outs,
+                             title or f"grad({_name(f)}): forward pass and reverse sweep")
     return _finish(model, max_nodes, values, rankdir)
 
 
-def hvp_graph(f, x, v, values=True, max_nodes=DEFAULT_MAX_NODES, rankdir="TB", title=None):
+def hvp_graph(f, x, v, args=(), values=True, max_nodes=DEFAULT_MAX_NODES, rankdir="TB",
+              title=None):
     """The computation of hvp(f, x, v) as a graph: forward-over-reverse, with the primal and
-    tangent flows of the forward pass and of the reverse sweep told apart."""
+    tangent flows of the forward pass and of the reverse sweep told apart. `args` are f's
+    further (data) arguments, held fixed as scipy's `args=`: the Hessian is in x only."""
+    if not isinstance(args, tuple):
+        raise TypeError(f"hvp_graph: args must be a tuple of f's further arguments (as scipy's "
+                        f"args=), got {type(args).__name__}; for one argument write args=(X,)")
     names = argument_names(f, (x,))
     base = argument_names(f, (0.0,))[0]  # the parameter's own name: v's leaves mirror x's
     names += ["v" + n[len(base):] for n in names]
-    trace, inputs, outs = record(lambda x, v: hvp_transform(f, x, v), (x, v), names)
-    name = getattr(f, "__name__", "f")
-    model = model_from_trace(trace, outs, title or f"hvp({name}): forward-over-reverse")
+    trace, inputs, outs = record(
+        lambda x, v: hvp_transform(lambda x: f(x, *args), x, v), (x, v), names)
+    model = model_from_trace(trace, outs, title or f"hvp({_name(f)}): forward-over-reverse")
     mark_tangent_flow(model, [n.index for n in inputs[len(inputs) // 2:]])
     return _finish(model, max_nodes, values, rankdir)

@@ -8,6 +8,8 @@ own computation, since their sweeps are made of recorded primitives too.
 """
 import contextlib
 import inspect
+import os
+import sys
 import threading
 
 import numpy as np
@@ -37,6 +39,34 @@ class scope(contextlib.ContextDecorator):
         return False
 
 
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# frames of these parts of autodiff make up a NumPy-level call (not transforms, viz, ...)
+_LIBRARY = tuple(os.path.join(_PACKAGE, part) for part in ("numpy", "primitives", "core"))
+_NAMING = _LIBRARY[:2]  # the functions of these name calls (not the core's machinery)
+_DISPATCH = {"__array_function__", "array_function", "__array_ufunc__", "array_ufunc",
+             "method", "wrapper", "ufunc", "<lambda>", "call", "bind", "process"}
+def _in_library(frame):
+    """A frame of the library: in its files, or code it compiled (a "<string>" rule caller
+    called from the library)."""
+    where = _FILE_KIND.get(frame.f_code)
+    if where is None:
+        name = frame.f_code.co_filename
+        where = _FILE_KIND[frame.f_code] = 1 if name.startswith(_LIBRARY) else \
+            2 if name.startswith("<") else 0
+    if where == 2:
+        return frame.f_back is not None and _in_library(frame.f_back)
+    return where == 1
+
+
+_FILE_KIND = {}  # code object -> 1: the library's, 2: compiled ("<string>"), 0: another's
+
+
+_OPERATORS = {f"__{r}{op}__": name for op, name in (
+    ("add", "add"), ("sub", "subtract"), ("mul", "multiply"), ("truediv", "divide"),
+    ("pow", "power"), ("matmul", "matmul"), ("mod", "mod")) for r in ("", "r")}
+_OPERATORS.update(__neg__="negative", __abs__="absolute", __getitem__="getitem")
+
+
 def current_scope():
     return getattr(_scopes, "stack", ())
 
@@ -45,29 +75,38 @@ class RecordingTrace(ReverseTrace):
     """A tape that remembers each entry's scope and sweep phase, and keeps every value. It
     observes the reverse sweeps run while it records (core/reverse.observe_sweeps)."""
 
-    __slots__ = ("meta", "names", "_pending_names", "_sweeps", "_entry")
+    __slots__ = ("meta", "names", "_pending_names", "_sweeps", "_entry", "_entries",
+                 "_call", "_calls")
 
     def __init__(self, input_names=()):
         super().__init__(keeps_values=True)
-        self.meta = []  # per tape entry: (scope tuple, inside a backward sweep?)
+        # per tape entry: (scope tuple, inside a backward sweep?, group): the group, (key, name)
+        # or None, is the NumPy-level call (mean, matmul, prod, ...) or the derivative of one
+        # primitive or call that recorded the entry, drawn as one node
+        self.meta = []
         self.names = {}  # input tape index -> argument name
         self._pending_names = list(input_names)  # for the inputs, in order
         self._sweeps = 0  # how many reverse sweeps are running (they may nest)
         self._entry = None  # the recorded output whose cotangent a sweep is pulling back
+        self._entries = 0  # entries pulled back so far (a derivative group's serial)
+        self._call = None  # (outermost library frame, group) of the last NumPy-level call
+        self._calls = 0
 
     def sweep_start(self):
         self._sweeps += 1
 
     def sweep_entry(self, out):
         self._entry = out
+        self._entries += 1
 
     def sweep_end(self):
         self._sweeps -= 1
         self._entry = None  # hold no value (nor the trace behind it) past the sweep
+        self._call = None
 
     def input(self, value):
         node = super().input(value)
-        self.meta.append((current_scope(), False))
+        self.meta.append((current_scope(), False, None))
         self.names[node.index] = self._pending_names.pop(0) if self._pending_names else "x"
         return node
 
@@ -75,19 +114,62 @@ class RecordingTrace(ReverseTrace):
         node = super().process(prim, args, params)
         backward = self._sweeps > 0
         scope = current_scope()
-        if backward and not scope:  # a sweep operation joins the scope of what it differentiates
-            entry = self._entry
-            if isinstance(entry, Node) and entry._trace is self:
-                scope = self.meta[entry.index][0]
-        self.meta.append((scope, backward))
+        if backward:
+            group = None
+            forward = self._forward_index(self._entry)
+            if forward is not None:
+                fscope, _, fgroup = self.meta[forward]
+                scope = scope or fscope  # a sweep operation joins the scope of what it
+                # differentiates; and the derivative of a call's entries forms one group
+                group = (("d", fgroup[0]) if fgroup else ("d", forward),
+                         "∂" + (fgroup[1] if fgroup else self.tape[forward][0].name))
+            elif self._entry is not None:
+                group = (("d", "entry", self._entries), "∂")
+        else:
+            group = self._calling_group(prim)
+        self.meta.append((scope, backward, group))
         return node
+
+    def _forward_index(self, entry):
+        """The tape index of the recorded value a sweep's entry holds (through dual numbers)."""
+        while isinstance(entry, Tracer):
+            if isinstance(entry, Node) and entry._trace is self:
+                return entry.index
+            entry = entry.value
+        return None
+
+    def _calling_group(self, prim):
+        """(key, name) of the library call below the user's code that is recording this
+        primitive (anp.mean, x @ w, np.prod, ...): the outermost of the frames of autodiff's
+        NumPy layer, primitives and core that directly lie under a frame of the user's."""
+        frame, chain = sys._getframe(2), []
+        while frame is not None and _in_library(frame):
+            chain.append(frame)
+            frame = frame.f_back
+        if not chain:
+            return None
+        call = self._call
+        if call is None or call[0] is not chain[-1]:  # holding the frame keeps its id unique
+            name = prim.name
+            for f in reversed(chain):  # from the user's call inwards, past the dispatching
+                code = f.f_code.co_name
+                if code in _OPERATORS:
+                    name = _OPERATORS[code]
+                    break
+                if code not in _DISPATCH and not code.startswith("_") and \
+                        f.f_code.co_filename.startswith(_NAMING):
+                    name = code
+                    break
+            self._calls += 1
+            call = self._call = (chain[-1], (("call", self._calls), name))
+        return call[1]
 
 
 class GraphNode:
     """One node of a picture: kind is input, op, const, output or group (collapsed)."""
 
     __slots__ = ("id", "kind", "op", "label", "shape", "dtype", "value", "grad", "scope",
-                 "flow", "count", "ops", "order")
+                 "flow", "count", "ops", "order", "call")
 
     def __init__(self, id, kind, op, shape=None, dtype=None, value=None, scope=(),
                  flow="primal", label=None):
@@ -95,6 +177,7 @@ class GraphNode:
         self.shape, self.dtype, self.value, self.grad = shape, dtype, value, None
         self.scope, self.flow, self.count, self.ops = scope, flow, 1, None
         self.order = id if isinstance(id, int) else float("inf")  # tape position
+        self.call = None  # (key, name) of the NumPy-level call or derivative it belongs to
 
 
 class GraphModel:
@@ -152,17 +235,24 @@ def _describe(prim, params, values, parents):
     values and arrays), and the key parameters, e.g. `subtract(1, •)` or `sum axis=(0,)`."""
     traced = {a for a, _ in parents}
     scalars = [i for i, v in enumerate(values)
-               if i not in traced and not isinstance(v, Tracer) and np.ndim(v) == 0]
+               if i not in traced and _single(v)]
     label = prim.name
     if scalars and prim.name != "where":
-        label += "(" + ", ".join(_fmt(float(primal(v))) if i in scalars else "•"
+        label += "(" + ", ".join(_fmt(np.ravel(primal(v))[0]) if i in scalars else "•"
                                  for i, v in enumerate(values)) + ")"
     bits = [f"{k}={params[k]}" for k in ("axis", "axes", "spec", "shape") if k in params]
     return " ".join([label] + bits)
 
 
+def _single(v):
+    """A plain number or one-entry array (drawn inline in its op's label, as a number)."""
+    if type(v) in (float, int, bool):
+        return True
+    return isinstance(v, (np.ndarray, np.generic)) and v.size == 1
+
+
 def _fmt(x):
-    return f"{x:.4g}"
+    return f"{float(x) + 0.0:.4g}"  # + 0.0: no "-0"
 
 
 def model_from_trace(trace, outputs, title, grads=None):
@@ -175,7 +265,7 @@ def model_from_trace(trace, outputs, title, grads=None):
     const_ids = {}
     for i in sorted(needed):
         prim, params, values, parents, out = tape[i]
-        scope, backward = meta[i]
+        scope, backward, call = meta[i]
         v = primal(out)
         if prim is None:
             node = model.add(GraphNode(i, "input", trace.names.get(i, "x"), np.shape(v),
@@ -184,11 +274,12 @@ def model_from_trace(trace, outputs, title, grads=None):
             node = model.add(GraphNode(i, "op", prim.name, np.shape(v), np.result_type(v), v,
                                        scope, "cotangent" if backward else "primal",
                                        label=_describe(prim, params, values, parents)))
+            node.call = call
             for argnum, parent in parents:
                 model.edges.append((parent, i, 1))
             traced = {a for a, _ in parents}
             for k, c in enumerate(values):
-                if k in traced or isinstance(c, Tracer) or np.ndim(c) == 0:
+                if k in traced or isinstance(c, Tracer) or _single(c):  # inline in labels
                     continue
                 cid = const_ids.setdefault(id(c), f"c{len(const_ids)}")
                 if cid not in model.nodes:

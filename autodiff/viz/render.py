@@ -2,6 +2,7 @@
 (op | shape dtype | value | gradient, as micrograd's records), scope clusters and a legend."""
 import html
 import shutil
+import subprocess
 
 import numpy as np
 
@@ -17,6 +18,10 @@ FLOW_STYLE = {  # fill colour, edge colour, edge style, legend text
 INSTALL_HINT = ("Graphviz's `dot` program is needed to render images: install it with "
                 "`apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` (macOS) or "
                 "`conda install -c conda-forge graphviz`. The graph's DOT source was written to {}.")
+
+# Bounds on dot's iterative phases (network simplex for ranks and coordinates, crossing
+# minimization): the folding bounds the graph, these bound the passes over it.
+LAYOUT_LIMITS = dict(nslimit="2", nslimit1="2", mclimit="0.5", remincross="false")
 
 
 def graphviz():
@@ -35,11 +40,16 @@ def summarize(value, limit=4):
     if a.size == 0:
         return "[]"
     if a.ndim == 0:
-        return f"{float(a):.4g}"
+        return f"{float(a) + 0.0:.4g}"  # + 0.0 turns -0 into 0
     if a.size <= limit:
-        return "[" + " ".join(f"{float(v):.3g}" for v in a.ravel()) + "]"
+        return "[" + " ".join(f"{float(v) + 0.0:.3g}" for v in a.ravel()) + "]"
     af = a.astype(float)
-    return f"[{af.min():.3g} … {af.max():.3g}] ‖·‖={np.linalg.norm(af):.3g}"
+    return f"[{af.min() + 0.0:.3g} … {af.max() + 0.0:.3g}] ‖·‖={np.linalg.norm(af):.3g}"
+
+
+def _ops_text(ops):
+    top = ", ".join(f"{op}×{k}" if k > 1 else op for op, k in ops.most_common(4))
+    return top + ("" if len(ops) <= 4 else ", …")
 
 
 def _shape_text(node):
@@ -52,12 +62,14 @@ def _shape_text(node):
 def _label(node, values):
     rows = [f"<B>{html.escape(node.label)}</B>"]
     if node.kind == "group":
-        top = ", ".join(f"{op}×{k}" if k > 1 else op for op, k in node.ops.most_common(4))
-        more = "" if len(node.ops) <= 4 else ", …"
-        rows = [f"<B>{node.count} ops</B>", f'<FONT POINT-SIZE="9">{html.escape(top + more)}</FONT>']
+        rows = [f"<B>{node.count} ops</B>",
+                f'<FONT POINT-SIZE="9">{html.escape(_ops_text(node.ops))}</FONT>']
     small = '<FONT POINT-SIZE="9" COLOR="#555555">{}</FONT>'
-    if node.kind != "output" or node.value is not None:  # outputs show only constant values
-        rows.append(small.format(html.escape(_shape_text(node))))
+    if node.kind == "op" and node.ops:  # a call drawn as one node: what it is made of
+        rows.append(small.format(html.escape(_ops_text(node.ops))))
+    shape = _shape_text(node)
+    if shape and (node.kind != "output" or node.value is not None):  # outputs: constants only
+        rows.append(small.format(html.escape(shape)))
     if values and node.value is not None:
         text = summarize(node.value)
         if text:
@@ -88,7 +100,7 @@ def to_digraph(model, values=True, rankdir="TB"):
     title = model.title + ("".join(f"\n({n})" for n in model.notes))
     dot = graphviz().Digraph(name="autodiff", graph_attr=dict(
         rankdir=rankdir, label=title, labelloc="t", fontname="Helvetica", fontsize="14",
-        nodesep="0.25", ranksep="0.35"),
+        nodesep="0.25", ranksep="0.35", **LAYOUT_LIMITS),
         node_attr=dict(fontname="Helvetica", fontsize="11", margin="0.08,0.04"),
         edge_attr=dict(arrowsize="0.7"))
     clusters = {}
@@ -106,8 +118,8 @@ def to_digraph(model, values=True, rankdir="TB"):
         flow = model.nodes[src].flow if model.nodes[src].kind != "const" else "primal"
         _, colour, style, _ = FLOW_STYLE[flow]
         attrs = dict(color=colour, style=style)
-        if mult > 1:
-            attrs["label"] = f"×{mult}"
+        if mult > 1:  # an external label: placed after layout, it adds no rank to the graph
+            attrs["xlabel"] = f"×{mult}"
             attrs["fontsize"] = "9"
         dot.edge(names[src], names[dst], **attrs)
     _legend(dot, model)
@@ -156,3 +168,28 @@ def _node_attrs_for(kind):
 
 def dot_available():
     return shutil.which("dot") is not None
+
+
+class RenderTimeout(RuntimeError):
+    """Graphviz's `dot` took longer than the render's timeout (it was stopped)."""
+
+
+def run_dot(source, format, timeout, num_nodes):
+    """The image bytes `dot -T<format>` makes of `source`, stopped after `timeout` seconds
+    (None: no limit), so a picture never hangs a notebook. Raises FileNotFoundError without
+    `dot`, RenderTimeout when it takes too long, RuntimeError when it fails."""
+    exe = shutil.which("dot")
+    if exe is None:
+        raise FileNotFoundError("dot")
+    try:
+        done = subprocess.run([exe, f"-T{format}"], input=source.encode("utf-8"),
+                              capture_output=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise RenderTimeout(
+            f"Graphviz's dot did not finish drawing {num_nodes} nodes within {timeout:g} s and "
+            f"was stopped: draw fewer with max_nodes= (e.g. max_nodes={max(10, num_nodes // 3)}),"
+            f" or allow longer with render(..., timeout=seconds)") from None
+    if done.returncode != 0:
+        raise RuntimeError(f"Graphviz's dot -T{format} failed: "
+                           f"{done.stderr.decode('utf-8', 'replace').strip()}")
+    return done.stdout

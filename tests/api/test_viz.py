@@ -1,5 +1,6 @@
 """autodiff.viz: real renders with Graphviz's dot, checked as files."""
 import os
+import shutil
 import struct
 import subprocess
 import sys
@@ -42,13 +43,13 @@ def test_forward_graph_svg_has_one_node_per_operation(tmp_path):
     g = ad.viz.graph(mlp_loss, W, B, X)
     path = g.render(str(tmp_path / "mlp.svg"))
     nodes = svg_nodes(path)
-    recorded = {str(n.id) for n in g.model.nodes.values() if n.kind == "op"}
-    assert len(recorded) == 6  # matmul, add, tanh, power, sum, divide (of mean)
+    recorded = {str(n.id) for n in g.model.nodes.values() if n.kind == "op" and n.count == 1}
+    assert len(recorded) == 4  # matmul, add, tanh, power; and mean (sum, divide) as one node
     assert recorded <= set(nodes)
     drawn_ops = [t for t in nodes if t.isdigit() and t in recorded]
     assert len(drawn_ops) == len(recorded)
     labels = " ".join(nodes.values())
-    for op in ("matmul", "tanh", "add", "sum", "power(•, 2)"):
+    for op in ("matmul", "tanh", "add", "mean", "sum, divide", "power(•, 2)"):
         assert op in labels
     assert "3×2 float64" in labels and "weights" in labels and "bias" in labels
     assert "output" in labels
@@ -98,9 +99,8 @@ def test_grad_and_hvp_sweeps(tmp_path):
     labels = " ".join(nodes.values())
     assert " v " in f" {labels} " and " x " in f" {labels} "
     # the picture's output is the HVP itself
-    out = [n for n in hg.model.nodes.values() if n.kind == "op" and n.id ==
-           max(i for i in hg.model.nodes if isinstance(i, int))][0]
-    np.testing.assert_allclose(out.value, ad.hvp(f, x, v))
+    (last,) = [src for src, dst, _ in hg.model.edges if dst == "out0"]
+    np.testing.assert_allclose(hg.model.nodes[last].value, ad.hvp(f, x, v))
 
 
 @needs_dot
@@ -214,3 +214,143 @@ def test_missing_graphviz_package_says_what_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "graphviz", None)
     with pytest.raises(ImportError, match=r"autodiff.viz\) uses graphviz, .*: pip install graphviz"):
         g.source
+
+
+# --- pictures never hang: Graphviz's work is bounded by construction, and timed out ----------
+def _scalar_loop(steps):
+    def scalar_loop(x):  # x feeds every step: a hub with an edge to each
+        y = x
+        for _ in range(steps):
+            y = anp.sin(y) * x + 0.1 * y
+        return y
+    return scalar_loop
+
+
+def _weights_mlp(layers):
+    rng = np.random.default_rng(0)
+    Ws, X = [rng.normal(size=(3, 3)) * 0.5 for _ in range(layers)], rng.normal(size=(4, 3))
+
+    def mlp(Ws):
+        h = X
+        for k, W in enumerate(Ws):
+            with ad.viz.scope(f"layer{k}"):
+                h = anp.tanh(h @ W)
+        return anp.mean(h ** 2)
+    return mlp, Ws
+
+
+@needs_dot
+def test_render_time_is_bounded_over_graph_shapes(tmp_path):
+    """Shapes that took dot 10 s to many minutes with the default max_nodes (a 60-step loop,
+    the grad sweep of a 200-step loop, HVP sweeps): now each renders well within 5 s."""
+    import time
+    from autodiff.viz.collapse import edge_span, SPAN_PER_NODE
+
+    def chain(x):
+        for _ in range(40):
+            x = anp.tanh(x) * 1.01 + 0.001
+        return anp.sum(x)
+    mlp, Ws = _weights_mlp(60)
+    pictures = [ad.viz.graph(_scalar_loop(60), 0.5),
+                ad.viz.grad_graph(_scalar_loop(200), 0.5),
+                ad.viz.hvp_graph(chain, np.ones(3), np.ones(3)),
+                ad.viz.hvp_graph(mlp, Ws, [np.ones_like(W) for W in Ws])]
+    for g in pictures:
+        assert g.num_nodes <= ad.viz.DEFAULT_MAX_NODES
+        assert edge_span(g.model) <= SPAN_PER_NODE * ad.viz.DEFAULT_MAX_NODES
+        start = time.perf_counter()
+        g.render(str(tmp_path / "shape.svg"), timeout=5)
+        assert time.perf_counter() - start < 5, g.model.title
+
+
+def test_render_timeout_stops_dot_and_says_what_to_do(tmp_path, monkeypatch):
+    slow = tmp_path / "dot"
+    slow.write_text(f"#!/bin/sh\nexec {shutil.which('sleep')} 30\n")
+    slow.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))  # a `dot` that never finishes
+    g = ad.viz.graph(_scalar_loop(5), 0.5)
+    with pytest.raises(ad.viz.RenderTimeout, match=r"within 0.5 s.*max_nodes="):
+        g.render(str(tmp_path / "f.svg"), timeout=0.5)
+    monkeypatch.setattr(sys.modules["autodiff.viz.graph"], "DEFAULT_TIMEOUT", 0.5)
+    shown = g._repr_mimebundle_()  # a notebook cell shows why, and does not hang
+    assert "image/svg+xml" not in shown and "max_nodes=" in shown["text/plain"]
+
+
+@needs_dot
+def test_render_path_without_suffix_gets_the_formats(tmp_path):
+    g = ad.viz.graph(lambda x: anp.sum(x ** 2), np.ones(2))
+    path = g.render(str(tmp_path / "out"), format="png")  # graphviz's convention
+    assert path == str(tmp_path / "out.png") and not (tmp_path / "out").exists()
+    assert (tmp_path / "out.png").read_bytes()[:4] == b"\x89PNG"
+    assert g.render(str(tmp_path / "pic.svg")) == str(tmp_path / "pic.svg")  # a suffix stays
+    assert g.render(tmp_path / "source", format="dot") == str(tmp_path / "source.dot")
+    with pytest.raises(ValueError, match="unknown format 'jpeg2'"):
+        g.render(str(tmp_path / "x"), format="jpeg2")
+
+
+def test_fold_notes_count_in_words():
+    g = ad.viz.graph(lambda x: anp.exp(anp.sin(anp.cos(x))), np.ones(2), max_nodes=3)
+    assert "3 ops in 1 chain folded" in g.notes
+
+
+# --- pictures show the user's operations, not the library's internals ----------------------
+def test_library_calls_and_their_derivatives_are_one_node_each():
+    def mlp_loss(W1, W2, X, y):
+        h = anp.tanh(X @ W1)
+        return anp.mean((h @ W2 - y) ** 2)  # W2 a vector: reshape, matmul, reshape inside
+    rng = np.random.default_rng(0)
+    W1, W2, X, y = (rng.normal(size=s) for s in ((3, 4), (4,), (8, 3), (8,)))
+    ops = [n for n in ad.viz.graph(mlp_loss, W1, W2, X, y).model.nodes.values()
+           if n.kind == "op"]
+    assert sorted(n.label for n in ops) == ["matmul", "matmul", "mean", "power(•, 2)",
+                                            "subtract", "tanh"]
+    mean = [n for n in ops if n.label == "mean"][0]
+    assert dict(mean.ops) == {"sum": 1, "divide": 1} and mean.value.shape == ()
+
+    hg = ad.viz.hvp_graph(lambda x: np.prod(x), np.array([1.0, 2.0, 3.0]), np.ones(3))
+    labels = sorted((n.label, n.flow) for n in hg.model.nodes.values() if n.kind == "op")
+    assert labels == [("prod", "primal"), ("prod", "tangent"), ("∂prod", "cotangent"),
+                      ("∂prod", "tangent_cotangent")]
+    src = hg.source
+    assert "concatenate" in src and "<B>index_add" not in src  # inside, listed, not nodes
+
+    gg = ad.viz.grad_graph(lambda x: anp.sum(anp.tanh(x) * 2.0), np.array([-1.0, 0.5]))
+    assert "∂tanh" in {n.label for n in gg.model.nodes.values()}
+    assert not [n for n in gg.model.nodes.values() if n.kind == "const"]  # the seed is no node
+    assert gg.model.title.startswith("grad(f):") and "lambda" not in gg.source
+
+
+def test_values_never_read_minus_zero():
+    g = ad.viz.graph(lambda x: x * 0.0, np.array([-1.0, -2.0]))
+    assert "-0" not in g.source and "[0 0]" in g.source
+
+
+def test_hvp_graph_takes_data_arguments():
+    def loss(w, X):
+        return anp.sum(anp.tanh(X @ w) ** 2)
+    X, w, v = np.arange(6.0).reshape(2, 3) / 6, np.array([0.1, -0.2, 0.3]), np.ones(3)
+    g = ad.viz.hvp_graph(loss, w, v, args=(X,))
+    (last,) = [src for src, dst, _ in g.model.edges if dst == "out0"]
+    np.testing.assert_allclose(g.model.nodes[last].value, ad.hvp(lambda w: loss(w, X), w, v))
+    with pytest.raises(TypeError, match=r"args must be a tuple.*args=\(X,\)"):
+        ad.viz.hvp_graph(loss, w, v, args=X)
+
+
+@needs_dot
+def test_command_line_hvp_with_data_and_one_line_errors(tmp_path, capsys):
+    target = tmp_path / "model.py"
+    target.write_text("import numpy as np\nX = np.arange(6.0).reshape(2, 3)\n"
+                      "def loss(w, X):\n    return np.sum(np.tanh(X @ w) ** 2)\n")
+    out = tmp_path / "h.svg"
+    assert cli([f"{target}:loss", "--args", "np.ones(3), X", "--mode", "hvp", "--v",
+                "np.ones(3)", "-o", str(out)]) == 0
+    assert out.exists()
+    for args in (["--args", "np.ones(3"], ["--args", "np.ones(3), Y"], ["--args", "np.ones(3)"],
+                 ["--args", "np.ones(4), X", "--mode", "grad"]):
+        capsys.readouterr()
+        with pytest.raises(SystemExit) as exit_:
+            cli([f"{target}:loss", *args, "-o", str(out)])
+        assert exit_.value.code == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and err.startswith("python -m autodiff.viz: error: ") \
+            and "Traceback" not in err, err
