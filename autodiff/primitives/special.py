@@ -39,10 +39,11 @@ def _binary(name, partial_x, partial_y, args=("x", "y"), x=uniform(2, 3)):
                    samples=[(x, positive(3))])
 
 
-def _quotient(num, den, at, fill=0.0):
-    """num / den, but `fill` where the constant `at` is 0 (a 0 / 0 that the function defines),
-    computed on a safe denominator there so that no NaN reaches any order."""
-    zero = primal(at) == 0
+def _quotient(num, den, fill=0.0):
+    """num / den, but `fill` where both are 0 (a 0 / 0 that the function defines, as 0 log 0),
+    computed on a safe denominator there so that no NaN reaches any order. Only there: where
+    num alone is 0 the quotient keeps its derivatives (d(x / y) / dx = 1 / y at x = 0)."""
+    zero = (primal(num) == 0) & (primal(den) == 0)
     if not np.any(zero):
         return num / den
     return where(zero, fill, num / where(zero, 1.0, den))
@@ -88,16 +89,16 @@ logit = _unary("logit", lambda x: 1.0 / (x * (1.0 - x)), uniform(3, lo=0.05, hi=
 log_expit = _unary("log_expit", lambda x: expit(-x))  # 1 - expit(x), without cancellation
 
 # --- x log y and the entropies (0 log 0 = 0) -----------------------------------------------------
-xlogy = _binary("xlogy", lambda y: log(y), lambda x, y: _quotient(x, y, x))
-xlog1py = _binary("xlog1py", lambda y: log1p(y), lambda x, y: _quotient(x, 1.0 + y, x))
+xlogy = _binary("xlogy", lambda y: log(y), lambda x, y: _quotient(x, y))
+xlog1py = _binary("xlog1py", lambda y: log1p(y), lambda x, y: _quotient(x, 1.0 + y))
 entr = _unary("entr", lambda x: -(log(x) + 1.0), positive(3))
-rel_entr = _binary("rel_entr", lambda x, y: log(x / y) + 1.0, lambda x, y: -_quotient(x, y, x),
+rel_entr = _binary("rel_entr", lambda x, y: log(x / y) + 1.0, lambda x, y: -_quotient(x, y),
                    x=positive(2, 3))
 kl_div = _binary("kl_div", lambda x, y: log(x / y), lambda x, y: 1.0 - x / y, x=positive(2, 3))
 
 # --- exponentially scaled Bessel functions -------------------------------------------------------
 # i0e = exp(-|x|) I0(x), i1e = exp(-|x|) I1(x); I0' = I1 and I1' = I0 - I1 / x (1/2 at 0).
-i1e = _unary("i1e", lambda out, x: i0e(x) - _quotient(out, x, x, 0.5) - np.sign(primal(x)) * out)
+i1e = _unary("i1e", lambda out, x: i0e(x) - _quotient(out, x, 0.5) - np.sign(primal(x)) * out)
 i0e = _unary("i0e", lambda out, x: i1e(x) - np.sign(primal(x)) * out)
 
 # --- incomplete gamma and beta functions, Student's t distribution ------------------------------

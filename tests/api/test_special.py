@@ -98,3 +98,15 @@ def test_an_unsupported_scipy_function_is_named():
         ad.grad(lambda x: sc.struve(1.0, x).sum())(np.ones(2))
     with pytest.raises(AttributeError, match=r"scipy\.special\.struve is not differentiable"):
         asp.struve  # noqa: B018
+
+
+def test_x_log_y_at_x_zero_keeps_its_mixed_second_derivative():
+    """d/dy xlogy(x, y) = x / y is 0 at x = 0 but its derivative in x is 1 / y there: the
+    Hessian must be symmetric (a thorough differential run found hvp_fn and hessian differ)."""
+    z = np.array([0.0, 0.7, 0.3, 1.2])
+    for fn in (sc.xlogy, sc.xlog1py):
+        f = lambda z: np.sum(fn(z[:2], z[2:] ** 2 + 0.5))
+        H = ad.hessian(f)(z)
+        np.testing.assert_allclose(H, H.T, rtol=1e-12, atol=1e-12)
+        assert H[0, 2] != 0.0
+        np.testing.assert_allclose(ad.hvp_fn(f, z)(np.eye(4)[0]), H[0], rtol=1e-12)
