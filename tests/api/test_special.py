@@ -98,3 +98,17 @@ def test_an_unsupported_scipy_function_is_named():
         ad.grad(lambda x: sc.struve(1.0, x).sum())(np.ones(2))
     with pytest.raises(AttributeError, match=r"scipy\.special\.struve is not differentiable"):
         asp.struve  # noqa: B018
+
+
+def test_logsumexp_reduces_along_the_axes_of_a_and_b_broadcast_together():
+    """scipy broadcasts a against the weights b first: an axis only b has is an axis of the
+    result (found by the differential tests: AxisError)."""
+    a, b = U(-1.0, 1.0, 3), rng.uniform(0.5, 2.0, (2, 3))
+    for axis in (0, 1, -2, (0, 1), None):
+        for keepdims in (False, True):
+            np.testing.assert_allclose(asp.logsumexp(a, axis=axis, b=b, keepdims=keepdims),
+                                       sc.logsumexp(a, axis=axis, b=b, keepdims=keepdims))
+        ad.check_grads(lambda a, b: asp.logsumexp(a, axis=axis, b=b), (a, b), order=2)
+    value, sign = asp.logsumexp(a, axis=1, b=b - 1.2, return_sign=True)
+    np.testing.assert_allclose((value, sign), sc.logsumexp(a, axis=1, b=b - 1.2,
+                                                           return_sign=True))
