@@ -7,6 +7,9 @@ over broadcast axes, `outer` does not flatten, `solve` and `cross` do not broadc
 rejects 'ii'), and is wrong in a few (`repeat` with a negative axis, `tile`, `prod` at zeros:
 NaN). Those are written here from autograd operations that it does differentiate
 (indexing, products, sums), never from autodiff. Everything else is autograd.numpy itself.
+scipy.special (`sc` and `asc` in programs) is autograd.scipy.special, with the functions it
+lacks (ndtr, log_ndtr, ndtri, log_expit, xlogy, the entropies, i0e, i1e, softmax) and the
+logsumexp weights it treats as constants written out the same way.
 """
 import types
 
