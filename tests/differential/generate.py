@@ -112,6 +112,10 @@ SPECIAL_UNARY = {
     "expit": "sc.expit({x})", "logit": "sc.logit(0.1 + 0.8 * sc.expit({x}))",
     "log_expit": "sc.log_expit({x})", "entr": "sc.entr({x} * {x} + 0.05)",
     "i0e": "sc.i0e({x})", "i1e": "sc.i1e({x})",
+    # shape parameters constant (autodiff refuses their derivatives by name)
+    "gammainc": "sc.gammainc({p}, {x} * {x} + 0.1)",
+    "gammaincc": "sc.gammaincc({p}, {x} * {x} + 0.1)",
+    "betainc": "sc.betainc({p}, {q}, 0.5 + 0.45 * np.tanh({x}))",
 }
 KINKED_SPECIAL = {"i0e", "i1e"}  # exp(-|x|): a kink at 0 (i1e's in its second derivative)
 SPECIAL_BINARY = {
@@ -678,7 +682,8 @@ class Builder:
             return self.add(SPECIAL_BINARY[tag].format(x=x, y=y), f"special:{tag}")
         d = self.draw(st.integers(1, 3))  # multigammaln: needs a > (d - 1) / 2
         expr = SPECIAL_UNARY[tag].format(x=x, n=self.draw(st.integers(0, 3)), d=d,
-                                         a=0.5 * d + 0.25)
+                                         a=0.5 * d + 0.25, p=self.scalar(0.5, 3.0),
+                                         q=self.scalar(0.5, 3.0))
         guards = [("|x| near 0 (kink of exp(-|x|))", f"min_abs({x})")] \
             if tag in KINKED_SPECIAL else []
         return self.add(expr, f"special:{tag}", guards)

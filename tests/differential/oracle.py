@@ -275,7 +275,8 @@ ad = types.SimpleNamespace(grad=autograd.grad)
 
 # --- scipy.special, bound to `sc` and `asc` in programs --------------------------------------
 # autograd.scipy.special where it has the function (gammaln, gamma, digamma/psi, polygamma,
-# multigammaln, beta, betaln, erf, erfc, erfinv, erfcinv, expit, logit, logsumexp without b);
+# multigammaln, beta, betaln, erf, erfc, erfinv, erfcinv, expit, logit, logsumexp without b,
+# gammainc, gammaincc and betainc in x);
 # the rest from autograd operations, exact on the domains the templates keep to.
 _SQRT2 = onp.sqrt(2.0)
 
