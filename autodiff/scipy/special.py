@@ -42,6 +42,8 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
     out first, as a constant: the derivatives are exact, the softmax weights); with
     return_sign, (log|s|, sign(s)) for weights b of either sign."""
     a = F._as_array(a)
+    if b is not None:  # as scipy: the axes are those of a and b broadcast together
+        a = F.broadcast_to(a, np.broadcast_shapes(np.shape(a), np.shape(b)))
     m = np.amax(primal(a), axis=axis, keepdims=True)
     m = np.where(np.isfinite(m), m, 0.0)  # all -inf (or an inf): no shift
     e = E.exp(a - m)

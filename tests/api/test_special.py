@@ -110,3 +110,17 @@ def test_x_log_y_at_x_zero_keeps_its_mixed_second_derivative():
         np.testing.assert_allclose(H, H.T, rtol=1e-12, atol=1e-12)
         assert H[0, 2] != 0.0
         np.testing.assert_allclose(ad.hvp_fn(f, z)(np.eye(4)[0]), H[0], rtol=1e-12)
+
+
+def test_logsumexp_reduces_along_the_axes_of_a_and_b_broadcast_together():
+    """scipy broadcasts a against the weights b first: an axis only b has is an axis of the
+    result (found by the differential tests: AxisError)."""
+    a, b = U(-1.0, 1.0, 3), rng.uniform(0.5, 2.0, (2, 3))
+    for axis in (0, 1, -2, (0, 1), None):
+        for keepdims in (False, True):
+            np.testing.assert_allclose(asp.logsumexp(a, axis=axis, b=b, keepdims=keepdims),
+                                       sc.logsumexp(a, axis=axis, b=b, keepdims=keepdims))
+        ad.check_grads(lambda a, b: asp.logsumexp(a, axis=axis, b=b), (a, b), order=2)
+    value, sign = asp.logsumexp(a, axis=1, b=b - 1.2, return_sign=True)
+    np.testing.assert_allclose((value, sign), sc.logsumexp(a, axis=1, b=b - 1.2,
+                                                           return_sign=True))

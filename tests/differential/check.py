@@ -13,15 +13,21 @@ from dataclasses import dataclass
 import autograd
 import numpy as onp
 import pytest
+import scipy.special
 
 import autodiff as ad
 import autodiff.numpy as anp
+import autodiff.scipy.special as adsp
 
 from . import oracle
 from .generate import GUARD_HELPERS
 from .program import repro
 
 STYLES = {"numpy": onp, "autodiff.numpy": anp}
+# a program's names in each style (program.py): plain scipy.special ufuncs on traced values in
+# the plain NumPy style, autodiff's module in the other; `asc` is autodiff's in both
+MODULES = {"numpy": dict(np=onp, ad=ad, sc=scipy.special, asc=adsp),
+           "autodiff.numpy": dict(np=anp, ad=ad, sc=adsp, asc=adsp)}
 MARGIN = 1e-3        # smallest distance to a kink or singularity (see Line.guards)
 MAGNITUDE = 1e4      # largest |value| of any intermediate: beyond it, rounding dominates
 RTOL, ATOL = 1e-6, 1e-7          # against the oracle, atol relative to the result's magnitude
@@ -34,7 +40,7 @@ def degenerate(program, inputs):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            env, values = program.intermediates(inputs, oracle.np, oracle.ad)
+            env, values = program.intermediates(inputs, oracle.MODULES)
             env.update(GUARD_HELPERS)
             for name, v in values.items():
                 if not onp.all(onp.isfinite(v)) or onp.max(onp.abs(v), initial=0) > MAGNITUDE:
@@ -93,7 +99,7 @@ class Oracle:
 
 
 def oracle_derivatives(program, inputs, layout):
-    f, f_scalar = program.compile(oracle.np, oracle.ad)
+    f, f_scalar = program.compile(oracle.MODULES)
     z = layout.flatten(inputs)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "Output seems independent of input"
@@ -109,7 +115,7 @@ def oracle_derivatives(program, inputs, layout):
 
 def finite_difference_gradient(program, inputs, layout, h=1e-3):
     """Fourth-order central differences of f_scalar (plain arrays): error ~ h^4."""
-    _, f_scalar = program.compile(oracle.np, oracle.ad)
+    _, f_scalar = program.compile(oracle.MODULES)
     z = layout.flatten(inputs)
     g = onp.zeros(z.size)
     for i in range(z.size):
@@ -147,7 +153,7 @@ def directions(layout, out_shape, seed, k=2):
 
 def transform_calls(program, inputs, style, layout, d):
     """Every transform of autodiff on this program (JAX-style signatures)."""
-    f, f_scalar = program.compile(STYLES[style], ad)
+    f, f_scalar = program.compile(MODULES[style])
     xs = list(inputs)
     n = len(xs)
     names = ", ".join(a.name for a in program.args)
@@ -328,7 +334,7 @@ def check_against_oracle(program, inputs, style, seed):
             fd = layout.split(fd)
             got = tuple(results[f"grad[{i}]"] for i in range(len(inputs)))
             # round-off of the differences: about eps |f| / h, large where f is (sinh of sums)
-            _, f_scalar = program.compile(oracle.np, oracle.ad)
+            _, f_scalar = program.compile(oracle.MODULES)
             roundoff = 10 * onp.finfo(float).eps * abs(float(f_scalar(*inputs))) / 5e-4
             why = mismatch(got, fd, 1e-5, max(1e-6, roundoff))
             if why:
@@ -343,7 +349,7 @@ def _calls(program, inputs, style, seed):
     """(autodiff's value of the program, layout, directions, every transform call on it); a
     value that raises is a failure at once."""
     layout = layout_of(program, inputs)
-    f, _ = program.compile(STYLES[style], ad)
+    f, _ = program.compile(MODULES[style])
     names = ", ".join(a.name for a in program.args)
     value = run(Check("value", f"f({names})", lambda: f(*inputs)))
     if isinstance(value, Exception):

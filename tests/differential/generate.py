@@ -14,6 +14,7 @@ import re
 import warnings
 
 import numpy as onp
+import scipy.special
 from hypothesis import strategies as st
 
 from . import oracle
@@ -99,6 +100,37 @@ ADAPTERS = {"newaxis_mid": "{x}[:, None]", "newaxis_front": "{x}[None]",
 NESTED = {"grad": "ad.grad(lambda u: np.sum(np.sin(u * {y}) + u ** 3))({x})",
           "grad_closure": "ad.grad(lambda u: np.sum(np.tanh(u + {y})) * np.sum({y} ** 2))({x})"}
 INDEXING = ["basic", "int_array", "bool_mask", "mixed", "data_mask"]
+# scipy.special (program.py: `sc` the ufuncs, `asc` autodiff.scipy.special's Python functions)
+SPECIAL_UNARY = {
+    "gammaln": "sc.gammaln({x} * {x} + 0.5)", "gamma": "sc.gamma({x} * {x} + 0.5)",
+    "digamma": "sc.digamma({x} * {x} + 0.5)", "psi": "sc.psi(1.0 + {x} * {x})",
+    "polygamma": "asc.polygamma({n}, {x} * {x} + 0.5)",
+    "multigammaln": "asc.multigammaln({x} * {x} + {a}, {d})",
+    "erf": "sc.erf({x})", "erfc": "sc.erfc({x})", "erfinv": "sc.erfinv(0.9 * np.tanh({x}))",
+    "erfcinv": "sc.erfcinv(1.0 + 0.9 * np.tanh({x}))", "ndtr": "sc.ndtr({x})",
+    "log_ndtr": "sc.log_ndtr({x})", "ndtri": "sc.ndtri(0.5 + 0.45 * np.tanh({x}))",
+    "expit": "sc.expit({x})", "logit": "sc.logit(0.1 + 0.8 * sc.expit({x}))",
+    "log_expit": "sc.log_expit({x})", "entr": "sc.entr({x} * {x} + 0.05)",
+    "i0e": "sc.i0e({x})", "i1e": "sc.i1e({x})",
+    # shape parameters constant (autodiff refuses their derivatives by name)
+    "gammainc": "sc.gammainc({p}, {x} * {x} + 0.1)",
+    "gammaincc": "sc.gammaincc({p}, {x} * {x} + 0.1)",
+    "betainc": "sc.betainc({p}, {q}, 0.5 + 0.45 * np.tanh({x}))",
+}
+KINKED_SPECIAL = {"i0e", "i1e"}  # exp(-|x|): a kink at 0 (i1e's in its second derivative)
+SPECIAL_BINARY = {
+    "beta": "sc.beta({x} * {x} + 0.5, {y} * {y} + 0.5)",
+    "betaln": "sc.betaln({x} * {x} + 0.5, {y} * {y} + 0.5)",
+    "xlogy": "sc.xlogy({x}, {y} * {y} + 0.5)", "xlog1py": "sc.xlog1py({x}, {y} * {y})",
+    "rel_entr": "sc.rel_entr({x} * {x} + 0.1, {y} * {y} + 0.1)",
+    "kl_div": "sc.kl_div({x} * {x} + 0.1, {y} * {y} + 0.1)",
+}
+SPECIAL_AXIS = {  # along axes: (call with {x} and {kw}, keepdims)
+    "logsumexp": ("asc.logsumexp({x}{kw})", True),
+    "logsumexp_b": ("asc.logsumexp({x}{kw}, b={b} * {b} + 0.1)", True),
+    "logsumexp_sign": ("asc.logsumexp({x}{kw}, b={b}, return_sign=True)[0]", True),
+    "softmax": ("asc.softmax({x}{kw})", False), "log_softmax": ("asc.log_softmax({x}{kw})", False),
+}
 HEADS = ["np.sum(out)", "np.sum(out ** 2)", "np.sum(np.sin(out) * {w})", "np.mean(np.tanh(out))",
          "np.sum(out) ** 2", "np.sum(np.exp(0.3 * out))", "out.sum()"]
 
@@ -110,6 +142,7 @@ def all_tags():
             | {f"linalg:{t}" for t in LINALG_GENERAL} | {f"product:{t}" for t in PRODUCTS}
             | {f"shape:{t}" for t in SHAPE} | {f"adapt:{t}" for t in ADAPTERS}
             | {f"index:{t}" for t in INDEXING} | {f"nested:{t}" for t in NESTED}
+            | {f"special:{t}" for t in [*SPECIAL_UNARY, *SPECIAL_BINARY, *SPECIAL_AXIS]}
             | {"product:spd", "product:kron_nd", "reduce:median_keepdims",
                "product:cross_2d", "product:convolve_scalar"})
 
@@ -124,8 +157,9 @@ class Builder:
         rng = onp.random.default_rng(0)
         # stand-in values to find shapes with (positive, so nothing is singular); NumPy itself
         # judges shapes, the oracle only runs derivatives nested in the program
-        self.env = {"np": onp, "ad": oracle.ad, "onp": onp}
-        self.nested_env = dict(self.env, np=oracle.np)
+        self.env = {"np": onp, "ad": oracle.ad, "onp": onp, "sc": scipy.special,
+                    "asc": scipy.special}
+        self.nested_env = dict(self.env, np=oracle.np, sc=oracle.sc, asc=oracle.sc)
         for a in args:
             self.env[a.name] = 0.7 if a.is_float else rng.uniform(0.5, 1.5, a.shape)
         self.shapes = {a.name: a.shape for a in args}
@@ -633,6 +667,46 @@ class Builder:
             fields["idx"] = self.draw(st.lists(st.integers(0, s[ax] - 1), min_size=1, max_size=3))
         return self.add(templates[tag].format(**fields), f"shape:{tag}", guards)
 
+    def special(self):
+        """A scipy.special function, its arguments kept inside its domain by the template."""
+        tag = self.choose("special", [*SPECIAL_UNARY, *SPECIAL_BINARY, *SPECIAL_AXIS])
+        if tag in SPECIAL_AXIS:
+            return self.special_axis(tag)
+        x = self.pick()
+        if tag is None or x is None:
+            return False
+        if tag in SPECIAL_BINARY:
+            y = self.operand(x)
+            if self.draw(st.booleans()):
+                x, y = y, x
+            return self.add(SPECIAL_BINARY[tag].format(x=x, y=y), f"special:{tag}")
+        d = self.draw(st.integers(1, 3))  # multigammaln: needs a > (d - 1) / 2
+        expr = SPECIAL_UNARY[tag].format(x=x, n=self.draw(st.integers(0, 3)), d=d,
+                                         a=0.5 * d + 0.25, p=self.scalar(0.5, 3.0),
+                                         q=self.scalar(0.5, 3.0))
+        guards = [("|x| near 0 (kink of exp(-|x|))", f"min_abs({x})")] \
+            if tag in KINKED_SPECIAL else []
+        return self.add(expr, f"special:{tag}", guards)
+
+    def special_axis(self, tag):
+        """logsumexp (with weights b, their sign), softmax and log_softmax along random axes."""
+        x = self.pick(lambda s: len(s) >= 1, arrays_only=True)
+        if x is None:
+            return False
+        template, keepdims = SPECIAL_AXIS[tag]
+        kw, axis = self.axis_kw(len(self.shapes[x]), True, keepdims)
+        b = None
+        guards = []
+        if tag == "logsumexp_b":  # positive weights, traced or not, broadcast against x
+            b = self.operand(x)
+        if tag == "logsumexp_sign":  # weights of either sign: the sum must stay off zero
+            b = self.const(self.broadcastable_shape(self.shapes[x]))
+            guards = [("weighted sum near 0", f"min_abs(onp.sum({b} * onp.exp({x} - onp.max("
+                                              f"{x} + 0.0 * {b}, {axis!r}, keepdims=True)), "
+                                              f"{axis!r}))")]
+        expr = template.format(x=x, b=b, kw=", " + kw if kw else "")
+        return self.add(expr, f"special:{tag}", guards)
+
     def nested(self):
         """A derivative inside the program that closes over another traced value: the inner
         and outer derivatives must not be confused (perturbation confusion)."""
@@ -652,7 +726,8 @@ class Builder:
 
 
 OPERATIONS = ["unary", "unary", "binary", "binary", "fan_in", "fan_in", "adapt", "reduce", "reduce",
-              "index", "index", "product", "linalg", "shape_op", "shape_op", "nested"]
+              "index", "index", "product", "linalg", "shape_op", "shape_op", "nested",
+              "special", "special"]
 
 
 @st.composite

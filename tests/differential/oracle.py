@@ -7,12 +7,16 @@ over broadcast axes, `outer` does not flatten, `solve` and `cross` do not broadc
 rejects 'ii'), and is wrong in a few (`repeat` with a negative axis, `tile`, `prod` at zeros:
 NaN). Those are written here from autograd operations that it does differentiate
 (indexing, products, sums), never from autodiff. Everything else is autograd.numpy itself.
+scipy.special (`sc` and `asc` in programs) is autograd.scipy.special, with the functions it
+lacks (ndtr, log_ndtr, ndtri, log_expit, xlogy, the entropies, i0e, i1e, softmax) and the
+logsumexp weights it treats as constants written out the same way.
 """
 import types
 
 import autograd
 import autograd.numpy as agnp
 import autograd.numpy.linalg as aglinalg
+import autograd.scipy.special as agsp
 import numpy as onp
 from autograd.tracer import getval
 
@@ -267,3 +271,96 @@ np.__dict__.update(OVERRIDES)
 
 # `ad` inside programs (derivatives nested in the function being differentiated)
 ad = types.SimpleNamespace(grad=autograd.grad)
+
+
+# --- scipy.special, bound to `sc` and `asc` in programs --------------------------------------
+# autograd.scipy.special where it has the function (gammaln, gamma, digamma/psi, polygamma,
+# multigammaln, beta, betaln, erf, erfc, erfinv, erfcinv, expit, logit, logsumexp without b,
+# gammainc, gammaincc and betainc in x);
+# the rest from autograd operations, exact on the domains the templates keep to.
+_SQRT2 = onp.sqrt(2.0)
+
+
+def ndtr(x):
+    return 0.5 * agsp.erfc(-x / _SQRT2)
+
+
+def log_ndtr(x):
+    """log(ndtr(x)): erfc keeps its relative precision in the lower tail (until it underflows
+    near x = -38, where the program is skipped as not finite)."""
+    return agnp.log(ndtr(x))
+
+
+def ndtri(p):
+    return _SQRT2 * agsp.erfinv(2.0 * p - 1.0)
+
+
+def log_expit(x):
+    return -agnp.logaddexp(0.0, -x)
+
+
+def xlogy(x, y):
+    return x * agnp.log(y)
+
+
+def xlog1py(x, y):
+    return x * agnp.log1p(y)
+
+
+def entr(x):
+    return -x * agnp.log(x)
+
+
+def rel_entr(x, y):
+    return x * agnp.log(x / y)
+
+
+def kl_div(x, y):
+    return x * agnp.log(x / y) - x + y
+
+
+def i0e(x):
+    return agnp.exp(-agnp.abs(x)) * agsp.i0(x)
+
+
+def i1e(x):
+    return agnp.exp(-agnp.abs(x)) * agsp.i1(x)
+
+
+def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
+    """autograd's logsumexp, but with weights b (autograd treats them as constants, and has no
+    return_sign) written out: log|sum(b exp(a - m))| + m, m the maximum as a constant."""
+    if b is None and not return_sign:
+        return agsp.logsumexp(a, axis=axis, keepdims=keepdims)
+    a = a + 0.0 * b  # scipy broadcasts a against b first
+    m = onp.max(getval(a), axis=axis, keepdims=True)
+    s = agnp.sum(b * agnp.exp(a - m), axis=axis, keepdims=keepdims)
+    m = m if keepdims else onp.squeeze(m, axis=axis)
+    out = agnp.log(agnp.abs(s)) + m
+    return (out, onp.sign(getval(s))) if return_sign else out
+
+
+def softmax(x, axis=None):
+    return agnp.exp(x - logsumexp(x, axis=axis, keepdims=True))
+
+
+def log_softmax(x, axis=None):
+    return x - logsumexp(x, axis=axis, keepdims=True)
+
+
+SPECIAL_OVERRIDES = dict(ndtr=ndtr, log_ndtr=log_ndtr, ndtri=ndtri, log_expit=log_expit,
+                         xlogy=xlogy, xlog1py=xlog1py, entr=entr, rel_entr=rel_entr,
+                         kl_div=kl_div, i0e=i0e, i1e=i1e, logsumexp=logsumexp, softmax=softmax,
+                         log_softmax=log_softmax)
+
+
+class _OracleSpecial(types.ModuleType):
+    def __getattr__(self, name):
+        return getattr(agsp, name)
+
+
+sc = _OracleSpecial("oracle_special")
+sc.__dict__.update(SPECIAL_OVERRIDES)
+
+# the names a program is executed with (program.Program.compile)
+MODULES = {"np": np, "ad": ad, "sc": sc, "asc": sc}

@@ -4,7 +4,11 @@ A program is rendered to Python source (`def f(a, b): t0 = ...; return t3`) and 
 NumPy-like module bound to `np`: plain NumPy on autodiff's traced values, `autodiff.numpy`, or
 the oracle (autograd). So every failure prints a pasteable reproduction, and what runs is
 exactly what a user would have written. Constants are plain NumPy arrays, bound to `onp`.
+SciPy's special functions are bound to `sc` (the ufuncs: scipy.special itself in the plain NumPy
+style, where they dispatch on traced values) and `asc` (the functions scipy writes in Python,
+logsumexp, softmax...: autodiff.scipy.special, as users must call them).
 """
+import re
 from dataclasses import dataclass, field
 
 import numpy as onp
@@ -59,16 +63,16 @@ class Program:
                                            f"    out = f({names})",
                                            f"    return {self.head}"])
 
-    def compile(self, np_module, ad_module):
-        """(f, f_scalar) with `np` bound to np_module and `ad` (for derivatives inside the
-        program) to ad_module."""
-        namespace = {"np": np_module, "ad": ad_module, "onp": onp, **self.consts}
+    def compile(self, modules):
+        """(f, f_scalar) with the names of `modules` bound: `np`, `ad` (for derivatives inside
+        the program), `sc` and `asc` (see the module docstring)."""
+        namespace = {**modules, "onp": onp, **self.consts}
         exec(compile(self.source(), "<differential program>", "exec"), namespace)
         return namespace["f"], namespace["f_scalar"]
 
-    def intermediates(self, inputs, np_module, ad_module):
+    def intermediates(self, inputs, modules):
         """Every line's value on plain arrays (for guards and magnitudes)."""
-        env = {"np": np_module, "ad": ad_module, "onp": onp, **self.consts}
+        env = {**modules, "onp": onp, **self.consts}
         env.update({a.name: x for a, x in zip(self.args, inputs)})
         values = {}
         for line in self.lines:
@@ -89,11 +93,17 @@ def input_source(args, inputs):
 
 def repro(program, inputs, style, call, got, want, setup=""):
     """A pasteable reproduction of one disagreement."""
-    module = {"numpy": "import numpy as np",
-              "autodiff.numpy": "import autodiff.numpy as np"}[style]
+    imports = [{"numpy": "import numpy as np",
+                "autodiff.numpy": "import autodiff.numpy as np"}[style]]
+    source = program.source()
+    if re.search(r"\bsc\.", source):
+        imports.append({"numpy": "import scipy.special as sc",
+                        "autodiff.numpy": "import autodiff.scipy.special as sc"}[style])
+    if re.search(r"\basc\.", source):
+        imports.append("import autodiff.scipy.special as asc")
     with onp.printoptions(precision=17, threshold=10**6):
         return "\n".join([
-            "", "# ---- reproduction ----", module, "import numpy as onp",
+            "", "# ---- reproduction ----", *imports, "import numpy as onp",
             "import autodiff as ad", program.constants_source(), "", program.source(), "",
             input_source(program.args, inputs), setup, f"print({call})", "",
             f"# autodiff gave:\n{got!r}", f"# expected (oracle):\n{want!r}", ""])
