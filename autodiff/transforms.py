@@ -13,7 +13,7 @@ from .core.forward import Dual, JVPTrace
 from .core.reverse import ReverseTrace
 from .core.tracer import Tracer, primal
 from .pytree import flatten, unflatten, tree_map
-from .progress import steps
+from .distributed import Problem, check_executor, run, ship
 from .fpwarnings import user_line
 from .primitives.shape import concatenate, getitem, reshape, transpose, shape_of, cast_p
 from .primitives.broadcasting import broadcast_to
@@ -217,33 +217,38 @@ def vjp(fun: Fun, *primals: PyTree, has_aux: bool = False) -> Tuple[Any, ...]:
     return result, vjp_fn
 
 
-def jacrev(fun: Fun, argnums: ArgNums = 0, *,
-           has_aux: bool = False) -> Callable[..., PyTree]:
+def jacrev(fun: Fun, argnums: ArgNums = 0, *, has_aux: bool = False,
+           executor: Any = None) -> Callable[..., PyTree]:
     """Jacobian by reverse mode: one forward pass, then the recorded reverse sweep run on a batch
     of cotangents -- the identity over the output, pushed as batched tangents through the VJP,
     which is linear in its cotangent -- so ceil(m / chunk) sweeps for m outputs instead of m.
     For an output of shape s and an input of shape t, the Jacobian has shape s + t. With
-    has_aux=True, fun returns (output, aux) and the result is (jacobian, aux)."""
+    has_aux=True, fun returns (output, aux) and the result is (jacobian, aux). With an
+    `executor`, the batched sweeps run on its workers, each recording the forward pass once."""
     _check_argnums("jacrev", argnums)
+    if executor is not None:
+        check_executor(executor, "jacrev")
     @user_line()
     def jacrev_fun(*args, **kwargs):
         dyn, rebuild = _split_args("jacrev", args, argnums)
-        out, vjp_fn, *aux = vjp(lambda d: fun(*rebuild(d), **kwargs), dyn, has_aux=has_aux)
-        out_leaves, out_td = flatten(out)
+        sweep, cotangent, zero, out_td, vjp_fn, aux = _reverse_sweep(
+            lambda d: fun(*rebuild(d), **kwargs), dyn, has_aux)
         in_leaves, in_td = flatten(dyn)
-        zero = [_zeros_like(o) for o in out_leaves]
         # part[i][j]: d out_j / d in_i, of shape out_j + in_i
         if sum(z.size for z in zero) == 1:  # one output: one plain sweep is cheaper
             rows = flatten(vjp_fn(unflatten(out_td, [np.ones_like(z) for z in zero]))[0])[0]
             part = [[reshape(r, np.shape(z) + np.shape(r)) for z in zero] for r in rows]
         else:  # J^T from the batched sweep, block (i, j) of shape in_i + out_j
-            jt = flatten(jacfwd(lambda ct: vjp_fn(ct)[0])(unflatten(out_td, zero)))[0]
+            problem = None if executor is None else \
+                _ForwardSweeps(fun, argnums, args, kwargs, has_aux, "jacrev", reverse=True)
+            jt = flatten(_jacfwd_tree(sweep, cotangent, None, False, jacrev_fun.__name__,
+                                      executor, problem))[0]
             part = [[_swap_blocks(jt[i * len(zero) + j], np.shape(primal(x)))
                      for j in range(len(zero))] for i, x in enumerate(in_leaves)]
         blocks = [unflatten(in_td, [part[i][j] for i in range(len(in_leaves))])
                   for j in range(len(zero))]
         jac = unflatten(out_td, blocks)
-        return (jac, aux[0]) if has_aux else jac
+        return (jac, aux) if has_aux else jac
     _name(jacrev_fun, "jacrev", fun)
     return jacrev_fun
 
@@ -320,64 +325,131 @@ def _basis_chunk(start, k, offset, size, dtype):
 
 
 def jacfwd(fun: Fun, argnums: ArgNums = 0, *, chunk_size: Optional[int] = None,
-           has_aux: bool = False) -> Callable[..., PyTree]:
+           has_aux: bool = False, executor: Any = None) -> Callable[..., PyTree]:
     """Jacobian by forward mode: the identity is pushed through f as batched tangents,
     `chunk_size` directions per pass (bounding memory). Output shape s + t, as jacrev. With
-    has_aux=True, fun returns (output, aux) and the result is (jacobian, aux)."""
+    has_aux=True, fun returns (output, aux) and the result is (jacobian, aux). With an
+    `executor` (a concurrent.futures.Executor or a dask.distributed Client) the chunks are
+    computed by its workers, with the same numbers (see autodiff.distributed)."""
     _check_argnums("jacfwd", argnums)
+    if executor is not None:
+        check_executor(executor, "jacfwd")
     @user_line()
     def jacfwd_fun(*args, **kwargs):
         dyn, rebuild = _split_args("jacfwd", args, argnums)
-        leaves, in_td = flatten(dyn)
-        leaves = [_float_leaf(x, "jacfwd") for x in leaves]
-        shapes = [shape_of(x) for x in leaves]
-        sizes = [int(np.prod(s)) for s in shapes]
-        n = sum(sizes)
-        dtype = np.result_type(*[primal(x) for x in leaves]) if leaves else np.float64
-        chunk = chunk_size or (n if n <= ONE_SWEEP_UP_TO else DEFAULT_CHUNK_SIZE)
-        chunk = max(1, min(n, chunk))
-        tangent_chunks, out_td, out_values, aux = None, None, None, None
-        starts = range(0, max(n, 1), chunk)
-        if len(starts) > 1:  # long work: reported when ad.progress is on
-            starts = steps(starts, f"{jacfwd_fun.__name__}: {n} directions", unit="chunk")
-        for start in starts:
-            k = min(chunk, n - start) if n else 0
-            trace = JVPTrace((k,))
-            ins, offset = [], 0
-            for x, s, size in zip(leaves, shapes, sizes):
-                e = _basis_chunk(start, k, offset, size, dtype)
-                ins.append(x if e is None else Dual(trace, x, e.reshape((k,) + s)))
-                offset += size
-            res = fun(*rebuild(unflatten(in_td, ins)), **kwargs)
-            res, chunk_aux = _split_aux("jacfwd", res, has_aux)
-            if aux is None and has_aux:
-                aux = _strip(trace, chunk_aux)
-            out_leaves, out_td = flatten(res)
-            if tangent_chunks is None:
-                tangent_chunks = [[] for _ in out_leaves]
-            out_values = []
-            for chunks, o in zip(tangent_chunks, out_leaves):
-                value, t = trace.unpack(o)
-                out_values.append(value)
-                v = primal(value)
-                chunks.append(np.zeros((k,) + np.shape(v), np.result_type(v)) if t is None else t)
-        blocks = []
-        for chunks, value in zip(tangent_chunks, out_values):
-            tangents = concatenate(chunks, axis=0) if len(chunks) > 1 else chunks[0]
-            out_shape = shape_of(value)
-            per_input, offset = [], 0
-            for s, size in zip(shapes, sizes):
-                b = getitem(tangents, slice(offset, offset + size))
-                b = reshape(b, s + out_shape)
-                nd_in = len(s)
-                b = transpose(b, tuple(range(nd_in, nd_in + len(out_shape))) + tuple(range(nd_in)))
-                per_input.append(b)
-                offset += size
-            blocks.append(unflatten(in_td, per_input))
-        jac = unflatten(out_td, blocks)
-        return (jac, aux) if has_aux else jac
+        problem = None if executor is None else \
+            _ForwardSweeps(fun, argnums, args, kwargs, has_aux, "jacfwd")
+        return _jacfwd_tree(lambda d: fun(*rebuild(d), **kwargs), dyn, chunk_size, has_aux,
+                            jacfwd_fun.__name__, executor, problem)
     _name(jacfwd_fun, "jacfwd", fun)
     return jacfwd_fun
+
+
+def _layout(tree):
+    """The input leaves (as floats), their treedef, shapes and sizes, the number of directions
+    and the tangents' dtype: what the chunks of jacfwd are cut from."""
+    leaves, in_td = flatten(tree)
+    leaves = [_float_leaf(x, "jacfwd") for x in leaves]
+    shapes = [shape_of(x) for x in leaves]
+    sizes = [int(np.prod(s)) for s in shapes]
+    dtype = np.result_type(*[primal(x) for x in leaves]) if leaves else np.float64
+    return leaves, in_td, shapes, sizes, sum(sizes), dtype
+
+
+def _forward_chunk(fun1, layout, start, k, has_aux):
+    """Directions start..start+k of the identity pushed through fun1 as one batch of tangents:
+    (output treedef, output values, output tangents (k leading), aux). The one sweep both the
+    serial loop and the workers of an executor run."""
+    leaves, in_td, shapes, sizes, _, dtype = layout
+    trace = JVPTrace((k,))
+    ins, offset = [], 0
+    for x, s, size in zip(leaves, shapes, sizes):
+        e = _basis_chunk(start, k, offset, size, dtype)
+        ins.append(x if e is None else Dual(trace, x, e.reshape((k,) + s)))
+        offset += size
+    res = fun1(unflatten(in_td, ins))
+    res, chunk_aux = _split_aux("jacfwd", res, has_aux)
+    aux = _strip(trace, chunk_aux) if has_aux else None
+    out_leaves, out_td = flatten(res)
+    values, tangents = [], []
+    for o in out_leaves:
+        value, t = trace.unpack(o)
+        values.append(value)
+        v = primal(value)
+        tangents.append(np.zeros((k,) + np.shape(v), np.result_type(v)) if t is None else t)
+    return out_td, values, tangents, aux
+
+
+def _jacfwd_tree(fun1, tree, chunk_size, has_aux, name, executor=None, problem=None):
+    """The Jacobian of fun1 at the pytree `tree`, chunk by chunk (serially, or on `executor`
+    as `problem`, whose solve runs the same _forward_chunk)."""
+    layout = _layout(tree)
+    shapes, sizes, n = layout[2], layout[3], layout[4]
+    chunk = chunk_size or (n if n <= ONE_SWEEP_UP_TO else DEFAULT_CHUNK_SIZE)
+    chunk = max(1, min(n, chunk))
+    spans = [(start, min(chunk, n - start) if n else 0) for start in range(0, max(n, 1), chunk)]
+    label = f"{name}: {n} directions"
+    if executor is None:
+        results = run(lambda span: _forward_chunk(fun1, layout, *span, has_aux), spans, label)
+    else:
+        results = ship(executor, problem, problem.what).map(spans, label)
+    out_td, out_values = results[-1][0], results[-1][1]
+    aux = results[0][3]
+    blocks = []
+    for i, value in enumerate(out_values):
+        chunks = [r[2][i] for r in results]
+        tangents = concatenate(chunks, axis=0) if len(chunks) > 1 else chunks[0]
+        out_shape = shape_of(value)
+        per_input, offset = [], 0
+        for s, size in zip(shapes, sizes):
+            b = getitem(tangents, slice(offset, offset + size))
+            b = reshape(b, s + out_shape)
+            nd_in = len(s)
+            b = transpose(b, tuple(range(nd_in, nd_in + len(out_shape))) + tuple(range(nd_in)))
+            per_input.append(b)
+            offset += size
+        blocks.append(unflatten(layout[1], per_input))
+    jac = unflatten(out_td, blocks)
+    return (jac, aux) if has_aux else jac
+
+
+class _ForwardSweeps(Problem):
+    """jacfwd's (and through it hessian's) chunks, on a worker: fun at args, differentiated
+    in the arguments argnums selects. With reverse=True, jacrev's: the forward pass is recorded
+    once per worker and the chunks are batched reverse sweeps of its VJP."""
+
+    def __init__(self, fun, argnums, args, kwargs, has_aux, what, reverse=False):
+        self.fun, self.argnums, self.args, self.kwargs = fun, argnums, args, kwargs
+        self.has_aux, self.what, self.reverse = has_aux, what, reverse
+
+    def _made(self):
+        """(fun1, tree, layout), derived once per worker."""
+        made = getattr(self, "_cache", None)
+        if made is None:
+            dyn, rebuild = _split_args(self.what, self.args, self.argnums)
+            fun1 = lambda d: self.fun(*rebuild(d), **self.kwargs)
+            if self.reverse:
+                fun1, dyn = _reverse_sweep(fun1, dyn, self.has_aux)[:2]
+            made = self._cache = (fun1, dyn, _layout(dyn))
+        return made
+
+    def solve(self, span):
+        fun1, _, layout = self._made()
+        return _forward_chunk(fun1, layout, *span, self.has_aux and not self.reverse)
+
+    def describe(self, span):
+        start, k = span
+        return f"directions {start} to {start + k - 1}"
+
+
+def _reverse_sweep(fun1, dyn, has_aux):
+    """jacrev's forward pass: (the VJP as a function of a cotangent tree, the zero cotangent
+    tree, the output leaves' zeros, the output treedef, aux or None)."""
+    out, vjp_fn, *aux = vjp(fun1, dyn, has_aux=has_aux)
+    out_leaves, out_td = flatten(out)
+    zero = [_zeros_like(o) for o in out_leaves]
+    return (lambda ct: vjp_fn(ct)[0]), unflatten(out_td, zero), zero, out_td, vjp_fn, \
+        (aux[0] if has_aux else None)
 
 
 # --- second order --------------------------------------------------------------------------------
@@ -421,14 +493,16 @@ def hvp_fn(fun: ScalarFun, x: PyTree, *, args: Any = ()) -> HVPFun:
 
 
 def hessian(fun: ScalarFun, argnums: ArgNums = 0, *, chunk_size: Optional[int] = None,
-            has_aux: bool = False) -> Callable[..., PyTree]:
+            has_aux: bool = False, executor: Any = None) -> Callable[..., PyTree]:
     """The exact Hessian, forward-over-reverse: jacfwd(grad(f)), with the identity pushed as
     batched tangents through the reverse sweep (`chunk_size` directions at a time). For an input
     of shape s the Hessian has shape s + s; a tuple argnums gives nested blocks, as in JAX.
-    With has_aux=True, fun returns (scalar, aux) and the result is (hessian, aux)."""
+    With has_aux=True, fun returns (scalar, aux) and the result is (hessian, aux). With an
+    `executor` (a concurrent.futures.Executor or a dask.distributed Client), the chunks of
+    columns are computed by its workers, with the same numbers (see autodiff.distributed)."""
     _check_argnums("hessian", argnums)
     h = jacfwd(grad(fun, argnums, has_aux=has_aux), argnums, chunk_size=chunk_size,
-               has_aux=has_aux)
+               has_aux=has_aux, executor=executor)
 
     @user_line()
     def hessian_fun(*args, **kwargs):

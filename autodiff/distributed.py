@@ -1,0 +1,177 @@
+"""Chunks of directions (Hessian columns, probes, colors) on other processes or machines: any
+`concurrent.futures.Executor` (ProcessPoolExecutor, loky) or a Dask cluster (a
+`dask.distributed.Client` or its `get_executor()`), passed as `executor=` to hessian, jacfwd,
+jacrev, hessian_times_matrix, hessian_operator, sparse_hessian and the curvature estimators.
+
+    from dask.distributed import Client, LocalCluster
+    client = Client(LocalCluster(n_workers=2))       # or Client("tcp://scheduler:8786")
+    H = ad.hessian(f, executor=client)(x)            # same chunks, same numbers as serial
+
+Each chunk is computed by the very function the serial loop calls, so results are identical
+(same chunking, same arithmetic). The problem (f, x, data) is pickled once (cloudpickle) into a
+blob keyed by its hash; a worker unpickles it once and keeps it (the last CACHE_SIZE problems).
+On Dask the blob is scattered to every worker once (broadcast); a generic executor sends it
+with each task (it has no way to send data once per process), but it is still unpickled once
+per worker process. On Dask, a task whose worker dies is rerun elsewhere, and one that raises
+is retried RETRIES times; an exception from f comes back as itself, with the chunk named; a
+KeyboardInterrupt cancels the outstanding tasks. Dask is imported only by what uses it.
+"""
+import hashlib
+import pickle
+import uuid
+from collections import OrderedDict
+from concurrent.futures import Executor
+from typing import Any, Callable, List, Optional, Sequence
+
+from ._optional import require
+from .core.tracer import Tracer
+from .progress import steps
+
+RETRIES = 2  # Dask reruns of a chunk that raised (a lost worker's chunks are rerun anyway)
+CACHE_SIZE = 4  # problems kept unpickled per worker process
+
+_problems: "OrderedDict[str, Any]" = OrderedDict()  # token -> problem, in each worker process
+
+
+class Problem:
+    """Work split into chunks: `solve(chunk)` on a worker. Subclasses keep what they derive on
+    a worker (a recorded tape, a layout) in attributes starting with `_`, which are not pickled:
+    the instance is kept per worker, so they are derived once per worker."""
+
+    def __getstate__(self):
+        return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
+
+    def solve(self, chunk):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def describe(self, chunk) -> str:
+        return repr(chunk)
+
+
+def _dumps(problem, what):
+    """The problem as bytes (cloudpickle: lambdas and closures travel by value). A traced value
+    (of an outer transform, closed over by f or passed as x) cannot leave its trace: refused."""
+    cloudpickle = require("cloudpickle", "distributed", f"{what}(executor=...)")
+
+    class Pickler(cloudpickle.CloudPickler):
+        def reducer_override(self, obj):
+            if isinstance(obj, Tracer):
+                raise TypeError(f"{what}(executor=...): the work refers to a traced value (an "
+                                "input or a variable f closes over, traced by an enclosing "
+                                "transform such as grad); it cannot be sent to another "
+                                "process. Use executor= on the outermost transform only, with "
+                                "concrete inputs.")
+            return super().reducer_override(obj)
+
+    import io
+    buffer = io.BytesIO()
+    Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(problem)
+    return buffer.getvalue()
+
+
+def _run(token, blob, chunk):
+    """On a worker: the problem (unpickled on first use in this process), solved for one chunk."""
+    problem = _problems.get(token)
+    if problem is None:
+        problem = pickle.loads(blob)
+        _problems[token] = problem
+        while len(_problems) > CACHE_SIZE:
+            _problems.popitem(last=False)
+    else:
+        _problems.move_to_end(token)
+    return problem.solve(chunk)
+
+
+def _dask_client(executor):
+    """The dask.distributed Client behind `executor` (a Client or its get_executor()), else
+    None. Found by type, so that dask is never imported here."""
+    module = type(executor).__module__ or ""
+    if not module.startswith("distributed"):
+        return None
+    if type(executor).__name__ == "Client":
+        return executor
+    return getattr(executor, "_client", None)
+
+
+def check_executor(executor, what):
+    """`executor` if it can run our chunks, else a TypeError that says what is accepted."""
+    if isinstance(executor, Shipment) or _dask_client(executor) is not None \
+            or isinstance(executor, Executor):
+        return executor
+    raise TypeError(f"{what}: executor must be a concurrent.futures.Executor (e.g. "
+                    "ProcessPoolExecutor, loky) or a dask.distributed Client, got "
+                    f"{type(executor).__name__}")
+
+
+class Shipment:
+    """A problem sent to an executor: pickled once, then `map` runs chunks of it, as many times
+    as needed (an operator's matmats reuse one shipment, so f and x travel once)."""
+
+    def __init__(self, executor, problem: Problem, what: str) -> None:
+        check_executor(executor, what)
+        self.executor, self.problem, self.what = executor, problem, what
+        self.client = _dask_client(executor)
+        self.blob = _dumps(problem, what)
+        self.token = hashlib.sha256(self.blob).hexdigest()
+        self._scattered = None
+
+    def _payload(self):
+        if self.client is None:
+            return self.blob
+        if self._scattered is None:  # on every worker once, not with every task
+            self._scattered = self.client.scatter(self.blob, broadcast=True, hash=False)
+        return self._scattered
+
+    def _submit(self, payload, chunk, index):
+        if self.client is None:
+            return self.executor.submit(_run, self.token, payload, chunk)
+        key = f"autodiff-{self.what}-{self.token[:8]}-{index}-{uuid.uuid4().hex[:8]}"
+        return self.client.submit(_run, self.token, payload, chunk, key=key, pure=False,
+                                  retries=RETRIES)
+
+    def map(self, chunks: Sequence[Any], label: Optional[str] = None) -> List[Any]:
+        """problem.solve(chunk) for each chunk, in order, computed by the executor."""
+        payload = self._payload()
+        futures = [self._submit(payload, chunk, i) for i, chunk in enumerate(chunks)]
+        results = []
+        try:
+            for i, future in enumerate(steps(futures, label or f"{self.what}: chunks",
+                                             unit="chunk")):
+                try:
+                    results.append(future.result())
+                except Exception as error:
+                    _note(error, f"{self.what}(executor=...): raised on a worker in chunk "
+                          f"{i + 1} of {len(chunks)} ({self.problem.describe(chunks[i])})")
+                    raise
+        except BaseException:  # an error, or KeyboardInterrupt: stop the rest of the job
+            self.cancel(futures)
+            raise
+        return results
+
+    def cancel(self, futures):
+        if self.client is not None:
+            self.client.cancel(futures)
+        else:
+            for future in futures:
+                future.cancel()
+
+
+def _note(error, message):
+    """Name the chunk on the error itself (its type unchanged, so `except` clauses still work)."""
+    if hasattr(error, "add_note"):  # Python 3.11+
+        error.add_note(message)
+    elif error.args and isinstance(error.args[0], str):
+        error.args = (f"{error.args[0]} [{message}]",) + error.args[1:]
+
+
+def ship(executor, problem: Problem, what: str) -> Shipment:
+    """A Shipment of problem to executor (an existing Shipment is reused as it is)."""
+    if isinstance(executor, Shipment):
+        return executor
+    return Shipment(executor, problem, what)
+
+
+def run(runner: Callable[[Any], Any], chunks: Sequence[Any], label: str) -> List[Any]:
+    """The serial path: runner(chunk) for each chunk, progress reported when there are several."""
+    chunks = steps(chunks, label, unit="chunk") if len(chunks) > 1 else chunks
+    return [runner(chunk) for chunk in chunks]
