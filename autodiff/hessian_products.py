@@ -3,21 +3,24 @@ the spectrum estimators and sparse Hessians use for it. The columns of V are the
 tangents of forward-over-reverse sweeps (hvp(batched=True)): k products cost about one sweep
 carrying k tangents, not k sweeps. A single product at a time (a Lanczos step) is cheaper
 through hvp_fn, which records the gradient once."""
-from typing import Iterable, Optional
+from typing import Any, Optional
 
 import numpy as np
 
 from .core.tracer import primal
-from .progress import steps
+from .distributed import Problem, check_executor, run, ship
 from .transforms import hvp, DEFAULT_CHUNK_SIZE, ONE_SWEEP_UP_TO
 from .typing import ArrayLike, ScalarFun
 
 
 def hessian_times_matrix(f: ScalarFun, x: ArrayLike, V: ArrayLike, *,
-                         chunk_size: Optional[int] = None) -> np.ndarray:
+                         chunk_size: Optional[int] = None, executor: Any = None) -> np.ndarray:
     """H(x) @ V for scalar f of a flat vector x and V of shape (n, k): an (n, k) array.
     `chunk_size` columns go through each sweep, bounding memory (default as ad.hessian: all
-    of them up to 128, else 64 at a time)."""
+    of them up to 128, else 64 at a time). With an `executor` (a concurrent.futures.Executor
+    or a dask.distributed Client) each chunk is a task on its workers, f and x sent once."""
+    if executor is not None:
+        check_executor(executor, "hessian_times_matrix")
     x = np.asarray(x)
     x = x.astype(np.float64) if x.dtype.kind in "biu" else x  # complex: refused by hvp
     V = np.asarray(V)
@@ -37,10 +40,25 @@ def hessian_times_matrix(f: ScalarFun, x: ArrayLike, V: ArrayLike, *,
     if k == 0:
         return np.zeros((n, 0), dtype=x.dtype)
     chunk = chunk_size or (k if k <= ONE_SWEEP_UP_TO else DEFAULT_CHUNK_SIZE)
-    starts: Iterable[int] = range(0, k, chunk)
-    if k > chunk:  # long work (several sweeps): reported when ad.progress is on
-        starts = steps(starts, f"hessian_times_matrix: {k} directions", unit="chunk")
-    blocks = [np.asarray(primal(hvp(f, x, V[:, start:start + chunk].T.astype(x.dtype),
-                                    batched=True)))
-              for start in starts]
+    # each chunk contiguous, as it arrives on a worker: the same arithmetic either way
+    chunks = [np.ascontiguousarray(V[:, start:start + chunk].T, dtype=x.dtype)
+              for start in range(0, k, chunk)]
+    label = f"hessian_times_matrix: {k} directions"
+    if executor is None:
+        blocks = run(HessianColumns(f, x).solve, chunks, label)
+    else:
+        blocks = ship(executor, HessianColumns(f, x), "hessian_times_matrix").map(chunks, label)
     return np.concatenate(blocks, axis=0).T
+
+
+class HessianColumns(Problem):
+    """H(x) times a chunk of directions (k, n), by one batched forward-over-reverse sweep."""
+
+    def __init__(self, f, x):
+        self.f, self.x = f, x
+
+    def solve(self, directions):
+        return np.asarray(primal(hvp(self.f, self.x, directions, batched=True)))
+
+    def describe(self, directions):
+        return f"{directions.shape[0]} directions"

@@ -2,30 +2,39 @@
 import numpy as np
 
 from .._optional import require_scipy
-from ..hessian_products import hessian_times_matrix
+from ..distributed import Shipment, check_executor
+from ..hessian_products import HessianColumns, hessian_times_matrix
 from ..pytree import ravel_pytree
 from ..transforms import hvp_fn
 
 
-def hessian_operator(f, x, args=(), *, chunk_size=None):
+def hessian_operator(f, x, args=(), *, chunk_size=None, executor=None):
     """H(x) of f(x, *args) as a `scipy.sparse.linalg.LinearOperator` on flat vectors (x may be a
     pytree: the operator's `.unravel` maps a flat vector back). The matrix is never formed:
     the gradient is recorded once and a matvec is one reverse sweep over it; a matmat
     (`op @ V`) pushes V's columns as batched tangents through forward-over-reverse sweeps,
     `chunk_size` columns per sweep (see hessian_times_matrix). args are data, held fixed
-    (a non-tuple is one argument, as in scipy)."""
+    (a non-tuple is one argument, as in scipy). With an `executor` (a concurrent.futures
+    Executor or a dask.distributed Client) the matmat's chunks run on its workers, f, x and
+    args sent once for all products; a matvec (one direction) stays in this process."""
     scipy = require_scipy()
     args = tuple(args) if isinstance(args, (tuple, list)) else (args,)
     flat, unravel = ravel_pytree(x)
     flat_f = lambda z: f(unravel(z), *args)
     product = hvp_fn(flat_f, flat)
+    shipment = []  # made on the first matmat, reused by the next ones
+    if executor is not None:
+        check_executor(executor, "hessian_operator")
 
     # no cast of v to float here: a complex v must be refused, not lose its imaginary part
     def matvec(v):
         return np.asarray(product(np.asarray(v).reshape(flat.shape)), dtype=float)
 
     def matmat(V):
-        product = hessian_times_matrix(flat_f, flat, V, chunk_size=chunk_size)
+        if executor is not None and not shipment:
+            shipment.append(Shipment(executor, HessianColumns(flat_f, flat), "hessian_operator"))
+        product = hessian_times_matrix(flat_f, flat, V, chunk_size=chunk_size,
+                                       executor=shipment[0] if shipment else None)
         return np.asarray(product, dtype=float)
 
     op = scipy.sparse.linalg.LinearOperator((flat.size, flat.size), matvec=matvec,

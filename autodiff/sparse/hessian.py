@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any, Optional
 
 import numpy as np
 
-from ..hessian_products import hessian_times_matrix
+from ..distributed import Shipment, check_executor
+from ..hessian_products import HessianColumns, hessian_times_matrix
 from ..progress import logger
 from .coloring import color_hessian, seed_matrix, recover, recovery_plan
 from .detect import hessian_sparsity
@@ -39,10 +40,14 @@ class SparseHessian:
     (so a pattern alternating between branches settles), recolored, and H recomputed. A mismatch
     that remains is an error only if exact rows of H show a nonzero outside the pattern (a
     missed interaction, or a given `sparsity` that is wrong); else it was round-off.
-    verify=False skips the probe, for a pattern known not to depend on x."""
+    verify=False skips the probe, for a pattern known not to depend on x.
+
+    With an `executor` (a concurrent.futures.Executor or a dask.distributed Client), the sweeps
+    (chunk_size colors each) run on its workers, f and x sent once per call."""
 
     def __init__(self, f: ScalarFun, sparsity: Optional["scipy.sparse.spmatrix"] = None,
-                 chunk_size: Optional[int] = None, verify: bool = True, seed: int = 0) -> None:
+                 chunk_size: Optional[int] = None, verify: bool = True, seed: int = 0,
+                 executor: Any = None) -> None:
         self.f = f
         self.pattern: Any = sparsity  # a CSR pattern once known
         self.given = sparsity is not None
@@ -50,6 +55,8 @@ class SparseHessian:
         self.chunk_size = chunk_size
         self.verify = verify
         self.num_detections = 0
+        self.executor = None if executor is None else check_executor(executor, "sparse_hessian")
+        self._shipment: Optional[Shipment] = None  # f and x on the executor, for one call
         self._rng = np.random.default_rng(seed)
 
     @property
@@ -61,6 +68,7 @@ class SparseHessian:
         if x.ndim != 1:
             raise ValueError(f"sparse_hessian expects a flat vector x, got shape {x.shape}")
         detected_here = False
+        self._shipment = None
         if self.pattern is None:
             self._use(self._detect(x))
             detected_here = True
@@ -82,7 +90,15 @@ class SparseHessian:
                 self._refuse(missing)
             # else the probe saw round-off (entries that cancel to ~0 do so differently in H r
             # and in the colors' sums): the pattern holds every nonzero of the rows it doubted
+        self._shipment = None
         return H
+
+    def _products(self, x, V):
+        """H(x) V: on the executor if there is one (f and x shipped on first use at this x)."""
+        if self.executor is not None and self._shipment is None:
+            self._shipment = Shipment(self.executor, HessianColumns(self.f, x), "sparse_hessian")
+        return hessian_times_matrix(self.f, x, V, chunk_size=self.chunk_size,
+                                    executor=self._shipment)
 
     def _missing(self, x, bad, most=64):
         """Of the rows the probe doubted (at most `most`), those with a nonzero outside the
@@ -91,7 +107,7 @@ class SparseHessian:
         rows = bad[:most]
         E = np.zeros((x.size, rows.size), dtype=x.dtype)
         E[rows, np.arange(rows.size)] = 1.0
-        exact = hessian_times_matrix(self.f, x, E, chunk_size=self.chunk_size)
+        exact = self._products(x, E)
         missing = []
         for k, i in enumerate(rows):
             column = exact[:, k]
@@ -121,11 +137,11 @@ class SparseHessian:
             S = seed_matrix(self.coloring)
             self._seeds = np.column_stack([S, np.zeros(x.size)]) if self.verify else S
         if not self.verify:
-            HS = hessian_times_matrix(self.f, x, self._seeds, chunk_size=self.chunk_size)
+            HS = self._products(x, self._seeds)
             return recover(self.pattern, self.coloring, HS, self.plan), np.array([], int)
         r = self._seeds[:, -1]
         r[:] = self._rng.random(x.size) - 0.5  # any continuous distribution will do
-        HS = hessian_times_matrix(self.f, x, self._seeds, chunk_size=self.chunk_size)
+        HS = self._products(x, self._seeds)
         H = recover(self.pattern, self.coloring, HS, self.plan)
         return H, probe_mismatch(H, r, HS[:, -1])
 
@@ -142,8 +158,10 @@ class SparseHessian:
 
 
 def sparse_hessian(f: ScalarFun, sparsity: Optional["scipy.sparse.spmatrix"] = None, *,
-                   chunk_size: Optional[int] = None, verify: bool = True) -> SparseHessian:
+                   chunk_size: Optional[int] = None, verify: bool = True,
+                   executor: Any = None) -> SparseHessian:
     """The exact Hessian of scalar f (of a flat vector) as a scipy.sparse matrix, computed with
     one batched HVP sweep per chunk of colors instead of n HVPs, each result checked against a
-    random HVP of the same sweep (verify=False skips it). See SparseHessian."""
-    return SparseHessian(f, sparsity, chunk_size, verify)
+    random HVP of the same sweep (verify=False skips it); the sweeps run on `executor` if one
+    is given. See SparseHessian."""
+    return SparseHessian(f, sparsity, chunk_size, verify, executor=executor)
