@@ -82,6 +82,33 @@ def _run(token, blob, chunk):
     return problem.solve(chunk)
 
 
+class PickledError(Exception):
+    """An exception from a worker whose type plain pickle cannot carry back (a class defined
+    in the user's script): it travels cloudpickled inside this one, and is unwrapped."""
+
+    def __init__(self, blob):
+        super().__init__(blob)
+        self.blob = blob
+
+
+def _run_pickling_errors(token, blob, chunk):
+    """_run, for executors that send results back with plain pickle (ProcessPoolExecutor)."""
+    try:
+        return _run(token, blob, chunk)
+    except Exception as error:
+        try:
+            pickle.dumps(error)
+        except Exception:
+            raise PickledError(require("cloudpickle", "distributed", "executor=").dumps(error))
+        raise
+
+
+def _unwrap(error):
+    if isinstance(error, PickledError):
+        return pickle.loads(error.blob)
+    return error
+
+
 def _dask_client(executor):
     """The dask.distributed Client behind `executor` (a Client or its get_executor()), else
     None. Found by type, so that dask is never imported here."""
@@ -124,15 +151,19 @@ class Shipment:
 
     def _submit(self, payload, chunk, index):
         if self.client is None:
-            return self.executor.submit(_run, self.token, payload, chunk)
+            return self.executor.submit(_run_pickling_errors, self.token, payload, chunk)
         key = f"autodiff-{self.what}-{self.token[:8]}-{index}-{uuid.uuid4().hex[:8]}"
         return self.client.submit(_run, self.token, payload, chunk, key=key, pure=False,
                                   retries=RETRIES)
 
+    def submit(self, chunks: Sequence[Any]) -> List[Any]:
+        """Futures of problem.solve(chunk), one per chunk (Dask: they stay on the workers)."""
+        payload = self._payload()
+        return [self._submit(payload, chunk, i) for i, chunk in enumerate(chunks)]
+
     def map(self, chunks: Sequence[Any], label: Optional[str] = None) -> List[Any]:
         """problem.solve(chunk) for each chunk, in order, computed by the executor."""
-        payload = self._payload()
-        futures = [self._submit(payload, chunk, i) for i, chunk in enumerate(chunks)]
+        futures = self.submit(chunks)
         results = []
         try:
             for i, future in enumerate(steps(futures, label or f"{self.what}: chunks",
@@ -140,9 +171,12 @@ class Shipment:
                 try:
                     results.append(future.result())
                 except Exception as error:
-                    _note(error, f"{self.what}(executor=...): raised on a worker in chunk "
+                    original = _unwrap(error)
+                    _note(original, f"{self.what}(executor=...): raised on a worker in chunk "
                           f"{i + 1} of {len(chunks)} ({self.problem.describe(chunks[i])})")
-                    raise
+                    if original is error:
+                        raise
+                    raise original from None
         except BaseException:  # an error, or KeyboardInterrupt: stop the rest of the job
             self.cancel(futures)
             raise
@@ -175,3 +209,32 @@ def run(runner: Callable[[Any], Any], chunks: Sequence[Any], label: str) -> List
     """The serial path: runner(chunk) for each chunk, progress reported when there are several."""
     chunks = steps(chunks, label, unit="chunk") if len(chunks) > 1 else chunks
     return [runner(chunk) for chunk in chunks]
+
+
+def hessian_blocks(f: Callable[..., Any], x: Any, client: Any, *, args: Any = (),
+                   chunk_size: Optional[int] = None) -> Any:
+    """H(x) of f(x, *args) (x a flat vector) as a dask.array of column blocks computed and kept
+    on the workers of a dask.distributed `client`: for a Hessian too big for this machine's
+    memory. Take its diagonal, a slice, a trace or products with dask (`.compute()` brings a
+    result back); the columns are those of ad.hessian (same chunking: chunk_size columns per
+    block, by default as hessian). The blocks are not cached: persist() them to reuse them."""
+    import numpy as np
+    from .transforms import ONE_SWEEP_UP_TO, DEFAULT_CHUNK_SIZE, HessianSweeps
+    da = require("dask.array", "distributed", "hessian_blocks", package="dask")
+    dask = require("dask", "distributed", "hessian_blocks")
+    if _dask_client(client) is None:
+        raise TypeError("hessian_blocks: client must be a dask.distributed Client (or its "
+                        f"get_executor()), got {type(client).__name__}")
+    x = np.asarray(x)
+    x = x.astype(np.float64) if x.dtype.kind in "biu" else x
+    if x.ndim != 1:
+        raise ValueError(f"hessian_blocks expects a flat vector x, got shape {x.shape}")
+    n = x.size
+    chunk = max(1, min(n, chunk_size or (n if n <= ONE_SWEEP_UP_TO else DEFAULT_CHUNK_SIZE)))
+    spans = [(start, min(chunk, n - start)) for start in range(0, n, chunk)]
+    args = tuple(args) if isinstance(args, (tuple, list)) else (args,)
+    shipment = Shipment(client, HessianSweeps(f, x, args), "hessian_blocks")
+    futures = shipment.submit(spans)
+    blocks = [da.from_delayed(dask.delayed(future), shape=(n, k), dtype=x.dtype)
+              for future, (_, k) in zip(futures, spans)]
+    return da.concatenate(blocks, axis=1)

@@ -442,6 +442,26 @@ class _ForwardSweeps(Problem):
         return f"directions {start} to {start + k - 1}"
 
 
+class HessianSweeps(Problem):
+    """Column blocks of the Hessian of f(x, *args) in a flat x, on a worker: H[:, span], as
+    ad.hessian computes them (the same sweep), for autodiff.distributed.hessian_blocks."""
+
+    def __init__(self, f, x, args):
+        self.f, self.x, self.args, self.what = f, x, args, "hessian_blocks"
+
+    def solve(self, span):
+        layout = getattr(self, "_layout", None)
+        if layout is None:
+            layout = self._layout = _layout(self.x)
+        g = grad(lambda z: self.f(z, *self.args))
+        tangents = _forward_chunk(g, layout, *span, False)[2][0]
+        return np.ascontiguousarray(np.asarray(primal(tangents)).T)
+
+    def describe(self, span):
+        start, k = span
+        return f"columns {start} to {start + k - 1}"
+
+
 def _reverse_sweep(fun1, dyn, has_aux):
     """jacrev's forward pass: (the VJP as a function of a cotangent tree, the zero cotangent
     tree, the output leaves' zeros, the output treedef, aux or None)."""
