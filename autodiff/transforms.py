@@ -332,13 +332,18 @@ def jacfwd(fun: Fun, argnums: ArgNums = 0, *, chunk_size: Optional[int] = None,
     `executor` (a concurrent.futures.Executor or a dask.distributed Client) the chunks are
     computed by its workers, with the same numbers (see autodiff.distributed)."""
     _check_argnums("jacfwd", argnums)
+    return _jacfwd(fun, argnums, chunk_size, has_aux, executor, "jacfwd")
+
+
+def _jacfwd(fun, argnums, chunk_size, has_aux, executor, what):
+    """jacfwd, with `what` (jacfwd or hessian) naming the work for an executor's errors."""
     if executor is not None:
-        check_executor(executor, "jacfwd")
+        check_executor(executor, what)
     @user_line()
     def jacfwd_fun(*args, **kwargs):
         dyn, rebuild = _split_args("jacfwd", args, argnums)
         problem = None if executor is None else \
-            _ForwardSweeps(fun, argnums, args, kwargs, has_aux, "jacfwd")
+            _ForwardSweeps(fun, argnums, args, kwargs, has_aux, what)
         return _jacfwd_tree(lambda d: fun(*rebuild(d), **kwargs), dyn, chunk_size, has_aux,
                             jacfwd_fun.__name__, executor, problem)
     _name(jacfwd_fun, "jacfwd", fun)
@@ -521,8 +526,8 @@ def hessian(fun: ScalarFun, argnums: ArgNums = 0, *, chunk_size: Optional[int] =
     `executor` (a concurrent.futures.Executor or a dask.distributed Client), the chunks of
     columns are computed by its workers, with the same numbers (see autodiff.distributed)."""
     _check_argnums("hessian", argnums)
-    h = jacfwd(grad(fun, argnums, has_aux=has_aux), argnums, chunk_size=chunk_size,
-               has_aux=has_aux, executor=executor)
+    h = _jacfwd(grad(fun, argnums, has_aux=has_aux), argnums, chunk_size, has_aux, executor,
+                "hessian")
 
     @user_line()
     def hessian_fun(*args, **kwargs):

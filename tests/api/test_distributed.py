@@ -39,7 +39,7 @@ P = {"w": np.linspace(-1, 1, 12).reshape(3, 4), "b": np.linspace(0.5, 1.5, 4)}
 def client():
     distributed = pytest.importorskip("distributed")
     cluster = distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
-                                       dashboard_address=None)
+                                       dashboard_address=":0")
     client = distributed.Client(cluster)
     yield client
     client.close()
@@ -145,7 +145,7 @@ def test_exception_in_f_comes_back_with_the_chunk(executor):
     with pytest.raises(Boom, match="f failed here") as info:
         ad.hessian(raises, chunk_size=16, executor=executor)(X)
     notes = " ".join(getattr(info.value, "__notes__", [])) + str(info.value)
-    assert "chunk 1 of 3" in notes and "directions 0 to 15" in notes
+    assert "hessian(executor=...): raised on a worker in chunk 1 of 3 (directions 0 to 15)" in notes
 
 
 class Recorder(Executor):
