@@ -18,6 +18,7 @@ KeyboardInterrupt cancels the outstanding tasks. Dask is imported only by what u
 """
 import hashlib
 import pickle
+import threading
 import uuid
 from collections import OrderedDict
 from concurrent.futures import Executor
@@ -31,6 +32,7 @@ RETRIES = 2  # Dask reruns of a chunk that raised (a lost worker's chunks are re
 CACHE_SIZE = 4  # problems kept unpickled per worker process
 
 _problems: "OrderedDict[str, Any]" = OrderedDict()  # token -> problem, in each worker process
+_problems_lock = threading.Lock()  # a Dask worker may run several threads
 
 
 class Problem:
@@ -71,14 +73,15 @@ def _dumps(problem, what):
 
 def _run(token, blob, chunk):
     """On a worker: the problem (unpickled on first use in this process), solved for one chunk."""
-    problem = _problems.get(token)
-    if problem is None:
-        problem = pickle.loads(blob)
-        _problems[token] = problem
-        while len(_problems) > CACHE_SIZE:
-            _problems.popitem(last=False)
-    else:
-        _problems.move_to_end(token)
+    with _problems_lock:
+        problem = _problems.get(token)
+        if problem is None:
+            problem = pickle.loads(blob)
+            _problems[token] = problem
+            while len(_problems) > CACHE_SIZE:
+                _problems.popitem(last=False)
+        else:
+            _problems.move_to_end(token)
     return problem.solve(chunk)
 
 

@@ -5,6 +5,7 @@ hvp is forward-over-reverse: the reverse sweep of `grad` runs on dual numbers, s
 the gradient is exactly H v. hessian pushes a whole (chunk of the) identity through that one sweep
 as a batch of tangents.
 """
+import threading
 from typing import Any, Callable, Optional, Sequence, Tuple
 
 import numpy as np
@@ -418,6 +419,9 @@ def _jacfwd_tree(fun1, tree, chunk_size, has_aux, name, executor=None, problem=N
     return (jac, aux) if has_aux else jac
 
 
+_RECORDED = threading.Lock()
+
+
 class _ForwardSweeps(Problem):
     """jacfwd's (and through it hessian's) chunks, on a worker: fun at args, differentiated
     in the arguments argnums selects. With reverse=True, jacrev's: the forward pass is recorded
@@ -439,8 +443,12 @@ class _ForwardSweeps(Problem):
         return made
 
     def solve(self, span):
-        fun1, _, layout = self._made()
-        return _forward_chunk(fun1, layout, *span, self.has_aux and not self.reverse)
+        if not self.reverse:
+            fun1, _, layout = self._made()
+            return _forward_chunk(fun1, layout, *span, self.has_aux)
+        with _RECORDED:  # one recorded tape, swept by one thread of a worker at a time
+            fun1, _, layout = self._made()
+            return _forward_chunk(fun1, layout, *span, False)
 
     def describe(self, span):
         start, k = span
