@@ -123,37 +123,59 @@ def _f(rhs, y, s, theta):
 
 def _jvp_rule(tangents, out, x, t, rhs, size, solver):
     """Forward sensitivities: one solve of [y; z] (z the tangent of y)."""
+    return _sensitivities(tangents, out, x, t, rhs, size, solver, 0)
+
+
+def _sensitivities(tangents, out, x, t, rhs, size, solver, nb):
+    """The forward sensitivities of k = prod(batch) tangents (nb leading batch axes; nb = 0:
+    one tangent) in one solve of [y; z_1; ...; z_k]."""
     dx, dt = tangents
     n, y0, theta = size, x[:size], x[size:]
-    z0 = dx[:n] if dx is not None else F.zeros_like(y0)
-    if dt is not None:
-        z0 = z0 - rhs(y0, t[0], theta) * dt[0]
-    dtheta = dx[n:] if dx is not None and x.shape[0] > n else None
-    aug_x = F.concatenate([y0, z0, theta] + ([dtheta] if dtheta is not None else []))
     m = theta.shape[0]
-    aug = odeint_p(aug_x, t, rhs=_Forward(rhs, n, m, dtheta is not None), size=2 * n,
-                   solver=solver)
-    dy = aug[:, n:]
+    batch = (dx if dx is not None else dt).shape[:nb]
+    k = int(np.prod(batch))
+    if nb:
+        dx = None if dx is None else F.reshape(dx, (k,) + x.shape)
+        dt = None if dt is None else F.reshape(dt, (k,) + t.shape)
+    z0 = dx[..., :n] if dx is not None else F.zeros((k, n) if nb else (n,))
     if dt is not None:
-        dy = dy + _rhs_at(rhs, out, t, theta) * F.reshape(dt, (-1, 1))
-    return dy
+        z0 = z0 - rhs(y0, t[0], theta) * dt[..., :1]
+    dtheta = dx[..., n:] if dx is not None and m else None
+    pieces = [y0, F.reshape(z0, (-1,)), theta]
+    if dtheta is not None:
+        pieces.append(F.reshape(dtheta, (-1,)))
+    aug = odeint_p(F.concatenate(pieces), t, rhs=_Forward(rhs, n, m, k if nb else None,
+                                                          dtheta is not None),
+                   size=n + n * k, solver=solver)
+    dy = aug[:, n:]
+    if nb:  # (N, k n) -> (k, N, n)
+        dy = F.transpose(F.reshape(dy, (t.shape[0], k, n)), (1, 0, 2))
+    if dt is not None:
+        dy = dy + _rhs_at(rhs, out, t, theta) * dt[..., None]
+    return F.reshape(dy, batch + out.shape) if nb else dy
 
 
 class _Forward:
-    """The right-hand side of [y; z]: (f, f_y z + f_theta dtheta), by autodiff's jvp of f."""
+    """The right-hand side of [y; z] (or [y; z_1 ... z_k], a batch): (f, f_y z + f_theta
+    dtheta), by autodiff's jvp of f."""
 
-    def __init__(self, rhs, n, m, with_dtheta):
-        self.rhs, self.n, self.m, self.with_dtheta = rhs, n, m, with_dtheta
+    def __init__(self, rhs, n, m, k, with_dtheta):
+        self.rhs, self.n, self.m, self.k, self.with_dtheta = rhs, n, m, k, with_dtheta
 
     def __call__(self, yz, s, q):
         from ..transforms import jvp
-        n, m = self.n, self.m
+        n, m, k = self.n, self.m, self.k
         y, z, theta = yz[:n], yz[n:], q[:m]
+        batched = k is not None
+        if batched:
+            z = F.reshape(z, (k, n))
         if self.with_dtheta:
-            fy, dz = jvp(lambda y, th: self.rhs(y, s, th), (y, theta), (z, q[m:]))
+            dtheta = F.reshape(q[m:], (k, m)) if batched else q[m:]
+            fy, dz = jvp(lambda y, th: self.rhs(y, s, th), (y, theta), (z, dtheta),
+                         batched=batched)
         else:
-            fy, dz = jvp(lambda y: self.rhs(y, s, theta), (y,), (z,))
-        return F.concatenate([fy, dz])
+            fy, dz = jvp(lambda y: self.rhs(y, s, theta), (y,), (z,), batched=batched)
+        return F.concatenate([fy, F.reshape(dz, (-1,))])
 
 
 class _Adjoint:
@@ -226,6 +248,8 @@ odeint_p = declare(
     "odeint", _impl, ("x", "t"), params=("rhs", "size", "solver"), sparsity="dense",
     scipy=("integrate.odeint", "integrate.solve_ivp"),
     jvp=_jvp_rule, vjp=[_vjp_x, _vjp_t],
+    batched_jvp=lambda tangents, out, x, t, rhs, size, solver, nb: _sensitivities(
+        tangents, out, x, t, rhs, size, solver, nb),
     samples=[call(uniform(4), values([0.0, 0.4, 1.0]), rhs=_sample_rhs, size=2,
                   solver=_Solver("RK45", 1e-10, 1e-12, {}))],
     doc="The solution of y' = rhs(y, t, theta), y(t[0]) = x[:size], theta = x[size:], at the "
