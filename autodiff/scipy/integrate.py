@@ -41,9 +41,10 @@ import numpy as np
 
 from .._optional import require
 from ..core.tracer import Tracer, primal
+from ..pytree import flatten, unflatten
 from .. import numpy as F
 from ..primitives.declaration import declare
-from ..primitives.samples import call, uniform, positive, values
+from ..primitives.samples import call, uniform, values
 
 __all__ = ["odeint", "solve_ivp", "OdeResult"]
 
@@ -257,23 +258,23 @@ odeint_p = declare(
 
 
 # --- the functions ---------------------------------------------------------------------------
-def _flatten_args(args, fname):
-    """(the traced arguments flattened into theta, a function theta -> the args): untraced
-    arguments stay constants of the right-hand side, as they are."""
-    traced = [i for i, a in enumerate(args) if isinstance(a, Tracer)]
-    shapes = [np.shape(primal(args[i])) for i in traced]
+def _flatten_args(args):
+    """(the traced values in args -- a pytree: arrays, lists, dicts -- flattened into one vector
+    theta, a function theta -> the args): everything untraced stays a constant of the
+    right-hand side, as it is."""
+    leaves, tree = flatten(tuple(args))
+    traced = [i for i, a in enumerate(leaves) if isinstance(a, Tracer)]
+    shapes = [np.shape(primal(leaves[i])) for i in traced]
     sizes = [int(np.prod(s)) for s in shapes]
-    if traced:
-        theta = F.concatenate([F.reshape(args[i], (-1,)) for i in traced])
-    else:
-        theta = np.zeros(0)
+    theta = F.concatenate([F.reshape(leaves[i], (-1,)) for i in traced]) if traced \
+        else np.zeros(0)
 
     def unpack(th):
-        out, k = list(args), 0
+        out, k = list(leaves), 0
         for i, s, n in zip(traced, shapes, sizes):
             out[i] = F.reshape(th[k:k + n], s)
             k += n
-        return tuple(out)
+        return unflatten(tree, out)
     return theta, unpack
 
 
@@ -292,6 +293,8 @@ def _times(t, fname):
 
 def _solve(user_rhs, y0, t, args, solver, fname):
     """The solution at the times t (rows), y0 a vector: through the primitive."""
+    if isinstance(y0, (list, tuple)):  # entries, possibly traced
+        y0 = F.array(y0)
     y0p = np.asarray(primal(y0))
     if y0p.ndim > 1:
         raise ValueError(f"{fname}: y0 must be a scalar or a 1-D array, got shape {y0p.shape}")
@@ -299,13 +302,11 @@ def _solve(user_rhs, y0, t, args, solver, fname):
     if n == 0:
         raise ValueError(f"{fname}: y0 is empty")
     y0 = F.reshape(y0, (n,)) if isinstance(y0, Tracer) else y0p.astype(float).reshape(n)
-    theta, unpack = _flatten_args(tuple(args), fname)
+    theta, unpack = _flatten_args(args)
 
     def rhs(y, s, th):
         return _vector(user_rhs(y, s, *unpack(th)), n, fname)
-    x = F.concatenate([y0, theta]) if isinstance(y0, Tracer) or isinstance(theta, Tracer) \
-        else np.concatenate([y0, theta])
-    return odeint_p(x, t, rhs=rhs, size=n, solver=solver)
+    return odeint_p(F.concatenate([y0, theta]), t, rhs=rhs, size=n, solver=solver)
 
 
 _ODEINT_OPTIONS = ("h0", "hmax", "hmin", "mxstep", "mxhnil", "mxordn", "mxords", "tcrit", "ml",

@@ -199,3 +199,15 @@ def test_refusals_name_the_problem():
         solve_ivp(lambda s, y: -y, (0.0, 1.0), [1.0], method="Euler")
     with pytest.raises(RuntimeError, match="odeint failed"):
         odeint(lambda y, s: y ** 2, 1.0, np.array([0.0, 2.0]))
+
+
+def test_args_as_a_pytree_and_y0_as_a_list_of_traced_entries():
+    t = np.array([0.0, 0.7])
+
+    def end(p):  # y0 = [p0, 1], args = ({"rates": [p1, p2]},)
+        f = lambda y, s, d: [-d["rates"][0] * y[0], -d["rates"][1] * y[1]]  # noqa: E731
+        return anp.sum(odeint(f, [p[0], 1.0], t, args=({"rates": [p[1], p[2]]},), **TOL)[1])
+    p = np.array([2.0, 0.3, 0.5])
+    exact = lambda p: p[0] * anp.exp(-0.7 * p[1]) + anp.exp(-0.7 * p[2])  # noqa: E731
+    np.testing.assert_allclose(ad.grad(end)(p), ad.grad(exact)(p), rtol=1e-8)
+    np.testing.assert_allclose(ad.hessian(end)(p), ad.hessian(exact)(p), rtol=1e-7, atol=1e-9)
