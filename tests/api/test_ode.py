@@ -211,3 +211,13 @@ def test_args_as_a_pytree_and_y0_as_a_list_of_traced_entries():
     exact = lambda p: p[0] * anp.exp(-0.7 * p[1]) + anp.exp(-0.7 * p[2])  # noqa: E731
     np.testing.assert_allclose(ad.grad(end)(p), ad.grad(exact)(p), rtol=1e-8)
     np.testing.assert_allclose(ad.hessian(end)(p), ad.hessian(exact)(p), rtol=1e-7, atol=1e-9)
+
+
+def test_repeated_times_and_the_hessian_in_the_times():
+    t = np.array([0.2, 1.0, 1.0, 2.0])  # y = exp(-(t - t0)); a repeated time is the same state
+    y = lambda tt: odeint(lambda y, s: -y, 1.0, tt, **TOL)[:, 0]  # noqa: E731
+    exact = lambda tt: anp.exp(-(tt - tt[0]))  # noqa: E731
+    np.testing.assert_allclose(ad.jacrev(y)(t), ad.jacfwd(exact)(t), rtol=1e-8, atol=1e-12)
+    np.testing.assert_allclose(ad.hessian(lambda tt: anp.sum(y(tt) ** 3))(t),
+                               ad.hessian(lambda tt: anp.sum(exact(tt) ** 3))(t), rtol=1e-7,
+                               atol=1e-10)
