@@ -98,7 +98,7 @@ def _vector(r, n, what):
     return F.reshape(r, (n,)) if np.ndim(primal(r)) == 0 else r
 
 
-def _plain(rhs, n):
+def _plain(rhs):
     """rhs on plain arrays, for scipy: a traced result means rhs closes over a traced value."""
     def fun(y, s):
         r = rhs(y, s)
@@ -115,11 +115,7 @@ def _plain(rhs, n):
 
 def _impl(x, t, rhs, size, solver):
     theta = x[size:]
-    return solver.solve(_plain(lambda y, s: rhs(y, s, theta), size), x[:size], np.asarray(t))
-
-
-def _f(rhs, y, s, theta):
-    return rhs(y, s, theta)
+    return solver.solve(_plain(lambda y, s: rhs(y, s, theta)), x[:size], np.asarray(t))
 
 
 def _jvp_rule(tangents, out, x, t, rhs, size, solver):
@@ -365,16 +361,19 @@ def solve_ivp(fun, t_span, y0, method="RK45", t_eval=None, dense_output=False, e
     if len(t_span) != 2:
         raise ValueError("solve_ivp: t_span is (t0, t1)")
     t0, t1 = t_span
+    if isinstance(y0, (list, tuple)):  # entries, possibly traced
+        y0 = F.array(y0)
     rtol, atol = options.pop("rtol", 1e-3), options.pop("atol", 1e-6)
     args = () if args is None else tuple(args) if isinstance(args, (tuple, list)) else (args,)
     solver = _Solver(method, rtol, atol, options)
     t0p, t1p = float(primal(t0)), float(primal(t1))
     if t_eval is None:  # the solver's own steps, as scipy gives them
         y0p = np.atleast_1d(np.asarray(primal(y0), dtype=float))
-        argsp = tuple(primal(a) if isinstance(a, Tracer) else a for a in args)
-        steps = _scipy_integrate().solve_ivp(
-            lambda s, y: _plain(lambda y, s: fun(s, y, *argsp), y0p.size)(y, s),
-            (t0p, t1p), y0p, method=method, rtol=rtol, atol=atol, **options).t
+        leaves, tree = flatten(args)
+        argsp = unflatten(tree, [primal(a) for a in leaves])
+        plain = _plain(lambda y, s: fun(s, y, *argsp))
+        steps = _scipy_integrate().solve_ivp(lambda s, y: plain(y, s), (t0p, t1p), y0p,
+                                             method=method, rtol=rtol, atol=atol, **options).t
         inner = steps[1:-1]
         times = F.concatenate([F.reshape(t0, (1,)), inner, F.reshape(t1, (1,))]) \
             if isinstance(t0, Tracer) or isinstance(t1, Tracer) else np.array([t0p, *inner, t1p])
