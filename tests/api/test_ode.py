@@ -221,3 +221,11 @@ def test_repeated_times_and_the_hessian_in_the_times():
     np.testing.assert_allclose(ad.hessian(lambda tt: anp.sum(y(tt) ** 3))(t),
                                ad.hessian(lambda tt: anp.sum(exact(tt) ** 3))(t), rtol=1e-7,
                                atol=1e-10)
+
+
+def test_a_batch_of_tangents_in_one_solve_agrees_with_one_tangent_at_a_time():
+    # the batched rule solves [y; z_1 ... z_k] together: equal to the tolerance, not to rounding
+    J = ad.jacfwd(lv_solution)(P)
+    with ad.shortcuts.disabled("batched_rules"):
+        J1 = ad.jacfwd(lv_solution)(P)
+    np.testing.assert_allclose(J, J1, rtol=1e-7, atol=1e-8)
