@@ -16,6 +16,7 @@ EXPECT = {
     "hessian_free.py": "test acc",
     "mlp_spectrum.py": "top-3 (Lanczos)",
     "sparse_newton.py": "converged",
+    "ode_fit.py": "std. error",
 }
 
 
@@ -27,7 +28,8 @@ def test_every_example_is_checked():
 def test_example_runs(script, tmp_path):
     pytest.importorskip("sklearn") if script in ("logistic_regression.py", "hessian_free.py",
                                                  "mlp_spectrum.py") else None
-    env = dict(os.environ, MPLBACKEND="Agg")
+    paths = [ROOT] + ([os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else [])
+    env = dict(os.environ, MPLBACKEND="Agg", PYTHONPATH=os.pathsep.join(paths))  # this autodiff
     result = subprocess.run([sys.executable, os.path.join(ROOT, "examples", script)],
                             cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
