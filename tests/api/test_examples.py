@@ -16,7 +16,10 @@ EXPECT = {
     "hessian_free.py": "test acc",
     "mlp_spectrum.py": "top-3 (Lanczos)",
     "sparse_newton.py": "converged",
+    "nb2_regression.py": "agree with statsmodels",
 }
+NEEDS = {"logistic_regression.py": "sklearn", "hessian_free.py": "sklearn",
+         "mlp_spectrum.py": "sklearn", "nb2_regression.py": "statsmodels"}
 
 
 def test_every_example_is_checked():
@@ -25,8 +28,8 @@ def test_every_example_is_checked():
 
 @pytest.mark.parametrize("script", EXAMPLES)
 def test_example_runs(script, tmp_path):
-    pytest.importorskip("sklearn") if script in ("logistic_regression.py", "hessian_free.py",
-                                                 "mlp_spectrum.py") else None
+    if script in NEEDS:
+        pytest.importorskip(NEEDS[script])
     env = dict(os.environ, MPLBACKEND="Agg")
     result = subprocess.run([sys.executable, os.path.join(ROOT, "examples", script)],
                             cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
