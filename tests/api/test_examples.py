@@ -17,9 +17,11 @@ EXPECT = {
     "mlp_spectrum.py": "top-3 (Lanczos)",
     "sparse_newton.py": "converged",
     "nb2_regression.py": "agree with statsmodels",
+    "student_t_regression.py": "central differences",
 }
 NEEDS = {"logistic_regression.py": "sklearn", "hessian_free.py": "sklearn",
-         "mlp_spectrum.py": "sklearn", "nb2_regression.py": "statsmodels"}
+         "mlp_spectrum.py": "sklearn", "nb2_regression.py": "statsmodels",
+         "student_t_regression.py": "statsmodels"}
 
 
 def test_every_example_is_checked():
