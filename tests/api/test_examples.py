@@ -18,10 +18,11 @@ EXPECT = {
     "sparse_newton.py": "converged",
     "nb2_regression.py": "agree with statsmodels",
     "student_t_regression.py": "central differences",
+    "laplace_evidence.py": "Bayes factor",
 }
 NEEDS = {"logistic_regression.py": "sklearn", "hessian_free.py": "sklearn",
          "mlp_spectrum.py": "sklearn", "nb2_regression.py": "statsmodels",
-         "student_t_regression.py": "statsmodels"}
+         "student_t_regression.py": "statsmodels", "laplace_evidence.py": "statsmodels"}
 
 
 def test_every_example_is_checked():
