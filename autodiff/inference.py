@@ -79,23 +79,27 @@ def _inverse_if_positive_definite(h, what):
 
 
 def _optimum(f, x0, args, method, tol, options, polish, what):
-    """(optimizer's result, flat optimum, unravel, flat f, f and its exact Hessian there)."""
+    """(optimizer's result, flat optimum, unravel, f and its exact Hessian there)."""
     res = minimize(f, x0, method=method, args=args, tol=tol, options=options)
     if not res.success:
         warnings.warn(f"{what}: the optimizer ({method}) did not converge: {res.message}",
                       ConvergenceWarning, stacklevel=3)
     _, unravel = ravel_pytree(x0)
     flat_f = lambda z: f(unravel(z), *args)
-    x = ravel_pytree(res.x)[0]
-    if polish:
-        x = _newton_polish(flat_f, x, polish)
-    return res, x, unravel, flat_f, float(flat_f(x)), np.asarray(hessian(flat_f)(x), float)
+    x, h = _newton_polish(flat_f, ravel_pytree(res.x)[0], polish)
+    if h is None:
+        h = np.asarray(hessian(flat_f)(x), dtype=float)
+    return res, x, unravel, float(flat_f(x)), h
 
 
 def _newton_polish(flat_f, x, max_steps):
     """Newton steps with the exact Hessian from x while they shrink the gradient: optimizers
     stop at a gradient tolerance, and the last digits of estimates need the optimum to
-    round-off (two steps usually, as Newton converges quadratically near it)."""
+    round-off (two steps usually, as Newton converges quadratically near it). Returns the
+    point and its Hessian when it was computed there (None otherwise)."""
+    h = None
+    if not max_steps:
+        return x, h
     f, g = value_and_grad(flat_f)(x)
     for _ in range(int(max_steps)):
         h = np.asarray(hessian(flat_f)(x), dtype=float)
@@ -107,8 +111,8 @@ def _newton_polish(flat_f, x, max_steps):
         if not (np.isfinite(f_new) and f_new <= f + 1e-12 * (1.0 + abs(f))
                 and np.linalg.norm(g_new) < np.linalg.norm(g)):
             break
-        x, f, g = x + step, f_new, g_new
-    return x
+        x, f, g, h = x + step, f_new, g_new, None
+    return x, h
 
 
 class MLEResult:
@@ -225,9 +229,9 @@ def fit(negloglik, x0, args=(), method="trust-exact", *, per_observation=None, n
                          "per-observation negative log-likelihood terms)")
     args = tuple(args)
     names = _param_names(x0, ravel_pytree(x0)[0].size, param_names)
-    res, flat, unravel, _, value, h = _optimum(negloglik, x0, args, method, tol, options,
-                                               polish, "fit")
-    cov, logdet = _inverse_if_positive_definite(h, "fit")
+    res, flat, unravel, value, h = _optimum(negloglik, x0, args, method, tol, options, polish,
+                                            "fit")
+    cov, _ = _inverse_if_positive_definite(h, "fit")
     cov_robust = None
     if per_observation is not None:
         flat_terms = lambda z: per_observation(unravel(z), *args)
@@ -274,14 +278,14 @@ class LaplaceResult:
 def laplace(neg_log_joint, x0, args=(), method="trust-exact", *, param_names=None, tol=None,
             options=None, polish=3):
     """The Laplace approximation of p(theta | data) ∝ exp(-neg_log_joint(theta, *args)):
-    the mode (from x0, a pytree; found as in `fit`), cov = H^-1 (H the exact Hessian at the mode) and
-    log_marginal = -f(mode) + k/2 log 2π - 1/2 log det H, the log of ∫ exp(-f) (the evidence
-    when f is -log p(data, theta)). Exact for a Gaussian in theta. A Hessian that is not
+    the mode (from x0, a pytree; found as in `fit`), cov = H^-1 (H the exact Hessian at the
+    mode) and log_marginal = -f(mode) + k/2 log 2π - 1/2 log det H, the log of ∫ exp(-f)
+    (the evidence when f is -log p(data, theta)). Exact for a Gaussian in theta. A Hessian that is not
     positive definite gives a HessianNotPositiveDefiniteWarning, and cov and log_marginal NaN."""
     args = tuple(args)
     names = _param_names(x0, ravel_pytree(x0)[0].size, param_names)
-    res, flat, unravel, _, value, h = _optimum(neg_log_joint, x0, args, method, tol, options,
-                                               polish, "laplace")
+    res, flat, unravel, value, h = _optimum(neg_log_joint, x0, args, method, tol, options,
+                                            polish, "laplace")
     cov, logdet = _inverse_if_positive_definite(h, "laplace")
     log_marginal = -value + 0.5 * flat.size * np.log(2.0 * np.pi) - 0.5 * logdet  # NaN with cov
     return LaplaceResult(unravel(flat), flat, cov, h, log_marginal, names, res)
