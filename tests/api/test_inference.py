@@ -9,9 +9,13 @@ import pytest
 import autodiff as ad
 from autodiff import inference
 
-sm = pytest.importorskip("statsmodels.api")
 sc = pytest.importorskip("scipy.special")
 stats = pytest.importorskip("scipy.stats")
+
+
+def statsmodels():
+    """statsmodels.api (the reference; a dev extra, not a dependency), or the test is skipped."""
+    return pytest.importorskip("statsmodels.api")
 
 
 def poisson_terms(beta, X, y):
@@ -45,6 +49,7 @@ def check_against(ours, theirs, theirs_hc0):
 
 
 def test_poisson_regression_matches_statsmodels():
+    sm = statsmodels()
     data = sm.datasets.randhie.load_pandas()
     y = data.endog.to_numpy(float)
     X = sm.add_constant(data.exog).to_numpy(float)
@@ -59,6 +64,7 @@ def test_poisson_regression_matches_statsmodels():
 
 
 def test_logit_matches_statsmodels_robust_summary():
+    sm = statsmodels()
     data = sm.datasets.spector.load_pandas()
     y = data.endog.to_numpy(float)
     X = sm.add_constant(data.exog).to_numpy(float)
@@ -79,6 +85,7 @@ def test_logit_matches_statsmodels_robust_summary():
 def test_newton_polish_takes_the_optimum_to_round_off():
     # scipy's trust-exact stops at |gradient| ~ 4e-6 on the spector logit, a relative error of
     # 2e-7 in the estimates; the polish's Newton steps on the exact Hessian remove it
+    sm = statsmodels()
     data = sm.datasets.spector.load_pandas()
     y = data.endog.to_numpy(float)
     X = sm.add_constant(data.exog).to_numpy(float)
