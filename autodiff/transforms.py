@@ -5,6 +5,7 @@ hvp is forward-over-reverse: the reverse sweep of `grad` runs on dual numbers, s
 the gradient is exactly H v. hessian pushes a whole (chunk of the) identity through that one sweep
 as a batch of tangents.
 """
+import contextlib
 from typing import Any, Callable, Optional, Sequence, Tuple
 
 import numpy as np
@@ -111,7 +112,27 @@ def record(fname, f_of_tree, tree, trace=None):
     leaves, td = flatten(tree)
     trace = ReverseTrace() if trace is None else trace
     nodes = [trace.input(_float_leaf(x, fname)) for x in leaves]
-    return trace, nodes, td, f_of_tree(unflatten(td, nodes))
+    with _lists_explained(fname, tree):
+        out = f_of_tree(unflatten(td, nodes))
+    return trace, nodes, td, out
+
+
+@contextlib.contextmanager
+def _lists_explained(fname, tree):
+    """An error inside f, when an input was a list (or tuple) of numbers, says that it was
+    differentiated as a pytree of scalars (as JAX does), not as the array it may stand for."""
+    try:
+        yield
+    except (TypeError, ValueError, IndexError) as error:
+        lists = [x for x in (tree if isinstance(tree, tuple) else (tree,))
+                 if isinstance(x, (list, tuple)) and x
+                 and all(isinstance(v, (int, float, np.number)) for v in x)]
+        if lists and hasattr(error, "add_note"):
+            error.add_note(f"{fname}: an input was the {type(lists[0]).__name__} "
+                           f"{lists[0]!r:.60}, which is differentiated as a pytree of "
+                           f"{len(lists[0])} scalars (as in JAX), not as an array: pass "
+                           "np.array([...]) if an array is meant")
+        raise
 
 
 def _pull_back(trace, nodes, seeds):
