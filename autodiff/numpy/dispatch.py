@@ -9,7 +9,7 @@ import numpy as np
 from ..core.tracer import ops
 from .at import IndexUpdates
 from .names import SERVED
-from ..primitives import elementwise as E, shape as S, products as P
+from ..primitives import elementwise as E, shape as S, products as P, complex as C
 from .keywords import cast, no_out, refuse, ufunc_inputs
 from .nondiff import strip
 
@@ -85,7 +85,8 @@ def install(namespace, linalg_namespace):
 
     ops.array_ufunc, ops.array_function = array_ufunc, array_function
     ops.add, ops.subtract, ops.multiply = E.add, E.subtract, E.multiply
-    ops.divide, ops.power, ops.negative, ops.absolute = E.divide, E.power, E.negative, E.absolute
+    ops.divide, ops.power, ops.negative = E.divide, E.power, E.negative
+    ops.absolute, ops.real, ops.imag = E._absolute, C.real, C.imag
     ops.matmul, ops.mod = P.matmul, namespace["mod"].differentiable
     ops.getitem, ops.transpose, ops.matrix_transpose = S.getitem, S.transpose, P.swap_last
     ops.at = IndexUpdates
@@ -100,7 +101,7 @@ def install(namespace, linalg_namespace):
         self, axes[0] if len(axes) == 1 and not isinstance(axes[0], int) else (axes or None))
     methods["astype"] = _method("astype", _astype, accepts)
     methods["copy"] = _method("copy", lambda self, order="C": self, accepts)
-    methods["conj"] = methods["conjugate"] = lambda self: self
+    methods["conj"] = methods["conjugate"] = C.conj
     methods["item"] = methods["tolist"] = _no_item
     ops.methods.update(methods)
 
