@@ -21,7 +21,7 @@ def _unsupported(what):
         "autodiff.stop_gradient(x) if a constant is intended.")
 
 
-def install(namespace, linalg_namespace):
+def install(namespace, linalg_namespace, fft_namespace):
     """Fill the table of traced values' operators, methods and NumPy protocols (`ops`, see
     core/tracer.py), mapping NumPy's functions to the differentiable ones of the
     `autodiff.numpy` namespace, and scipy.special's ufuncs to those serving them."""
@@ -36,10 +36,11 @@ def install(namespace, linalg_namespace):
                 ufuncs[target] = fn.differentiable
         elif callable(target) and not isinstance(target, type):
             functions[target] = fn
-    for name, fn in linalg_namespace.items():
-        target = getattr(np.linalg, name, None)
-        if callable(target):
-            functions[target] = fn
+    for module, names in ((np.linalg, linalg_namespace), (np.fft, fft_namespace)):
+        for name, fn in names.items():
+            target = getattr(module, name, None)
+            if callable(target):
+                functions[target] = fn
     functions[np.max] = functions[np.amax] = namespace["amax"]
     functions[np.min] = functions[np.amin] = namespace["amin"]
     functions[np.abs] = namespace["absolute"]
@@ -158,7 +159,8 @@ def _keyword_names(fn, skip_first=False):
 
 def _numpy_name(func):
     module = func.__module__ or ""
-    return ("linalg." if "linalg" in module else "") + func.__name__
+    return ("linalg." if "linalg" in module else "fft." if "fft" in module else "") + \
+        func.__name__
 
 
 def _reshape_method(reshape):
