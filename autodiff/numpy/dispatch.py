@@ -87,7 +87,7 @@ def install(namespace, linalg_namespace, fft_namespace):
     ops.array_ufunc, ops.array_function = array_ufunc, array_function
     ops.add, ops.subtract, ops.multiply = E.add, E.subtract, E.multiply
     ops.divide, ops.power, ops.negative = E.divide, E.power, E.negative
-    ops.absolute, ops.real, ops.imag = E._absolute, C.real, C.imag
+    ops.absolute, ops.real, ops.imag = E.absolute, C.real, C.imag
     ops.matmul, ops.mod = P.matmul, namespace["mod"].differentiable
     ops.getitem, ops.transpose, ops.matrix_transpose = S.getitem, S.transpose, P.swap_last
     ops.at = IndexUpdates

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..core.tracer import Tracer, primal
 from ..primitives import (elementwise as E, reductions as R, shape as S, products as P,
-                          broadcasting as B)
+                          broadcasting as B, complex as C)
 from ..primitives.shape import shape_of, normalize_axis, normalize_axes, getitem
 from .keywords import NOT_GIVEN, no_out, cast, mask, refuse, ufunc_inputs
 from .names import serves
@@ -459,9 +459,18 @@ def dot(a, b, out=None):
 
 
 @serves()
+def angle(z, deg=False):
+    """np.angle: arctan2(imag z, real z) (in degrees with deg=True); constant for real z."""
+    z = _as_array(z)
+    a = E.arctan2(C.imag(z), C.real(z))
+    return a * (180.0 / np.pi) if deg else a
+
+
+@serves()
 def vdot(a, b):
-    """np.vdot (real arrays): the sum of the flattened arrays' products."""
+    """np.vdot: the sum of the flattened arrays' products, the first conjugated."""
     a, b = _as_array(a), _as_array(b)
+    a = C.conj(a)
     return P.matmul(ravel(a), ravel(b))
 
 

@@ -134,14 +134,14 @@ hypot = _binary("hypot", np.hypot, lambda out, x: x / out, lambda out, y: y / ou
                 samples=[(positive(2, 3), uniform(3))])
 
 # --- piecewise -------------------------------------------------------------------------------
-def _absolute(x):
+def absolute(x):
     """np.abs / np.absolute: of a real value (derivative sign(x)) or a complex one."""
-    return complex_abs_p(x) if np.iscomplexobj(primal(x)) else absolute(x)
+    return complex_abs_p(x) if np.iscomplexobj(primal(x)) else absolute_p(x)
 
 
-absolute = declare("abs", np.abs, ("x",), diagonal=[lambda x: np.sign(_const(x))],
-                   broadcasts=True, sparsity="elementwise-linear", numpy=("absolute", "abs"),
-                   function=_absolute, samples=[(values([-1.5, -0.5, 0.7, 2.0]),)])
+absolute_p = declare("abs", np.abs, ("x",), diagonal=[lambda x: np.sign(_const(x))],
+                     broadcasts=True, sparsity="elementwise-linear", numpy=("absolute", "abs"),
+                     function=absolute, samples=[(values([-1.5, -0.5, 0.7, 2.0]),)])
 
 
 def _unit(x, out):
