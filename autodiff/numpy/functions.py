@@ -80,7 +80,8 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Tru
     where = True if m is None else m
     center = _mean(a, axis, keepdims=True, where=where) if mean is None else mean
     d = a - center
-    return sum(d * d, axis, keepdims=keepdims, where=where) / (_count(a, axis, m, keepdims) - ddof)
+    d2 = C.real(d * C.conj(d)) if C.is_complex(d) else d * d  # |d|^2, as NumPy's var
+    return sum(d2, axis, keepdims=keepdims, where=where) / (_count(a, axis, m, keepdims) - ddof)
 
 
 _mean = mean

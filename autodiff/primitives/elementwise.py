@@ -76,6 +76,8 @@ def _pow_partial_y(out, x):
     every y > 0), NaN where x < 0 (x**y is not real for non-integer y, so there is no
     derivative in y)."""
     xv = _const(x)
+    if np.iscomplexobj(xv):  # the principal branch, as np.power's
+        return out * log(x)
     log_x = log(where(xv > 0, x, 1.0))
     if np.any(xv < 0):
         log_x = log_x * np.where(xv < 0, np.nan, 1.0)

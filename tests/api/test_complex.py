@@ -35,6 +35,9 @@ REAL_LOSSES = {
         np.outer(z, z) + 3 * np.eye(3), z) @ np.linalg.inv(np.diag(z) + 2 * np.eye(3)))),
     "norm_vdot": lambda z: np.linalg.norm(z) + np.real(np.vdot(z, 2 * z + 1j)),
     "mixed_real": lambda z: np.sum(np.abs(np.array([1.0, 2.0, 3.0]) * z + 0.5)),
+    "var_std": lambda z: np.var(z) + np.std(z * (1 + 2j)),
+    "traced_exponent": lambda z: np.sum(np.real(z ** (0.5 * z))),  # d/dw z**w = z**w log z
+    "astype": lambda z: np.sum(np.abs(np.real(z).astype(np.complex128) * z)),
 }
 
 
@@ -164,3 +167,14 @@ def test_real_only_decompositions_refuse_complex():
 def test_traced_real_attribute_of_real_values_is_itself():
     # x.real of a real traced value is x (it used to be for every value, complex ones too)
     assert ad.grad(lambda x: x.real * x + x.imag)(3.0) == 6.0
+
+
+def test_astype_between_real_and_complex():
+    x = np.array([0.3, -1.2])
+    assert np.allclose(ad.grad(lambda x: np.sum(np.abs(x.astype(complex) * (1 + 1j)) ** 2))(x),
+                       4 * x)
+    ad.check_grads(lambda x: x.astype(np.complex128) * (2 - 1j), (x,), order=2)
+    # complex to float keeps the real part, as NumPy does: gradient 2 Re(z)
+    z = np.array([1.0 + 2.0j, 3.0 - 1.0j])
+    np.testing.assert_allclose(ad.grad(lambda z: np.sum(z.astype(np.float64) ** 2))(z),
+                               2 * z.real)
