@@ -112,10 +112,19 @@ def test_complex_output_needs_holomorphic():
         ad.hessian(lambda z: np.sum(np.abs(z) ** 2))(Z)
     with pytest.raises(TypeError, match="real and imaginary parts"):
         ad.hvp(lambda z: np.sum(np.abs(z) ** 2), Z, Z)
+    with pytest.raises(TypeError, match="real and imaginary parts"):
+        ad.sparse_hessian(lambda z: np.sum(np.abs(z) ** 2))(Z)
+    with pytest.raises(TypeError, match="real and imaginary parts"):
+        ad.hvp_fn(lambda z: np.sum(np.abs(z) ** 2), Z)
     with pytest.raises(TypeError, match="complex cotangent"):
         ad.vjp(np.sin, 1.0)[1](1.0j)
     with pytest.raises(TypeError, match="complex tangent"):
         ad.jvp(np.sin, (1.0,), (1.0j,))
+
+
+def test_jacrev_of_real_outputs_of_complex_inputs():
+    # rows are the gradients' convention: d|z|/dx - i d|z|/dy = conj(z)/|z|
+    np.testing.assert_allclose(ad.jacrev(lambda z: np.abs(z))(Z), np.diag(Z.conj() / np.abs(Z)))
 
 
 def test_real_input_complex_output_jacfwd_and_vjp():
