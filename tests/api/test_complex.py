@@ -116,6 +116,10 @@ def test_complex_output_needs_holomorphic():
         ad.sparse_hessian(lambda z: np.sum(np.abs(z) ** 2))(Z)
     with pytest.raises(TypeError, match="real and imaginary parts"):
         ad.hvp_fn(lambda z: np.sum(np.abs(z) ** 2), Z)
+    with pytest.raises(TypeError, match="real and imaginary parts"):
+        ad.hessian_sparsity(lambda z: np.sum(np.abs(z) ** 2), Z)
+    with pytest.raises(TypeError, match="real and imaginary parts"):
+        ad.optimize.minimize(lambda z: np.sum(np.abs(z - 1j) ** 2), Z)
     with pytest.raises(TypeError, match="complex cotangent"):
         ad.vjp(np.sin, 1.0)[1](1.0j)
     with pytest.raises(TypeError, match="complex tangent"):
