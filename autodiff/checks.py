@@ -3,7 +3,7 @@
 ones (a JVP rule that only handles one tangent is right in every unbatched test but breaks
 `jvp(batched=True)`, `hvp(batched=True)`, `hessian` and `sparse_hessian`). Used by the test
 suite on every primitive; useful to users who add their own."""
-from typing import Optional, Sequence
+from typing import Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -200,11 +200,13 @@ def check_grads(f: Fun, args: Sequence[ArrayLike], order: int = 2,
     hessian and sparse_hessian do) and each slice compared with the single-tangent JVP; for a
     scalar f and order >= 2 with both modes, batched HVPs and the Hessian are compared with
     single HVPs. Raises AssertionError with the numbers on a mismatch."""
-    args = tuple(np.asarray(a) for a in args)
-    if any(np.iscomplexobj(a) for a in args):  # as a function of real and imaginary parts
-        return check_grads(*_real_parts(f, args), order, modes, eps, rtol, atol, seed)
+    arrays = tuple(np.asarray(a) for a in args)
+    if any(np.iscomplexobj(a) for a in arrays):  # as a function of real and imaginary parts
+        of_parts, parts = _real_parts(f, arrays)
+        check_grads(of_parts, parts, order, modes, eps, rtol, atol, seed)
+        return
     rng = np.random.default_rng(seed)
-    args = tuple(a.astype(float) for a in args)
+    args = tuple(a.astype(float) for a in arrays)
     if "fwd" in modes:
         check_jvp(f, args, eps, rtol, atol, rng)
         check_batched_jvp(f, args, eps, rtol, atol, np.random.default_rng(seed + 3))
@@ -225,7 +227,7 @@ def check_grads(f: Fun, args: Sequence[ArrayLike], order: int = 2,
             check_hessian(f, args, rtol, atol, np.random.default_rng(seed + 4))
 
 
-def _real_parts(f, args):
+def _real_parts(f: Fun, args: Tuple[np.ndarray, ...]) -> Tuple[Fun, Tuple[np.ndarray, ...]]:
     """f of arrays some of which are complex -> (f of real arrays, those arrays): each complex
     argument z becomes two, x and y, with z = x + iy (its real and imaginary directions)."""
     split = [np.iscomplexobj(a) for a in args]
