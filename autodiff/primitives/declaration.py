@@ -325,7 +325,7 @@ def _vjp(prim, rules):
         c = rule.call(g, out, values, params, {"argnum": argnum})
         if c is None:
             return None
-        return _to_argument_shape(prim, c, values[argnum].shape, None)
+        return _to_argument_shape(prim, _to_real(c, values[argnum]), values[argnum].shape, None)
     return vjp
 
 
@@ -341,11 +341,23 @@ def _diagonal_vjp(prim, partials):
             return None
         c = g if kind is _ONE else -g if kind is _MINUS_ONE else \
             E.where_p(p, g, 0.0) if kind is _MASK else g * p
+        c = _to_real(c, values[argnum])
         shape = values[argnum].shape
         if c.shape == shape and g.shape == out.shape:
             return c
         return _to_argument_shape(prim, c, shape, out.shape if g.shape != out.shape else None)
     return vjp
+
+
+def _to_real(c, value):
+    """The cotangent of a real argument is real: a complex c pairs with a real tangent t as
+    Re(c t) = Re(c) t (see primitives/complex.py), so it is Re(c)."""
+    dtype = getattr(c, "dtype", None)
+    if dtype is not None and dtype.kind == "c":
+        vdtype = getattr(value, "dtype", None)
+        if vdtype is None or vdtype.kind != "c":
+            return C.real_p(c)
+    return c
 
 
 def _to_argument_shape(prim, c, shape, full):
@@ -360,4 +372,4 @@ def _to_argument_shape(prim, c, shape, full):
 
 # The modules of the primitives the wrappers apply (reshape, broadcast_to, where, ...), which are
 # themselves declared with `declare`: bound by autodiff/primitives/__init__.py once all exist.
-S = B = E = None
+S = B = E = C = None

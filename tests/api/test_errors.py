@@ -37,8 +37,8 @@ def test_complex_and_object_inputs():
 
 
 def test_unsupported_numpy_function_is_named():
-    with pytest.raises(NotImplementedError, match=r"numpy\.fft\.fft"):
-        ad.grad(lambda x: np.sum(np.fft.fft(x).real))(np.ones(4))
+    with pytest.raises(NotImplementedError, match=r"numpy\.fft\.hfft"):
+        ad.grad(lambda x: np.sum(np.fft.hfft(x)))(np.ones(4))
     with pytest.raises(NotImplementedError, match=r"numpy\.sinc|numpy\.i0|numpy\.spacing"):
         ad.grad(lambda x: np.sum(np.spacing(x)))(np.ones(4))
 
