@@ -18,6 +18,9 @@ class ScipyObjective:
         self.f = f
         self.args = tuple(args)
         self.x0, self.unravel = ravel_pytree(x0)
+        if self.x0.dtype.kind == "c":  # scipy's vectors are real: the imaginary parts would go
+            raise TypeError("minimize: complex parameters are not supported; optimize their "
+                            "real and imaginary parts as real parameters (docs/complex.md)")
         self.nfev = self.nhev = self.nhvp = 0
         self._x = self._value = self._grad = None
         self._hx = self._hvp = None
