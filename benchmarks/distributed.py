@@ -66,13 +66,14 @@ class Columns(distributed.Problem):
 
 
 def best_time(fn, repeats):
-    """The best of `repeats` runs: on a shared machine, others' load only adds time."""
+    """(the best of `repeats` runs' seconds, the last result): on a shared machine, others'
+    load only adds time."""
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
-        fn()
+        result = fn()
         times.append(time.perf_counter() - start)
-    return min(times)
+    return min(times), result
 
 
 def cpu_time(fn, repeats):
@@ -96,18 +97,17 @@ def chunk_cost(problem, repeats):
 def measure(name, f, p, client, pool, repeats, workers):
     n = p.size
     chunks = math.ceil(n / CHUNK)
-    H = ad.hessian(f)(p)
-    serial = best_time(lambda: ad.hessian(f)(p), repeats)
+    serial, H = best_time(lambda: ad.hessian(f)(p), repeats)
     serial_cpu = cpu_time(lambda: ad.hessian(f)(p), 1)
-    problem = ad.transforms._ForwardSweeps(ad.grad(f), 0, (p,), {}, False, "hessian")
+    problem = ad.transforms._ForwardSweeps(ad.grad(f), 0, (p,), {}, False, False, "hessian")
     a, b = chunk_cost(problem, repeats)
     row = dict(name=name, n=n, chunks=chunks, serial=serial, serial_cpu=serial_cpu, a=a, b=b)
     first = time.perf_counter()
     same = np.array_equal(ad.hessian(f, executor=client)(p), H)
     row["dask_first"] = time.perf_counter() - first
-    row["dask"] = best_time(lambda: ad.hessian(f, executor=client)(p), repeats)
-    row["pool"] = best_time(lambda: ad.hessian(f, executor=pool)(p), repeats)
-    row["equal"] = same and np.array_equal(ad.hessian(f, executor=pool)(p), H)
+    row["dask"], H_dask = best_time(lambda: ad.hessian(f, executor=client)(p), repeats)
+    row["pool"], H_pool = best_time(lambda: ad.hessian(f, executor=pool)(p), repeats)
+    row["equal"] = same and np.array_equal(H_dask, H) and np.array_equal(H_pool, H)
     shipment = distributed.Shipment(client, problem, "hessian")
     row["blob"] = len(shipment.blob)
     start = time.perf_counter()
@@ -164,11 +164,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=3, help="best of how many runs")
     args = parser.parse_args()
     from dask.distributed import Client, LocalCluster
     Xl, yl, Xm, ym = W.data()
     sizes = [("MLP 1409", 64)] + ([] if args.quick else [("MLP 4995", 227)])
-    repeats = 1 if args.quick else 5
+    repeats = 1 if args.quick else args.repeats
     cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
                            dashboard_address=":0")
     client = Client(cluster)
