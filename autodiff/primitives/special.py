@@ -140,7 +140,7 @@ stdtr = declare(
 # --- Bessel functions ------------------------------------------------------------------------
 # I0' = I1, I1' = I0 - I1 / x (1/2 at 0), I_v' = (I_{v-1} + I_{v+1}) / 2; J0' = -J1,
 # J1' = J0 - J1 / x, J_n' = (J_{n-1} - J_{n+1}) / 2; Y likewise. The order is not differentiated.
-i0 = _unary("i0", lambda x: i1(x), numpy=("i0",))  # np.i0 too (a NumPy function, not a ufunc)
+i0 = _unary("i0", lambda x: i1(x))
 i1 = _unary("i1", lambda out, x: i0(x) - _quotient(out, x, 0.5))
 j0 = _unary("j0", lambda x: -j1(x))
 j1 = _unary("j1", lambda out, x: j0(x) - _quotient(out, x, 0.5))
