@@ -4,7 +4,7 @@ Arguments broadcast against each other; the declarations lift tangents and sum c
 accordingly (declaration.py, broadcasting.py)."""
 import numpy as np
 
-from ..core.tracer import Tracer, primal
+from ..core.tracer import Tracer, bottom, primal
 from .declaration import declare
 from .samples import uniform, positive, values, through
 
@@ -25,8 +25,9 @@ def _binary(name, impl, partial_x, partial_y, sparsity="elementwise-nonlinear", 
 
 
 def _const(x):
-    """A piecewise-constant factor (a mask) computed on the innermost values."""
-    return primal(x)
+    """A piecewise-constant factor (a mask) computed on the innermost values (staged under
+    ad.jit, so the mask is recomputed at each replay: see core.tracer.bottom)."""
+    return bottom(x)
 
 
 # --- arithmetic ------------------------------------------------------------------------------

@@ -1,0 +1,402 @@
+"""`ad.jit`: record what a function does once per input structure, replay it on plain arrays.
+
+The recording is a trace level like the others, the outermost one: the function's inputs are
+`Staged` tracers of a `StagingTrace`, so every primitive any transform inside applies ends up,
+level by level, at the staging level, which computes it at once (the recording call returns real
+results) and appends it to a program. A replay runs the program's NumPy implementations on
+plain arrays, in order, as one generated Python function: no tracers, no tape, no dual numbers.
+
+What is not a primitive must not change between calls, so every way Python can see a staged
+value is watched:
+  * comparisons and masks (`x > 0`, `np.sign(x)`, `np.any(m)`, the masks of abs/maximum/...)
+    are recorded like primitives (see `core.tracer.bottom`);
+  * a *read* of a staged value by Python (`if x[0] > 0:`, `bool`, `int`, `np.asarray`, the
+    library's `primal`) of a boolean or integer value becomes a **guard**: the replay recomputes
+    that value and, if it differs by a single bit, the call is recorded again (one recording per
+    outcome, a few per input structure);
+  * a read of a floating value cannot be guarded usefully (it changes at every point): such a
+    function is not staged, and every call of it runs the function itself.
+So a jitted call returns exactly what the function returns, or runs the function.
+"""
+import functools
+import itertools
+import threading
+from collections import OrderedDict
+
+import numpy as np
+
+from .core.tracer import Tracer, Trace, bind, ops
+from .core.shortcuts import state as _shortcuts, NAMES as _SHORTCUTS
+from .pytree import flatten, unflatten
+
+RECORDINGS_PER_STRUCTURE = 8  # guard outcomes kept per input structure (least recent dropped)
+STRUCTURES = 32  # input structures kept per jitted function
+RERECORDS_BEFORE_GIVING_UP = 32  # guard misses per structure after which it runs unstaged
+
+# NumPy functions without a derivative that are recorded rather than read: elementwise ufuncs
+# and functions whose output shape follows from their inputs' shapes (never np.nonzero, unique)
+STAGED_UFUNCS = frozenset([
+    "sign", "floor", "ceil", "rint", "trunc", "isnan", "isinf", "isfinite", "equal", "not_equal",
+    "less", "less_equal", "greater", "greater_equal", "logical_and", "logical_or", "logical_not",
+    "logical_xor", "signbit"])
+STAGED_FUNCTIONS = frozenset(["any", "all", "argmax", "argmin", "count_nonzero"])
+
+
+class Staged(Tracer):
+    """A value of a recording: `ref` is its slot in the program. Its value is read only
+    through the `value` property, which tells the trace (a guard, or no staging)."""
+
+    __slots__ = ("_value", "ref")
+    stages_values = True
+
+    def __init__(self, trace, value, ref):
+        self._trace, self._value, self.ref = trace, value, ref
+
+    @property
+    def value(self):
+        self._trace.read(self)
+        return self._value
+
+    # shapes and dtypes are fixed per recording: reading them is free
+    shape = property(lambda self: np.shape(self._value))
+    dtype = property(lambda self: np.result_type(self._value))
+    ndim = property(lambda self: np.ndim(self._value))
+    size = property(lambda self: int(np.size(self._value)))
+
+    def __len__(self):
+        shape = self.shape
+        if not shape:
+            raise TypeError("len() of a 0-d traced value")
+        return shape[0]
+
+    def __repr__(self):
+        return f"Staged(ref={self.ref}, shape={self.shape}, dtype={self.dtype})"
+
+    # Python reading the value: what a plain array would do, with the read noted
+    def __bool__(self):
+        return bool(self.value)
+
+    def __float__(self):
+        return float(self.value)
+
+    def __int__(self):
+        return int(self.value)
+
+    def __index__(self):
+        return self.value.__index__()
+
+    def __complex__(self):
+        return complex(self.value)
+
+    def __array__(self, dtype=None, copy=None):
+        return np.asarray(self.value, dtype=dtype)
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if method == "__call__" and not kwargs and ufunc.__name__ in STAGED_UFUNCS:
+            staged = self._trace.stage(ufunc, inputs, {})
+            if staged is not None:
+                return staged
+        return ops.array_ufunc(ufunc, method, *inputs, **kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        if func.__name__ in STAGED_FUNCTIONS and func is getattr(np, func.__name__) and \
+                "out" not in kwargs:
+            staged = self._trace.stage(func, args, kwargs)
+            if staged is not None:
+                return staged
+        return ops.array_function(func, types, args, kwargs)
+
+
+class _Frozen:
+    """A constant of the program (anything not staged), snapshotted when first used."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+
+def _snapshot(v):
+    """A copy of a writeable array (the recording must not see later changes to it)."""
+    if type(v) is np.ndarray and v.flags.writeable:
+        return np.array(v, copy=True, order="K")
+    if type(v) is tuple:
+        return tuple(_snapshot(x) for x in v)
+    if type(v) is list:
+        return [_snapshot(x) for x in v]
+    if type(v) is dict:
+        return {k: _snapshot(x) for k, x in v.items()}
+    return v
+
+
+class StagingTrace(Trace):
+    """The recording of one call: `steps` are (impl, params, argument refs or _Frozen, output
+    ref); `guards` maps a ref to the value Python read of it; `unstageable` says why the
+    recording must not be replayed (None: it may)."""
+
+    __slots__ = ("steps", "guards", "unstageable", "count", "_frozen")
+
+    def __init__(self):
+        super().__init__()
+        self.steps, self.guards, self.unstageable = [], {}, None
+        self.count = itertools.count().__next__
+        self._frozen = {}
+
+    def input(self, value):
+        return Staged(self, value, self.count())
+
+    def read(self, x):
+        """Python is reading a staged value: guard it (exact booleans and integers), or give
+        up staging (floats: a guard would fail at every new point)."""
+        v = x._value
+        if isinstance(v, (np.ndarray, np.generic)) and v.dtype.kind in "biu":
+            if x.ref not in self.guards:
+                self.guards[x.ref] = np.array(v, copy=True)
+        elif self.unstageable is None:
+            self.unstageable = f"the function reads a value of dtype {np.result_type(v)} " \
+                "(a floating value used by Python, e.g. float(x) or np.asarray(x))"
+
+    def _arg(self, a):
+        """(value for the computation, reference for the program) of one argument; None if it
+        is a tracer of another trace (a value closed over from an enclosing transform)."""
+        if type(a) is Staged:
+            if a._trace is self:
+                return a._value, a.ref
+            return None
+        if isinstance(a, Tracer):
+            return None
+        frozen = self._frozen.get(id(a))
+        if frozen is None or frozen[0] is not a or (
+                type(a) is np.ndarray and frozen[1].value.tobytes() != a.tobytes()):
+            frozen = (a, _Frozen(_snapshot(a)))  # keeps `a` alive: its id is not reused
+            self._frozen[id(a)] = frozen
+        return a, frozen[1]
+
+    def process(self, prim, args, params):
+        values, refs = [], []
+        for a in args:
+            got = self._arg(a)
+            if got is None:
+                return self._foreign(prim, args, params)
+            values.append(got[0])
+            refs.append(got[1])
+        out = prim.impl(*values, **params)
+        return self._record(prim.impl, params, refs, out)
+
+    def _record(self, impl, params, refs, out):
+        ref = self.count()
+        self.steps.append((impl, _snapshot(params), refs, ref))
+        return Staged(self, out, ref)
+
+    def _foreign(self, prim, args, params):
+        """A primitive on a traced value of another trace: handed down as bind does, and the
+        recording is not replayed (that value would be frozen)."""
+        self.unstageable = "the function uses a traced value it did not receive as an argument"
+        values = [a._value if type(a) is Staged and a._trace is self else a for a in args]
+        return Staged(self, bind(prim, *values, **params), self.count())
+
+    def stage(self, fn, args, kwargs):
+        """Record a NumPy function without a derivative (a comparison, a mask, an argmax) on
+        staged values; None if an argument is not one this trace can record."""
+        values, refs = [], []
+        for a in args:
+            got = self._arg(a) if not isinstance(a, (list, tuple)) else None
+            if got is None:
+                return None
+            values.append(got[0])
+            refs.append(got[1])
+        for v in kwargs.values():
+            if isinstance(v, Tracer):
+                return None
+        return self._record(fn, kwargs, refs, fn(*values, **kwargs))
+
+
+class _Miss(Exception):
+    """A guard of the replay differs from the recording."""
+
+
+def _same(value, recorded):
+    return np.shape(value) == recorded.shape and np.result_type(value) == recorded.dtype \
+        and np.array_equal(value, recorded)
+
+
+class Program:
+    """A recording made replayable: the live steps as straight-line Python on plain arrays."""
+
+    def __init__(self, trace, n_inputs, out_tree, out_leaves):
+        self.guards = dict(trace.guards)
+        outs = [x.ref if type(x) is Staged else _Frozen(_snapshot(x)) for x in out_leaves]
+        self.out_tree = out_tree
+        live = {r for r in outs if type(r) is int} | set(self.guards)
+        steps = []
+        for impl, params, refs, ref in reversed(trace.steps):  # dead code elimination
+            if ref in live:
+                steps.append((impl, params, refs, ref))
+                live.update(r for r in refs if type(r) is int)
+        steps.reverse()
+        self.steps, self.recorded_steps = steps, len(trace.steps)
+        self.source, self.run = self._compile(n_inputs, steps, outs)
+
+    def _compile(self, n_inputs, steps, outs):
+        env = {"_same": _same, "_Miss": _Miss, "_copy": np.copy}
+        last_use = {}
+        for k, (_, _, refs, _) in enumerate(steps):
+            for r in refs:
+                if type(r) is int:
+                    last_use[r] = k
+        keep = {r for r in outs if type(r) is int}
+
+        def name_of(r):
+            if type(r) is int:
+                return f"v{r}"
+            name = f"c{len(env)}"
+            env[name] = r.value
+            return name
+
+        lines = [f"def replay({', '.join(f'v{i}' for i in range(n_inputs))}):"]
+        for r in self.guards:
+            if r < n_inputs:
+                env[f"g{r}"] = self.guards[r]
+                lines.append(f"    if not _same(v{r}, g{r}): raise _Miss")
+        for k, (impl, params, refs, ref) in enumerate(steps):
+            f = f"f{k}"
+            env[f] = impl
+            call = ", ".join(name_of(r) for r in refs)
+            if params:
+                env[f"p{k}"] = params
+                call += (", " if call else "") + f"**p{k}"
+            lines.append(f"    v{ref} = {f}({call})")
+            if ref in self.guards:
+                env[f"g{ref}"] = self.guards[ref]
+                lines.append(f"    if not _same(v{ref}, g{ref}): raise _Miss")
+            dead = [f"v{r}" for r in refs if type(r) is int and last_use.get(r) == k
+                    and r not in keep]
+            if dead:
+                lines.append(f"    del {', '.join(sorted(set(dead)))}")
+        results = []
+        for r in outs:
+            if type(r) is int:
+                results.append(f"v{r}")
+            else:
+                name = name_of(r)
+                results.append(f"_copy({name})" if type(r.value) is np.ndarray else name)
+        lines.append(f"    return [{', '.join(results)}]")
+        source = "\n".join(lines)
+        exec(compile(source, "<ad.jit program>", "exec"), env)
+        return source, env["replay"]
+
+    def __call__(self, leaves):
+        return unflatten(self.out_tree, self.run(*leaves))
+
+
+def _structure_key(tree):
+    kind, meta = tree.kind, tree.meta
+    try:
+        hash(meta)
+    except TypeError:
+        meta = repr(meta)
+    return kind, meta, tuple(_structure_key(c) for c in tree.children)
+
+
+def _shortcut_state():
+    return tuple(getattr(_shortcuts, n) for n in _SHORTCUTS)
+
+
+class _Entry:
+    """What is known of one input structure: its programs (one per guard outcome), or that
+    it is not staged."""
+
+    __slots__ = ("programs", "misses", "unstaged")
+
+    def __init__(self):
+        self.programs, self.misses, self.unstaged = [], 0, None
+
+
+class Jitted:
+    """A function recorded once per input structure and replayed (see the module)."""
+
+    def __init__(self, fun):
+        self.fun = fun
+        self._entries = OrderedDict()
+        self._lock = threading.Lock()
+        functools.update_wrapper(self, fun)
+
+    def __call__(self, *args, **kwargs):
+        if kwargs:
+            raise TypeError("ad.jit: keyword arguments are not supported (pass them "
+                            "positionally, or bind them with functools.partial)")
+        leaves, tree = flatten(args)
+        if any(isinstance(x, Tracer) for x in leaves):
+            return self.fun(*args)  # inside a transform or a recording: jit is the identity
+        for i, x in enumerate(leaves):
+            if type(x) is not np.ndarray or x.dtype.kind not in "biufc":
+                raise TypeError(
+                    f"ad.jit: argument leaf {i} is a {type(x).__name__}"
+                    + (f" of dtype {x.dtype}" if isinstance(x, np.ndarray) else "")
+                    + "; a jitted function takes NumPy arrays of numbers (pass np.asarray(x); "
+                    "values that are not arrays can be bound with functools.partial)")
+        key = (_structure_key(tree), tuple((x.shape, x.dtype.str) for x in leaves),
+               _shortcut_state())
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                entry = self._entries[key] = _Entry()
+                if len(self._entries) > STRUCTURES:
+                    self._entries.popitem(last=False)
+            else:
+                self._entries.move_to_end(key)
+        if entry.unstaged is not None:
+            return self.fun(*args)
+        for program in list(entry.programs):
+            try:
+                return program(leaves)
+            except _Miss:
+                continue
+        return self._record(entry, args, leaves, tree)
+
+    def _record(self, entry, args, leaves, tree):
+        trace = StagingTrace()
+        staged = [trace.input(x) for x in leaves]
+        out = self.fun(*unflatten(tree, staged))
+        out_leaves, out_tree = flatten(out)
+        for x in out_leaves:
+            if isinstance(x, Tracer) and not (type(x) is Staged and x._trace is trace):
+                trace.unstageable = "the function returns a traced value of another trace"
+        result = unflatten(out_tree, [x._value if type(x) is Staged else x for x in out_leaves])
+        if entry.programs:
+            entry.misses += 1
+        if trace.unstageable is not None or entry.misses > RERECORDS_BEFORE_GIVING_UP:
+            entry.unstaged = trace.unstageable or "its guards kept changing"
+            entry.programs = []
+            return result
+        entry.programs.insert(0, Program(trace, len(leaves), out_tree, out_leaves))
+        del entry.programs[RECORDINGS_PER_STRUCTURE:]
+        return result
+
+    def programs(self, *args):
+        """The programs recorded for the structure of `args` (newest first), for inspection:
+        each has `source` (the replayed Python), `steps` and `guards`; `[]` if not staged."""
+        leaves, tree = flatten(args)
+        key = (_structure_key(tree), tuple((np.shape(x), np.asarray(x).dtype.str)
+                                           for x in leaves), _shortcut_state())
+        entry = self._entries.get(key)
+        return [] if entry is None else list(entry.programs)
+
+    def unstaged_reason(self, *args):
+        """Why calls with the structure of `args` run the function itself (None: staged)."""
+        leaves, tree = flatten(args)
+        key = (_structure_key(tree), tuple((np.shape(x), np.asarray(x).dtype.str)
+                                           for x in leaves), _shortcut_state())
+        entry = self._entries.get(key)
+        return None if entry is None else entry.unstaged
+
+
+def jit(fun):
+    """Record `fun` once per input structure (pytree, shapes, dtypes) and replay the
+    recording at later calls: `ad.jit(ad.grad(f))`, `ad.jit(ad.hessian(f))`,
+    `ad.jit(lambda x, v: ad.hvp(f, x, v))`. Arguments are NumPy arrays (in pytrees); results
+    equal fun's own, bit for bit. Python side effects of fun happen only while recording, and
+    arrays fun reads from outside its arguments are frozen at recording. See docs/jit.md."""
+    if not callable(fun):
+        raise TypeError(f"ad.jit: expected a function, got {type(fun).__name__}")
+    return Jitted(fun)
