@@ -129,6 +129,17 @@ def _snapshot(v):
     return v
 
 
+def _identical(a, b):
+    """Same shape, dtype and bits (0.0 and -0.0 differ, NaNs of one kind agree)."""
+    if a.shape != b.shape or a.dtype != b.dtype:
+        return False
+    if a.dtype.kind in "fc":
+        return np.array_equal(a, b, equal_nan=True) and \
+            np.array_equal(np.signbit(a.real), np.signbit(b.real)) and \
+            np.array_equal(np.signbit(a.imag), np.signbit(b.imag))
+    return np.array_equal(a, b)
+
+
 class StagingTrace(Trace):
     """The recording of one call: `steps` are (impl, params, argument refs or _Frozen, output
     ref); `guards` maps a ref to the value Python read of it; `unstageable` says why the
@@ -167,7 +178,7 @@ class StagingTrace(Trace):
             return None
         frozen = self._frozen.get(id(a))
         if frozen is None or frozen[0] is not a or (
-                type(a) is np.ndarray and frozen[1].value.tobytes() != a.tobytes()):
+                type(a) is np.ndarray and not _identical(frozen[1].value, a)):
             frozen = (a, _Frozen(_snapshot(a)))  # keeps `a` alive: its id is not reused
             self._frozen[id(a)] = frozen
         return a, frozen[1]
@@ -220,24 +231,66 @@ def _same(value, recorded):
         and np.array_equal(value, recorded)
 
 
+# ufuncs replayed as Python operators: the same NumPy loop for arrays, and NumPy's faster
+# scalar arithmetic (the same IEEE operation, bit for bit) for the scalars of a scalar chain
+OPERATORS = {np.add: "{} + {}", np.subtract: "{} - {}", np.multiply: "{} * {}",
+             np.true_divide: "{} / {}", np.negative: "-{}"}
+PLAIN_CONSTANTS = (np.ndarray, np.generic, float, int, bool)
+
+
+def _params_key(params):
+    """A hashable form of a step's parameters, or None (then the step is never merged)."""
+    try:
+        key = tuple(sorted(params.items()))
+        hash(key)
+        return key
+    except TypeError:
+        return None
+
+
 class Program:
-    """A recording made replayable: the live steps as straight-line Python on plain arrays."""
+    """A recording made replayable: the steps the outputs and guards need (dead code
+    eliminated, common subexpressions merged), as straight-line Python on plain arrays,
+    compiled at the first replay."""
 
     def __init__(self, trace, n_inputs, out_tree, out_leaves):
         self.guards = dict(trace.guards)
-        outs = [x.ref if type(x) is Staged else _Frozen(_snapshot(x)) for x in out_leaves]
-        self.out_tree = out_tree
+        self.out_tree, self.n_inputs = out_tree, n_inputs
+        self.recorded_steps = len(trace.steps)
+        steps = self._merge(trace.steps)
+        outs = [steps[1].get(x.ref, x.ref) if type(x) is Staged else _Frozen(_snapshot(x))
+                for x in out_leaves]
+        steps = steps[0]
         live = {r for r in outs if type(r) is int} | set(self.guards)
-        steps = []
-        for impl, params, refs, ref in reversed(trace.steps):  # dead code elimination
-            if ref in live:
-                steps.append((impl, params, refs, ref))
-                live.update(r for r in refs if type(r) is int)
-        steps.reverse()
-        self.steps, self.recorded_steps = steps, len(trace.steps)
-        self.source, self.run = self._compile(n_inputs, steps, outs)
+        kept = []
+        for step in reversed(steps):  # dead code elimination
+            if step[3] in live:
+                kept.append(step)
+                live.update(r for r in step[2] if type(r) is int)
+        kept.reverse()
+        self.steps, self.outs = kept, outs
+        self._run = self.source = None
 
-    def _compile(self, n_inputs, steps, outs):
+    def _merge(self, steps):
+        """(steps with repeated computations merged, {dropped ref: the ref that replaces it})."""
+        seen, alias, merged = {}, {}, []
+        for impl, params, refs, ref in steps:
+            refs = [alias.get(r, r) if type(r) is int else r for r in refs]
+            pkey = _params_key(params)
+            key = None if pkey is None or ref in self.guards else \
+                (impl, pkey, tuple(r if type(r) is int else ("c", id(r)) for r in refs))
+            if key is not None and key in seen:
+                alias[ref] = seen[key]
+                continue
+            if key is not None:
+                seen[key] = ref
+            merged.append((impl, params, refs, ref))
+        # a guard on a merged value guards the value that replaced it
+        self.guards = {alias.get(r, r): g for r, g in self.guards.items()}
+        return merged, alias
+
+    def _compile(self):
+        steps, outs, n_inputs = self.steps, self.outs, self.n_inputs
         env = {"_same": _same, "_Miss": _Miss, "_copy": np.copy}
         last_use = {}
         for k, (_, _, refs, _) in enumerate(steps):
@@ -245,13 +298,15 @@ class Program:
                 if type(r) is int:
                     last_use[r] = k
         keep = {r for r in outs if type(r) is int}
+        names = {}
 
         def name_of(r):
             if type(r) is int:
                 return f"v{r}"
-            name = f"c{len(env)}"
-            env[name] = r.value
-            return name
+            if id(r) not in names:
+                names[id(r)] = f"c{len(names)}"
+                env[names[id(r)]] = r.value
+            return names[id(r)]
 
         lines = [f"def replay({', '.join(f'v{i}' for i in range(n_inputs))}):"]
         for r in self.guards:
@@ -259,20 +314,24 @@ class Program:
                 env[f"g{r}"] = self.guards[r]
                 lines.append(f"    if not _same(v{r}, g{r}): raise _Miss")
         for k, (impl, params, refs, ref) in enumerate(steps):
-            f = f"f{k}"
-            env[f] = impl
-            call = ", ".join(name_of(r) for r in refs)
-            if params:
-                env[f"p{k}"] = params
-                call += (", " if call else "") + f"**p{k}"
-            lines.append(f"    v{ref} = {f}({call})")
+            args = [name_of(r) for r in refs]
+            operator = OPERATORS.get(impl) if not params and all(
+                type(r) is int or isinstance(r.value, PLAIN_CONSTANTS) for r in refs) else None
+            if operator is not None and operator.count("{}") == len(args):
+                lines.append(f"    v{ref} = " + operator.format(*args))
+            else:
+                env[f"f{k}"] = impl
+                if params:
+                    env[f"p{k}"] = params
+                    args.append(f"**p{k}")
+                lines.append(f"    v{ref} = f{k}({', '.join(args)})")
             if ref in self.guards:
                 env[f"g{ref}"] = self.guards[ref]
                 lines.append(f"    if not _same(v{ref}, g{ref}): raise _Miss")
-            dead = [f"v{r}" for r in refs if type(r) is int and last_use.get(r) == k
-                    and r not in keep]
-            if dead:
-                lines.append(f"    del {', '.join(sorted(set(dead)))}")
+            dead = sorted({f"v{r}" for r in refs if type(r) is int and last_use.get(r) == k
+                           and r not in keep})
+            if dead:  # frees each intermediate array as soon as nothing reads it
+                lines.append(f"    del {', '.join(dead)}")
         results = []
         for r in outs:
             if type(r) is int:
@@ -281,12 +340,14 @@ class Program:
                 name = name_of(r)
                 results.append(f"_copy({name})" if type(r.value) is np.ndarray else name)
         lines.append(f"    return [{', '.join(results)}]")
-        source = "\n".join(lines)
-        exec(compile(source, "<ad.jit program>", "exec"), env)
-        return source, env["replay"]
+        self.source = "\n".join(lines)
+        exec(compile(self.source, "<ad.jit program>", "exec"), env)
+        self._run = env["replay"]
 
     def __call__(self, leaves):
-        return unflatten(self.out_tree, self.run(*leaves))
+        if self._run is None:
+            self._compile()
+        return unflatten(self.out_tree, self._run(*leaves))
 
 
 def _structure_key(tree):

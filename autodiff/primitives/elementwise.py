@@ -4,7 +4,7 @@ Arguments broadcast against each other; the declarations lift tangents and sum c
 accordingly (declaration.py, broadcasting.py)."""
 import numpy as np
 
-from ..core.tracer import Tracer, bottom, primal
+from ..core.tracer import Tracer, bottom
 from .declaration import declare
 from .samples import uniform, positive, values, through
 
@@ -158,12 +158,13 @@ def where(condition, x=_ONLY_CONDITION, y=_ONLY_CONDITION):
     """np.where(condition, x, y): the derivative flows through the branch chosen.
     np.where(condition) alone is np.nonzero(condition) (indices: no derivative)."""
     if isinstance(condition, Tracer):
-        condition = primal(condition) != 0
+        condition = bottom(condition) != 0  # plain booleans; a staged mask under ad.jit
     if x is _ONLY_CONDITION and y is _ONLY_CONDITION:
         return np.nonzero(condition)
     if x is _ONLY_CONDITION or y is _ONLY_CONDITION:
         raise ValueError("either both or neither of x and y should be given")
-    return where_p(np.asarray(condition, dtype=bool), x, y)
+    return where_p(condition if isinstance(condition, Tracer) else
+                   np.asarray(condition, dtype=bool), x, y)
 
 
 where_p = declare("where", np.where, ("condition", "x", "y"), broadcasts=True,
