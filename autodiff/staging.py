@@ -25,7 +25,7 @@ from collections import OrderedDict
 
 import numpy as np
 
-from .core.tracer import Tracer, Trace, bind, ops
+from .core.tracer import Tracer, Trace, bind, bottom, ops
 from .core.shortcuts import state as _shortcuts, NAMES as _SHORTCUTS
 from .pytree import flatten, unflatten
 
@@ -38,7 +38,7 @@ RERECORDS_BEFORE_GIVING_UP = 32  # guard misses per structure after which it run
 STAGED_UFUNCS = frozenset([
     "sign", "floor", "ceil", "rint", "trunc", "isnan", "isinf", "isfinite", "equal", "not_equal",
     "less", "less_equal", "greater", "greater_equal", "logical_and", "logical_or", "logical_not",
-    "logical_xor", "signbit"])
+    "logical_xor", "signbit", "bitwise_and", "bitwise_or", "bitwise_xor", "invert"])
 STAGED_FUNCTIONS = frozenset(["any", "all", "argmax", "argmin", "count_nonzero"])
 
 
@@ -62,6 +62,11 @@ class Staged(Tracer):
     dtype = property(lambda self: np.result_type(self._value))
     ndim = property(lambda self: np.ndim(self._value))
     size = property(lambda self: int(np.size(self._value)))
+
+    @property
+    def holds_array(self):
+        """An ndarray (not a NumPy scalar): the reverse sweep may add into it in place."""
+        return type(self._value) is np.ndarray
 
     def __len__(self):
         shape = self.shape
@@ -90,6 +95,28 @@ class Staged(Tracer):
 
     def __array__(self, dtype=None, copy=None):
         return np.asarray(self.value, dtype=dtype)
+
+    # the logical operators of masks (NumPy's bitwise ufuncs: staged above)
+    def __and__(self, other):
+        return np.bitwise_and(self, other)
+
+    def __rand__(self, other):
+        return np.bitwise_and(other, self)
+
+    def __or__(self, other):
+        return np.bitwise_or(self, other)
+
+    def __ror__(self, other):
+        return np.bitwise_or(other, self)
+
+    def __xor__(self, other):
+        return np.bitwise_xor(self, other)
+
+    def __rxor__(self, other):
+        return np.bitwise_xor(other, self)
+
+    def __invert__(self):
+        return np.invert(self)
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         if method == "__call__" and not kwargs and ufunc.__name__ in STAGED_UFUNCS:
@@ -206,6 +233,30 @@ class StagingTrace(Trace):
         values = [a._value if type(a) is Staged and a._trace is self else a for a in args]
         return Staged(self, bind(prim, *values, **params), self.count())
 
+    def in_place(self, fn, buffer, args, params):
+        """fn(buffer, *args, **params), which adds into buffer in place (None: a new buffer):
+        the reverse sweep's accumulation (core/accumulate.py), recorded as a step of its own so
+        that a replay adds in the same order as the plain computation. A staged buffer is
+        re-pointed at the step's output: the sweep knows its buffers by identity."""
+        values, refs = [], []
+        for a in (buffer,) + tuple(args):
+            if isinstance(a, Tracer) and not (type(a) is Staged and a._trace is self):
+                a = bottom(a)  # a tape's value, read for its shape only: its innermost value
+            got = self._arg(a)
+            if got is None:
+                self.unstageable = "the function uses a traced value it did not receive as " \
+                    "an argument"
+                return fn(buffer, *args, **params)
+            values.append(got[0])
+            refs.append(got[1])
+        out = fn(*values, **params)
+        ref = self.count()
+        self.steps.append((_InPlace(fn), _snapshot(params), refs, ref))
+        if type(buffer) is Staged:
+            buffer._value, buffer.ref = out, ref
+            return buffer
+        return Staged(self, out, ref)
+
     def stage(self, fn, args, kwargs):
         """Record a NumPy function without a derivative (a comparison, a mask, an argmax) on
         staged values; None if an argument is not one this trace can record."""
@@ -220,6 +271,16 @@ class StagingTrace(Trace):
             if isinstance(v, Tracer):
                 return None
         return self._record(fn, kwargs, refs, fn(*values, **kwargs))
+
+
+class _InPlace:
+    """A step that writes into its first argument (a buffer of the reverse sweep). The
+    program hands it its buffer only if nothing else reads that value, else a copy."""
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn):
+        self.fn = fn
 
 
 class _Miss(Exception):
@@ -277,7 +338,7 @@ class Program:
         for impl, params, refs, ref in steps:
             refs = [alias.get(r, r) if type(r) is int else r for r in refs]
             pkey = _params_key(params)
-            key = None if pkey is None or ref in self.guards else \
+            key = None if pkey is None or ref in self.guards or type(impl) is _InPlace else \
                 (impl, pkey, tuple(r if type(r) is int else ("c", id(r)) for r in refs))
             if key is not None and key in seen:
                 alias[ref] = seen[key]
@@ -292,12 +353,13 @@ class Program:
     def _compile(self):
         steps, outs, n_inputs = self.steps, self.outs, self.n_inputs
         env = {"_same": _same, "_Miss": _Miss, "_copy": np.copy}
-        last_use = {}
+        last_use, uses = {}, {}
         for k, (_, _, refs, _) in enumerate(steps):
             for r in refs:
                 if type(r) is int:
                     last_use[r] = k
-        keep = {r for r in outs if type(r) is int}
+                    uses[r] = uses.get(r, 0) + 1
+        keep = {r for r in outs if type(r) is int} | set(self.guards)
         names = {}
 
         def name_of(r):
@@ -315,6 +377,15 @@ class Program:
                 lines.append(f"    if not _same(v{r}, g{r}): raise _Miss")
         for k, (impl, params, refs, ref) in enumerate(steps):
             args = [name_of(r) for r in refs]
+            if type(impl) is _InPlace:
+                buffer = refs[0]
+                if type(buffer) is not int or buffer < n_inputs or uses[buffer] > 1 or \
+                        buffer in keep:
+                    # the buffer is read elsewhere too (or is an input, or a constant): a copy
+                    # takes the writes, so the order of the additions is the same
+                    args[0] = f"_copy({args[0]})" if type(buffer) is int or \
+                        type(buffer.value) is np.ndarray else args[0]
+                impl = impl.fn
             operator = OPERATORS.get(impl) if not params and all(
                 type(r) is int or isinstance(r.value, PLAIN_CONSTANTS) for r in refs) else None
             if operator is not None and operator.count("{}") == len(args):

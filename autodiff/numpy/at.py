@@ -8,7 +8,6 @@ last value given for an element (as `x[idx] = v`), `add` accumulates them (as `n
 would apply only one of them)."""
 import numpy as np
 
-from ..core.tracer import primal
 from ..primitives import shape as S, elementwise as E, broadcasting as B
 
 
@@ -94,4 +93,4 @@ def _as_float(v, x):
     """v as an array of x's float type (lists and scalars too; traced values as they are)."""
     if hasattr(v, "_trace"):
         return v
-    return np.asarray(v, dtype=np.result_type(primal(x), 1.0))
+    return np.asarray(v, dtype=np.result_type(S.dtype_of(x), 1.0))

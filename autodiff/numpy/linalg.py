@@ -8,7 +8,7 @@ from ..primitives import elementwise as E, reductions as R
 from ..primitives.products import matmul_p, swap_last
 from ..primitives.linalg import (inv_p, solve_p, logabsdet_p, cholesky_p, eigh_p, svd_p,
                                  svd_parts, row)
-from ..primitives.shape import shape_of, reshape_p, getitem, normalize_axis
+from ..primitives.shape import dtype_of, shape_of, reshape_p, getitem, normalize_axis
 from .functions import _as_array, dot, moveaxis, take_along_axis
 from .names import serves
 
@@ -321,7 +321,7 @@ def matrix_power(a, n):
             a = matmul_p(a, a)
     if result is None:  # n == 0: the identity (a constant), of a's shape and dtype
         s = shape_of(a)
-        return np.broadcast_to(np.eye(s[-1], dtype=np.result_type(primal(a))), s).copy()
+        return np.broadcast_to(np.eye(s[-1], dtype=np.result_type(dtype_of(a))), s).copy()
     return result
 
 
