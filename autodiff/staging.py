@@ -64,6 +64,11 @@ class Staged(Tracer):
     size = property(lambda self: int(np.size(self._value)))
 
     @property
+    def flags(self):
+        """The memory layout (fixed per recording, as the inputs' layouts are part of the key)."""
+        return np.asarray(self._value).flags
+
+    @property
     def holds_array(self):
         """An ndarray (not a NumPy scalar): the reverse sweep may add into it in place."""
         return type(self._value) is np.ndarray
@@ -430,8 +435,14 @@ def _structure_key(tree):
     return kind, meta, tuple(_structure_key(c) for c in tree.children)
 
 
-def _shortcut_state():
-    return tuple(getattr(_shortcuts, n) for n in _SHORTCUTS)
+def _key(tree, leaves):
+    """A recording's key: the input structure, shapes, dtypes and memory layouts (NumPy's
+    loops, and so the last bit of a sum, can depend on strides), and the speed shortcuts'
+    switches (they choose how a derivative is computed)."""
+    return (_structure_key(tree),
+            tuple((np.shape(x), np.asarray(x).dtype.str, np.asarray(x).strides)
+                  for x in leaves),
+            tuple(getattr(_shortcuts, n) for n in _SHORTCUTS))
 
 
 class _Entry:
@@ -467,8 +478,7 @@ class Jitted:
                     + (f" of dtype {x.dtype}" if isinstance(x, np.ndarray) else "")
                     + "; a jitted function takes NumPy arrays of numbers (pass np.asarray(x); "
                     "values that are not arrays can be bound with functools.partial)")
-        key = (_structure_key(tree), tuple((x.shape, x.dtype.str) for x in leaves),
-               _shortcut_state())
+        key = _key(tree, leaves)
         with self._lock:
             entry = self._entries.get(key)
             if entry is None:
@@ -509,17 +519,13 @@ class Jitted:
         """The programs recorded for the structure of `args` (newest first), for inspection:
         each has `source` (the replayed Python), `steps` and `guards`; `[]` if not staged."""
         leaves, tree = flatten(args)
-        key = (_structure_key(tree), tuple((np.shape(x), np.asarray(x).dtype.str)
-                                           for x in leaves), _shortcut_state())
-        entry = self._entries.get(key)
+        entry = self._entries.get(_key(tree, leaves))
         return [] if entry is None else list(entry.programs)
 
     def unstaged_reason(self, *args):
         """Why calls with the structure of `args` run the function itself (None: staged)."""
         leaves, tree = flatten(args)
-        key = (_structure_key(tree), tuple((np.shape(x), np.asarray(x).dtype.str)
-                                           for x in leaves), _shortcut_state())
-        entry = self._entries.get(key)
+        entry = self._entries.get(_key(tree, leaves))
         return None if entry is None else entry.unstaged
 
 

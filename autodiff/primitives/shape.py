@@ -152,9 +152,11 @@ def _index_add_impl(g, index, shape, lead):
 
 def _getitem_batched_jvp(t, nb, index, lead):
     part = getitem_p(t, index=index, lead=lead + nb)
-    if shortcuts.zero_slices and type(part) is np.ndarray and not part.any():
+    if shortcuts.zero_slices and (type(part) is np.ndarray or (
+            isinstance(part, Tracer) and part.stages_values)) and not np.any(part):
         # A batch of tangents (jacfwd, hessian) is a block of the identity: the part of it that
         # a slice picks out is often all zero, and a symbolic zero saves all work downstream.
+        # (Under ad.jit, a staged part is tested by a guard: the same choice at each replay.)
         return None
     return part
 

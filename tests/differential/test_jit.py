@@ -5,7 +5,7 @@ kinks and masks are covered too."""
 import warnings
 
 import numpy as onp
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, note, settings, strategies as st
 
 import autodiff as ad
 
@@ -63,6 +63,7 @@ def call(fun, args):
 @given(program=PROGRAMS, seed=SEEDS, style=st.sampled_from(sorted(STYLES)),
        transform=st.sampled_from(TRANSFORMS), kinks=st.booleans())
 def test_jit_replays_every_transform_bit_for_bit(program, seed, style, transform, kinks):
+    note(program.source())
     f, f_scalar = program.compile(MODULES[style])
     n = len(program.args)
     draw = kink_values if kinks else input_values
