@@ -20,6 +20,7 @@ So a jitted call returns exactly what the function returns, or runs the function
 """
 import functools
 import itertools
+import sys
 import threading
 from collections import OrderedDict
 
@@ -28,19 +29,11 @@ import numpy as np
 from .core.tracer import Tracer, Trace, bind, bottom, ops
 from .core.shortcuts import state as _shortcuts, NAMES as _SHORTCUTS
 from .pytree import flatten, unflatten
+from .numpy.nondiff import STAGED_FUNCTIONS, STAGED_UFUNCS
 
 RECORDINGS_PER_STRUCTURE = 8  # guard outcomes kept per input structure (least recent dropped)
 STRUCTURES = 32  # input structures kept per jitted function
 RERECORDS_BEFORE_GIVING_UP = 32  # guard misses per structure after which it runs unstaged
-
-# NumPy functions without a derivative that are recorded rather than read: elementwise ufuncs
-# and functions whose output shape follows from their inputs' shapes (never np.nonzero, unique)
-STAGED_UFUNCS = frozenset([
-    "sign", "floor", "ceil", "rint", "trunc", "isnan", "isinf", "isfinite", "equal", "not_equal",
-    "less", "less_equal", "greater", "greater_equal", "logical_and", "logical_or", "logical_not",
-    "logical_xor", "signbit", "bitwise_and", "bitwise_or", "bitwise_xor", "invert"])
-STAGED_FUNCTIONS = frozenset(["any", "all", "argmax", "argmin", "count_nonzero"])
-
 
 class Staged(Tracer):
     """A value of a recording: `ref` is its slot in the program. Its value is read only
@@ -123,20 +116,34 @@ class Staged(Tracer):
     def __invert__(self):
         return np.invert(self)
 
+    # NumPy functions without a derivative (numpy/nondiff.py) hand staged values here: those
+    # of STAGED_UFUNCS / STAGED_FUNCTIONS are recorded, anything else reads the values
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        if method == "__call__" and not kwargs and ufunc.__name__ in STAGED_UFUNCS:
-            staged = self._trace.stage(ufunc, inputs, {})
-            if staged is not None:
-                return staged
+        if ufunc.__name__ in STAGED_UFUNCS:
+            if method == "__call__" and not kwargs:
+                staged = self._trace.stage(ufunc, inputs, {})
+                if staged is not None:
+                    return staged
+            return getattr(ufunc, method)(*map(_read, inputs), **kwargs)
         return ops.array_ufunc(ufunc, method, *inputs, **kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
-        if func.__name__ in STAGED_FUNCTIONS and func is getattr(np, func.__name__) and \
-                "out" not in kwargs:
-            staged = self._trace.stage(func, args, kwargs)
-            if staged is not None:
-                return staged
+        if func.__name__ in STAGED_FUNCTIONS and func is getattr(np, func.__name__):
+            if "out" not in kwargs:
+                staged = self._trace.stage(func, args, kwargs)
+                if staged is not None:
+                    return staged
+            return func(*map(_read, args), **{k: _read(v) for k, v in kwargs.items()})
         return ops.array_function(func, types, args, kwargs)
+
+
+def _read(x):
+    """A staged value as a plain one, the read noted (also inside lists and tuples)."""
+    if type(x) is Staged:
+        return x.value
+    if isinstance(x, (list, tuple)):
+        return type(x)(_read(v) for v in x)
+    return x
 
 
 class _Frozen:
@@ -159,6 +166,19 @@ def _snapshot(v):
     if type(v) is dict:
         return {k: _snapshot(x) for k, x in v.items()}
     return v
+
+
+def _where():
+    """' at file:line' of the code reading a staged value (autodiff's own, then the caller's
+    line that led there)."""
+    frame, seen = sys._getframe(2), []
+    while frame is not None and len(seen) < 2:
+        name = frame.f_globals.get("__name__", "")
+        library = name.split(".")[0] in ("autodiff", "numpy")
+        if name not in (__name__, "autodiff.core.tracer") and (not seen or not library):
+            seen.append(f"{frame.f_code.co_filename}:{frame.f_lineno}")
+        frame = frame.f_back
+    return " at " + ", called from ".join(seen) if seen else ""
 
 
 def _identical(a, b):
@@ -197,7 +217,7 @@ class StagingTrace(Trace):
                 self.guards[x.ref] = np.array(v, copy=True)
         elif self.unstageable is None:
             self.unstageable = f"the function reads a value of dtype {np.result_type(v)} " \
-                "(a floating value used by Python, e.g. float(x) or np.asarray(x))"
+                f"(a floating value used by Python, e.g. float(x) or np.asarray(x)){_where()}"
 
     def _arg(self, a):
         """(value for the computation, reference for the program) of one argument; None if it
@@ -494,6 +514,8 @@ class Jitted:
                 return program(leaves)
             except _Miss:
                 continue
+            except Exception:  # noqa: BLE001  (an error the function itself may handle)
+                break  # fun runs again: its own result, or its own error
         return self._record(entry, args, leaves, tree)
 
     def _record(self, entry, args, leaves, tree):

@@ -6,7 +6,7 @@ import warnings
 
 import numpy as np
 
-from ..core.tracer import Tracer, primal
+from ..core.tracer import Tracer, bottom, primal
 from ..primitives import (elementwise as E, reductions as R, shape as S, products as P,
                           broadcasting as B)
 from ..primitives.shape import dtype_of, shape_of, normalize_axis, normalize_axes, getitem
@@ -93,7 +93,7 @@ def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Tru
     differentiable (|.| at 0); its derivative is taken as 0 there, as autograd's, not NaN."""
     no_out("std", out)
     v = var(a, axis, dtype, None, ddof, keepdims, where=where, mean=mean, correction=correction)
-    zero = primal(v) == 0
+    zero = bottom(v) == 0  # staged under ad.jit
     if not np.any(zero):
         return E.sqrt(v)
     return E.where(zero, 0.0, E.sqrt(E.where(zero, 1.0, v)))

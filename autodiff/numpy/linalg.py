@@ -3,7 +3,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from ..core.tracer import primal
+from ..core.tracer import bottom, primal
 from ..primitives import elementwise as E, reductions as R
 from ..primitives.products import matmul_p, swap_last
 from ..primitives.linalg import (inv_p, solve_p, logabsdet_p, cholesky_p, eigh_p, svd_p,
@@ -65,7 +65,7 @@ def _root_of_sum(s, p):
     """s ** (1/p) for a sum s >= 0 (p = 2: the square root), with derivative 0 where s == 0:
     the norm of a zero vector has no derivative and 0 is a subgradient (see
     docs/writing-functions.md). The masks keep 1/0 out of every order of derivative."""
-    zero = primal(s) == 0
+    zero = bottom(s) == 0  # a staged mask under ad.jit
     if not zero.any():
         return E.sqrt(s) if p == 2 else s ** (1.0 / p)
     safe = E.where(zero, 1.0, s)
@@ -75,7 +75,7 @@ def _root_of_sum(s, p):
 def _abs_power(x, p):
     """|x| ** p, with derivative 0 where x == 0 (for p < 2 the first or second derivative there
     is infinite or does not exist)."""
-    zero = primal(x) == 0
+    zero = bottom(x) == 0
     if not zero.any():
         return E.absolute(x) ** p
     return E.where(zero, 0.0, E.absolute(E.where(zero, 1.0, x)) ** p)

@@ -29,8 +29,18 @@ def _stand_in(obj):
     return obj
 
 
-def nondiff(fn, only_shapes=False):
-    take = _stand_in if only_shapes else strip
+def _lowest(obj):
+    """Traced values down to the level that stages values (ad.jit), which records the
+    function itself (a mask, an argmax: recomputed at each replay), else raw values."""
+    if isinstance(obj, Tracer):
+        return bottom(obj)
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_lowest(o) for o in obj)
+    return obj
+
+
+def nondiff(fn, only_shapes=False, staged=False):
+    take = _stand_in if only_shapes else _lowest if staged else strip
 
     @functools.wraps(fn)
     def constant(*args, **kwargs):
@@ -52,6 +62,12 @@ NONDIFF_FUNCTIONS = [
 ]
 
 ONLY_SHAPES = {"shape", "ndim", "size", "result_type", "iscomplexobj", "isrealobj"}
+# recorded by ad.jit like primitives (autodiff/staging.py): elementwise, or of an output shape
+# that follows from the arguments' shapes (not nonzero, unique, ...)
+STAGED_UFUNCS = frozenset(NONDIFF_UFUNCS) - {"floor_divide", "heaviside"} | {
+    "bitwise_and", "bitwise_or", "bitwise_xor", "invert"}
+STAGED_FUNCTIONS = frozenset(["any", "all", "argmax", "argmin", "count_nonzero"])
 
-NAMESPACE = {name: nondiff(getattr(np, name), name in ONLY_SHAPES)
+NAMESPACE = {name: nondiff(getattr(np, name), name in ONLY_SHAPES,
+                           name in STAGED_UFUNCS or name in STAGED_FUNCTIONS)
              for name in NONDIFF_UFUNCS + NONDIFF_FUNCTIONS}
