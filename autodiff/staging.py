@@ -32,7 +32,7 @@ from .pytree import flatten, unflatten
 from .numpy.nondiff import STAGED_FUNCTIONS, STAGED_UFUNCS
 
 RECORDINGS_PER_STRUCTURE = 8  # guard outcomes kept per input structure (least recent dropped)
-STRUCTURES = 32  # input structures kept per jitted function
+STRUCTURES = 32  # input structures kept per jitted function (the oldest dropped)
 RERECORDS_BEFORE_GIVING_UP = 32  # guard misses per structure after which it runs unstaged
 
 class Staged(Tracer):
@@ -185,6 +185,9 @@ def _identical(a, b):
     """Same shape, dtype and bits (0.0 and -0.0 differ, NaNs of one kind agree)."""
     if a.shape != b.shape or a.dtype != b.dtype:
         return False
+    bits = f"u{a.dtype.itemsize}"
+    if a.dtype.itemsize in (1, 2, 4, 8) and a.flags.c_contiguous and b.flags.c_contiguous:
+        return np.array_equal(a.view(bits), b.view(bits))  # one pass over the bits
     if a.dtype.kind in "fc":
         return np.array_equal(a, b, equal_nan=True) and \
             np.array_equal(np.signbit(a.real), np.signbit(b.real)) and \
@@ -343,10 +346,22 @@ class Program:
         self.guards = dict(trace.guards)
         self.out_tree, self.n_inputs = out_tree, n_inputs
         self.recorded_steps = len(trace.steps)
-        steps = self._merge(trace.steps)
-        outs = [steps[1].get(x.ref, x.ref) if type(x) is Staged else _Frozen(_snapshot(x))
-                for x in out_leaves]
-        steps = steps[0]
+        outs = [x.ref if type(x) is Staged else _Frozen(_snapshot(x)) for x in out_leaves]
+        self._recording = (trace.steps, outs)
+        self._steps = self._outs = self._run = self._source = None
+        self._lock = threading.Lock()
+
+    def _prepare(self):
+        """Optimize and compile (at the first replay: the recording call pays only for
+        recording)."""
+        with self._lock:
+            if self._run is None:
+                self._optimize()
+
+    def _optimize(self):
+        steps, outs = self._recording
+        steps, alias = self._merge(steps)
+        outs = [alias.get(r, r) if type(r) is int else r for r in outs]
         live = {r for r in outs if type(r) is int} | set(self.guards)
         kept = []
         for step in reversed(steps):  # dead code elimination
@@ -354,8 +369,22 @@ class Program:
                 kept.append(step)
                 live.update(r for r in step[2] if type(r) is int)
         kept.reverse()
-        self.steps, self.outs = kept, outs
-        self._run = self.source = None
+        self._steps, self._outs, self._recording = kept, outs, None
+        self._compile()
+
+    @property
+    def steps(self):
+        """The steps a replay runs: (function, parameters, argument refs, output ref)."""
+        if self._run is None:
+            self._prepare()
+        return self._steps
+
+    @property
+    def source(self):
+        """The Python a replay runs."""
+        if self._run is None:
+            self._prepare()
+        return self._source
 
     def _merge(self, steps):
         """(steps with repeated computations merged, {dropped ref: the ref that replaces it})."""
@@ -376,7 +405,7 @@ class Program:
         return merged, alias
 
     def _compile(self):
-        steps, outs, n_inputs = self.steps, self.outs, self.n_inputs
+        steps, outs, n_inputs = self._steps, self._outs, self.n_inputs
         env = {"_same": _same, "_Miss": _Miss, "_copy": np.copy}
         last_use, uses = {}, {}
         for k, (_, _, refs, _) in enumerate(steps):
@@ -436,13 +465,15 @@ class Program:
                 name = name_of(r)
                 results.append(f"_copy({name})" if type(r.value) is np.ndarray else name)
         lines.append(f"    return [{', '.join(results)}]")
-        self.source = "\n".join(lines)
-        exec(compile(self.source, "<ad.jit program>", "exec"), env)
+        self._source = "\n".join(lines)
+        exec(compile(self._source, "<ad.jit program>", "exec"), env)
         self._run = env["replay"]
 
     def __call__(self, leaves):
         if self._run is None:
-            self._compile()
+            self._prepare()
+        if self.out_tree.kind == "leaf":
+            return self._run(*leaves)[0]
         return unflatten(self.out_tree, self._run(*leaves))
 
 
@@ -455,14 +486,23 @@ def _structure_key(tree):
     return kind, meta, tuple(_structure_key(c) for c in tree.children)
 
 
+def _key_of(args):
+    """The key __call__ computes for these arguments."""
+    if all(type(x) is np.ndarray and x.dtype.kind in "biufc" for x in args):
+        return (len(args), tuple([(x.shape, x.dtype.str, x.strides) for x in args]),
+                tuple([getattr(_shortcuts, n) for n in _SHORTCUTS]))
+    leaves, tree = flatten(args)
+    return _key(tree, leaves)
+
+
 def _key(tree, leaves):
     """A recording's key: the input structure, shapes, dtypes and memory layouts (NumPy's
     loops, and so the last bit of a sum, can depend on strides), and the speed shortcuts'
     switches (they choose how a derivative is computed)."""
     return (_structure_key(tree),
-            tuple((np.shape(x), np.asarray(x).dtype.str, np.asarray(x).strides)
-                  for x in leaves),
-            tuple(getattr(_shortcuts, n) for n in _SHORTCUTS))
+            tuple((x.shape, x.dtype.str, x.strides) if type(x) is np.ndarray else
+                  (np.shape(x), np.result_type(x).str) for x in leaves),
+            tuple([getattr(_shortcuts, n) for n in _SHORTCUTS]))
 
 
 class _Entry:
@@ -488,25 +528,32 @@ class Jitted:
         if kwargs:
             raise TypeError("ad.jit: keyword arguments are not supported (pass them "
                             "positionally, or bind them with functools.partial)")
-        leaves, tree = flatten(args)
-        if any(isinstance(x, Tracer) for x in leaves):
-            return self.fun(*args)  # inside a transform or a recording: jit is the identity
-        for i, x in enumerate(leaves):
-            if type(x) is not np.ndarray or x.dtype.kind not in "biufc":
-                raise TypeError(
-                    f"ad.jit: argument leaf {i} is a {type(x).__name__}"
-                    + (f" of dtype {x.dtype}" if isinstance(x, np.ndarray) else "")
-                    + "; a jitted function takes NumPy arrays of numbers (pass np.asarray(x); "
-                    "values that are not arrays can be bound with functools.partial)")
-        key = _key(tree, leaves)
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is None:
-                entry = self._entries[key] = _Entry()
-                if len(self._entries) > STRUCTURES:
-                    self._entries.popitem(last=False)
-            else:
-                self._entries.move_to_end(key)
+        flat = all(type(x) is np.ndarray and x.dtype.kind in "biufc" for x in args)
+        if flat:  # arrays only, the common case: no pytree to flatten
+            leaves, tree = args, None
+            key = (len(args), tuple([(x.shape, x.dtype.str, x.strides) for x in args]),
+                   tuple([getattr(_shortcuts, n) for n in _SHORTCUTS]))
+        else:
+            leaves, tree = flatten(args)
+            if any(isinstance(x, Tracer) for x in leaves):
+                return self.fun(*args)  # inside a transform or a recording: the identity
+            for i, x in enumerate(leaves):
+                if type(x) is not np.ndarray or x.dtype.kind not in "biufc":
+                    raise TypeError(
+                        f"ad.jit: argument leaf {i} is a {type(x).__name__}"
+                        + (f" of dtype {x.dtype}" if isinstance(x, np.ndarray) else "")
+                        + "; a jitted function takes NumPy arrays of numbers (pass "
+                        "np.asarray(x); values that are not arrays can be bound with "
+                        "functools.partial)")
+            key = _key(tree, leaves)
+        entry = self._entries.get(key)
+        if entry is None:
+            with self._lock:
+                entry = self._entries.get(key)
+                if entry is None:
+                    entry = self._entries[key] = _Entry()
+                    if len(self._entries) > STRUCTURES:  # the oldest structure goes
+                        self._entries.popitem(last=False)
         if entry.unstaged is not None:
             return self.fun(*args)
         for program in list(entry.programs):
@@ -521,7 +568,7 @@ class Jitted:
     def _record(self, entry, args, leaves, tree):
         trace = StagingTrace()
         staged = [trace.input(x) for x in leaves]
-        out = self.fun(*unflatten(tree, staged))
+        out = self.fun(*(staged if tree is None else unflatten(tree, staged)))
         out_leaves, out_tree = flatten(out)
         for x in out_leaves:
             if isinstance(x, Tracer) and not (type(x) is Staged and x._trace is trace):
@@ -540,14 +587,12 @@ class Jitted:
     def programs(self, *args):
         """The programs recorded for the structure of `args` (newest first), for inspection:
         each has `source` (the replayed Python), `steps` and `guards`; `[]` if not staged."""
-        leaves, tree = flatten(args)
-        entry = self._entries.get(_key(tree, leaves))
+        entry = self._entries.get(_key_of(args))
         return [] if entry is None else list(entry.programs)
 
     def unstaged_reason(self, *args):
         """Why calls with the structure of `args` run the function itself (None: staged)."""
-        leaves, tree = flatten(args)
-        entry = self._entries.get(_key(tree, leaves))
+        entry = self._entries.get(_key_of(args))
         return None if entry is None else entry.unstaged
 
 
