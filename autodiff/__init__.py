@@ -19,6 +19,7 @@ from .curvature import hessian_operator, classify_critical_point
 from . import sparse  # noqa: E402
 from . import scipy  # noqa: E402  (autodiff.scipy.special; scipy itself is imported on use)
 from . import progress  # noqa: E402  (ad.progress.enable(): progress of long work)
+from . import inference  # noqa: E402
 from .sparse import hessian_sparsity, sparse_hessian
 
 __version__ = "0.1.0"
@@ -26,4 +27,4 @@ __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacobian", "jacfwd
            "hvp_fn", "hessian", "jit", "hessian_times_matrix", "stop_gradient", "tree_map",
            "ravel_pytree", "check_grads", "numpy", "viz", "optimize", "curvature", "ggnvp", "hessian_operator",
            "classify_critical_point", "sparse", "hessian_sparsity", "sparse_hessian",
-           "tune_allocator", "shortcuts", "scipy", "progress"]
+           "tune_allocator", "shortcuts", "scipy", "progress", "inference"]

@@ -3,7 +3,7 @@
 ones (a JVP rule that only handles one tangent is right in every unbatched test but breaks
 `jvp(batched=True)`, `hvp(batched=True)`, `hessian` and `sparse_hessian`). Used by the test
 suite on every primitive; useful to users who add their own."""
-from typing import Optional, Sequence
+from typing import Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -28,8 +28,23 @@ def _fd_jvp(f, args, tangents, eps):
     return (np.asarray(primal(plus)) - np.asarray(primal(minus))) / (2 * eps)
 
 
+def _as_numbers(x):
+    """A result as a float array, or a complex one if it is complex (never a cast dropping the
+    imaginary part)."""
+    x = np.asarray(primal(x))
+    return x.astype(complex if np.iscomplexobj(x) else float)
+
+
+def _draw_like(rng, out):
+    """A random array of out's shape, complex (both parts drawn) if out is complex."""
+    shape = np.shape(primal(out))
+    if np.iscomplexobj(primal(out)):
+        return rng.standard_normal(shape) + 1j * rng.standard_normal(shape)
+    return rng.standard_normal(shape)
+
+
 def _close(what, got, want, rtol, atol, hint=None):
-    got, want = np.asarray(primal(got), float), np.asarray(primal(want), float)
+    got, want = _as_numbers(got), _as_numbers(want)
     if got.shape != want.shape or not np.allclose(got, want, rtol=rtol, atol=atol):
         err = np.max(np.abs(got - want)) if got.shape == want.shape else \
             f"shape mismatch: {got.shape} vs {want.shape}"
@@ -69,7 +84,7 @@ def _compare_batched(f, args, rng, k, rtol, atol, eps=None):
     except Exception as e:
         raise AssertionError(f"jvp(batched=True) with {k} tangents failed ({type(e).__name__}: "
                              f"{e}), while single tangents work:\n{BATCH_HINT}") from e
-    t_out = np.asarray(primal(t_out), float)
+    t_out = _as_numbers(t_out)
     out_shape = np.shape(primal(f(*args)))
     if t_out.shape != (k,) + out_shape:
         raise AssertionError(f"jvp(batched=True) with {k} tangents gave output tangents of "
@@ -140,13 +155,14 @@ def _culprit(f, args, k, rtol, atol):
 def check_vjp(f: Fun, args: Sequence[ArrayLike], eps: float = 1e-6, rtol: float = 1e-6,
               atol: float = 1e-7, rng: Optional[np.random.Generator] = None) -> None:
     """The VJP of f at args, against finite differences by the dot-product test
-    <u, J v> == <J^T u, v> for random u and v."""
+    <u, J v> == <J^T u, v> for random u and v (for a complex output, u is complex and the
+    pairing is Re(u J v), the transpose convention of docs/complex.md)."""
     rng = rng or np.random.default_rng(1)
     out, vjp_fn = vjp(f, *args)
-    u = rng.standard_normal(np.shape(primal(out)))
+    u = _draw_like(rng, out)
     cts = vjp_fn(u)
     tangents = [rng.standard_normal(np.shape(a)) for a in args]
-    lhs = np.sum(u * _fd_jvp(f, args, tangents, eps))
+    lhs = np.real(np.sum(u * _fd_jvp(f, args, tangents, eps)))
     rhs = sum(np.sum(np.asarray(primal(c)) * t) for c, t in zip(cts, tangents))
     _close("VJP dot-product test vs finite differences", rhs, lhs, rtol, atol)
 
@@ -176,15 +192,21 @@ def check_hessian(f: Fun, args: Sequence[ArrayLike], rtol: float = 1e-6, atol: f
 def check_grads(f: Fun, args: Sequence[ArrayLike], order: int = 2,
                 modes: Sequence[str] = ("fwd", "rev"), eps: float = 1e-6, rtol: float = 1e-6,
                 atol: float = 1e-7, seed: int = 0) -> None:
-    """Check the derivatives of f at args (a tuple of float arrays) up to `order`: each order's
+    """Check the derivatives of f at args (a tuple of float or complex arrays; a complex one is
+    checked in its real and imaginary parts) up to `order`: each order's
     JVP ('fwd') and VJP ('rev') against finite differences of the order below, the order below
     being itself computed by autodiff in both modes (so fwd-over-rev, i.e. HVPs, is covered).
     With 'fwd', every order's JVP is also run on a batch of tangents (jvp(batched=True), as
     hessian and sparse_hessian do) and each slice compared with the single-tangent JVP; for a
     scalar f and order >= 2 with both modes, batched HVPs and the Hessian are compared with
     single HVPs. Raises AssertionError with the numbers on a mismatch."""
+    arrays = tuple(np.asarray(a) for a in args)
+    if any(np.iscomplexobj(a) for a in arrays):  # as a function of real and imaginary parts
+        of_parts, parts = _real_parts(f, arrays)
+        check_grads(of_parts, parts, order, modes, eps, rtol, atol, seed)
+        return
     rng = np.random.default_rng(seed)
-    args = tuple(np.asarray(a, dtype=float) for a in args)
+    args = tuple(a.astype(float) for a in arrays)
     if "fwd" in modes:
         check_jvp(f, args, eps, rtol, atol, rng)
         check_batched_jvp(f, args, eps, rtol, atol, np.random.default_rng(seed + 3))
@@ -196,11 +218,29 @@ def check_grads(f: Fun, args: Sequence[ArrayLike], order: int = 2,
             check_grads(lambda *a: jvp(f, a, tuple(v))[1], args, order - 1, modes, eps,
                         rtol, atol, seed + 1)
         if "rev" in modes:
-            u = rng.standard_normal(np.shape(primal(f(*args))))
+            u = _draw_like(rng, f(*args))
             check_grads(lambda *a: _stack(vjp(f, *a)[1](u)), args, order - 1, modes, eps,
                         rtol, atol, seed + 2)
-        if "fwd" in modes and "rev" in modes and np.ndim(primal(f(*args))) == 0:
+        value = primal(f(*args))
+        if "fwd" in modes and "rev" in modes and np.ndim(value) == 0 and \
+                not np.iscomplexobj(value):
             check_hessian(f, args, rtol, atol, np.random.default_rng(seed + 4))
+
+
+def _real_parts(f: Fun, args: Tuple[np.ndarray, ...]) -> Tuple[Fun, Tuple[np.ndarray, ...]]:
+    """f of arrays some of which are complex -> (f of real arrays, those arrays): each complex
+    argument z becomes two, x and y, with z = x + iy (its real and imaginary directions)."""
+    split = [np.iscomplexobj(a) for a in args]
+    reals = []
+    for a, c in zip(args, split):
+        reals += [a.real.astype(float), a.imag.astype(float)] if c else [a.astype(float)]
+
+    def of_parts(*parts):
+        it, whole = iter(parts), []
+        for c in split:
+            whole.append(next(it) + 1j * next(it) if c else next(it))
+        return f(*whole)
+    return of_parts, tuple(reals)
 
 
 def _flat(f, args):

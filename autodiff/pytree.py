@@ -4,6 +4,7 @@ from typing import Any, Callable, Iterable, List, Tuple
 
 import numpy as np
 
+from .core.tracer import primal
 from .primitives.shape import reshape
 from .typing import ArrayLike, PyTree
 
@@ -93,22 +94,30 @@ def tree_map(fn: Callable[..., Any], tree: PyTree, *rest: PyTree) -> PyTree:
 
 
 def ravel_pytree(tree: PyTree) -> Tuple[np.ndarray, Callable[[ArrayLike], PyTree]]:
-    """(flat float vector, unravel): unravel(vector) rebuilds a pytree of tree's structure,
-    shapes and dtypes. Lets vector-based solvers (scipy) work on dicts of arrays."""
+    """(flat vector, unravel): unravel(vector) rebuilds a pytree of tree's structure,
+    shapes and dtypes. Lets vector-based solvers (scipy) work on dicts of arrays. The vector is
+    float, or complex if any leaf is complex (never an imaginary part dropped)."""
     leaves, td = flatten(tree)
     arrays = [np.asarray(x) for x in leaves]
     shapes = [a.shape for a in arrays]
     sizes = [a.size for a in arrays]
-    dtypes = [a.dtype if a.dtype.kind == "f" else np.dtype(np.float64) for a in arrays]
-    flat = np.concatenate([a.ravel().astype(float) for a in arrays]) if arrays else np.zeros(0)
+    dtypes = [a.dtype if a.dtype.kind in "fc" else np.dtype(np.float64) for a in arrays]
+    kind = complex if any(a.dtype.kind == "c" for a in arrays) else float
+    flat = np.concatenate([a.ravel().astype(kind) for a in arrays]) if arrays else np.zeros(0)
 
     def unravel(vector):  # traced vectors unravel differentiably
+        from .primitives import complex as complex_parts  # (pytree is imported by primitives)
         if np.shape(vector) != flat.shape:
             raise ValueError(f"unravel: expected a vector of shape {flat.shape}, "
                              f"got {np.shape(vector)}")
         parts, k = [], 0
         for shape, size, dtype in zip(shapes, sizes, dtypes):
             piece = reshape(vector[k:k + size], shape)
+            if dtype.kind != "c" and np.iscomplexobj(primal(piece)):
+                if np.any(np.imag(primal(piece)) != 0):
+                    raise ValueError("unravel: the vector has imaginary parts where the tree has "
+                                     f"a real leaf (of shape {shape})")
+                piece = complex_parts.real(piece)  # a real leaf's part of a complex vector
             parts.append(piece.astype(dtype) if isinstance(piece, np.ndarray) else piece)
             k += size
         return unflatten(td, parts)

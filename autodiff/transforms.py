@@ -5,6 +5,7 @@ hvp is forward-over-reverse: the reverse sweep of `grad` runs on dual numbers, s
 the gradient is exactly H v. hessian pushes a whole (chunk of the) identity through that one sweep
 as a batch of tangents.
 """
+import contextlib
 from typing import Any, Callable, Optional, Sequence, Tuple
 
 import numpy as np
@@ -25,19 +26,39 @@ ONE_SWEEP_UP_TO = 128  # below this many directions, one sweep carries them all
 
 
 def _float_leaf(x, fname):
-    """Inputs are differentiated as floats: ints and bools become float64, floats keep their
-    precision, anything else is a clear error."""
+    """Inputs are differentiated as floats or complex numbers: ints and bools become float64,
+    floats and complex numbers keep their precision, anything else is a clear error."""
     if isinstance(x, Tracer):
         return x
     a = np.asarray(x)
     kind = a.dtype.kind
-    if kind == "f":
+    if kind in "fc":
         return a
     if kind in "biu":
         return a.astype(np.float64)
-    if kind == "c":
-        raise TypeError(f"{fname}: complex inputs are not supported (got dtype {a.dtype})")
     raise TypeError(f"{fname}: inputs must be arrays of numbers, got dtype {a.dtype} ({x!r:.60})")
+
+
+HOLOMORPHIC_HINT = ("For a holomorphic function, pass holomorphic=True; otherwise differentiate "
+                     "the real and imaginary parts as real inputs or outputs (docs/complex.md).")
+
+
+def _is_complex(x):
+    b = bottom(x)  # np.iscomplexobj, without reading a value ad.jit stages
+    return b.dtype.kind == "c" if isinstance(b, Tracer) else np.iscomplexobj(b)
+
+
+def _check_complex(fname, what, leaves, holomorphic):
+    """JAX's rule: with holomorphic=True these values must be complex; without it, complex
+    values here would lose directions (the imaginary ones) without a word, so they are refused."""
+    for x in leaves:
+        c = _is_complex(x)
+        if holomorphic and not c:
+            raise TypeError(f"{fname} with holomorphic=True requires complex {what}, got dtype "
+                            f"{_dtype(x)}")
+        if not holomorphic and c:
+            raise TypeError(f"{fname} requires real {what}, got dtype "
+                            f"{_dtype(x)}. " + HOLOMORPHIC_HINT)
 
 
 def _check_argnums(fname, argnums):
@@ -122,7 +143,27 @@ def record(fname, f_of_tree, tree, trace=None):
     leaves, td = flatten(tree)
     trace = ReverseTrace() if trace is None else trace
     nodes = [trace.input(_float_leaf(x, fname)) for x in leaves]
-    return trace, nodes, td, f_of_tree(unflatten(td, nodes))
+    with _lists_explained(fname, tree):
+        out = f_of_tree(unflatten(td, nodes))
+    return trace, nodes, td, out
+
+
+@contextlib.contextmanager
+def _lists_explained(fname, tree):
+    """An error inside f, when an input was a list (or tuple) of numbers, says that it was
+    differentiated as a pytree of scalars (as JAX does), not as the array it may stand for."""
+    try:
+        yield
+    except (TypeError, ValueError, IndexError) as error:
+        lists = [x for x in (tree if isinstance(tree, tuple) else (tree,))
+                 if isinstance(x, (list, tuple)) and x
+                 and all(isinstance(v, (int, float, np.number)) for v in x)]
+        if lists and hasattr(error, "add_note"):
+            error.add_note(f"{fname}: an input was the {type(lists[0]).__name__} "
+                           f"{lists[0]!r:.60}, which is differentiated as a pytree of "
+                           f"{len(lists[0])} scalars (as in JAX), not as an array: pass "
+                           "np.array([...]) if an array is meant")
+        raise
 
 
 def _pull_back(trace, nodes, seeds):
@@ -143,34 +184,39 @@ def _pull_back(trace, nodes, seeds):
     return grads
 
 
-def value_and_grad(fun: ScalarFun, argnums: ArgNums = 0, *,
-                   has_aux: bool = False) -> Callable[..., Tuple[Any, PyTree]]:
+def value_and_grad(fun: ScalarFun, argnums: ArgNums = 0, *, has_aux: bool = False,
+                   holomorphic: bool = False) -> Callable[..., Tuple[Any, PyTree]]:
     """f -> (x -> (f(x), ∇f(x))), one forward pass and one reverse sweep. f must return a
-    scalar; with has_aux=True it returns (scalar, aux) and the result is ((value, aux), grad)."""
+    scalar; with has_aux=True it returns (scalar, aux) and the result is ((value, aux), grad).
+    holomorphic: as for grad."""
     _check_argnums("value_and_grad", argnums)
     @user_line()
     def value_and_grad_fun(*args, **kwargs):
         (value, aux), g = _value_and_grad(fun, argnums, has_aux, args, kwargs, keep_value=True,
-                                       fname="value_and_grad")
+                                       fname="value_and_grad", holomorphic=holomorphic)
         return ((value, aux), g) if has_aux else (value, g)
     _name(value_and_grad_fun, "value_and_grad", fun)
     return value_and_grad_fun
 
 
-def grad(fun: ScalarFun, argnums: ArgNums = 0, *,
-         has_aux: bool = False) -> Callable[..., PyTree]:
+def grad(fun: ScalarFun, argnums: ArgNums = 0, *, has_aux: bool = False,
+         holomorphic: bool = False) -> Callable[..., PyTree]:
     """f -> ∇f for a scalar-valued f (JAX's jax.grad). With argnums a tuple, a tuple of
-    gradients; with has_aux=True, (gradient, aux)."""
+    gradients; with has_aux=True, (gradient, aux). f's output must be real, unless
+    holomorphic=True (then inputs and output are complex and the result is f'(z)); for complex
+    inputs of a real f the gradient is df/dx - i df/dy, as in JAX (docs/complex.md)."""
     _check_argnums("grad", argnums)
     @user_line()
     def grad_fun(*args, **kwargs):
-        (_, aux), g = _value_and_grad(fun, argnums, has_aux, args, kwargs, keep_value=False)
+        (_, aux), g = _value_and_grad(fun, argnums, has_aux, args, kwargs, keep_value=False,
+                                      holomorphic=holomorphic)
         return (g, aux) if has_aux else g
     _name(grad_fun, "grad", fun)
     return grad_fun
 
 
-def _value_and_grad(fun, argnums, has_aux, args, kwargs, keep_value, fname="grad"):
+def _value_and_grad(fun, argnums, has_aux, args, kwargs, keep_value, fname="grad",
+                    holomorphic=False):
     """((value or None, aux or None), gradient). Without keep_value, f's value is let go before
     the sweep: under forward-over-reverse it holds the forward pass's deferred tangents (and
     through them its values), which the sweep does not need."""
@@ -187,6 +233,9 @@ def _value_and_grad(fun, argnums, has_aux, args, kwargs, keep_value, fname="grad
         raise TypeError(f"grad requires a function with a scalar output, but it returned "
                         f"{what}. {hint}Use jacobian (jacrev/jacfwd) or vjp for non-scalar "
                         "outputs, or reduce the output to a scalar (e.g. sum).")
+    if holomorphic:
+        _check_complex(fname, "inputs", flatten(dyn)[0], True)
+    _check_complex(fname, "outputs", [value], holomorphic)
     seeds = {} if index is None else {index: np.ones((), dtype=_dtype(value))}
     aux = _strip(trace, aux) if has_aux else None
     if not keep_value:
@@ -218,6 +267,9 @@ def vjp(fun: Fun, *primals: PyTree, has_aux: bool = False) -> Tuple[Any, ...]:
             if shape_of(c) != _shape(v):
                 raise ValueError(f"vjp: cotangent of shape {shape_of(c)} for an output of "
                                  f"shape {_shape(v)}")
+            if _is_complex(c) and not _is_complex(v):
+                raise TypeError(f"vjp: complex cotangent (dtype {_dtype(c)}) for "
+                                f"a real output: its imaginary part would have no meaning")
             if i is not None:
                 seeds[i] = seeds[i] + c if i in seeds else c
         return unflatten(td, _pull_back(trace, nodes, seeds))
@@ -228,19 +280,23 @@ def vjp(fun: Fun, *primals: PyTree, has_aux: bool = False) -> Tuple[Any, ...]:
     return result, vjp_fn
 
 
-def jacrev(fun: Fun, argnums: ArgNums = 0, *,
-           has_aux: bool = False) -> Callable[..., PyTree]:
+def jacrev(fun: Fun, argnums: ArgNums = 0, *, has_aux: bool = False,
+           holomorphic: bool = False) -> Callable[..., PyTree]:
     """Jacobian by reverse mode: one forward pass, then the recorded reverse sweep run on a batch
     of cotangents -- the identity over the output, pushed as batched tangents through the VJP,
     which is linear in its cotangent -- so ceil(m / chunk) sweeps for m outputs instead of m.
     For an output of shape s and an input of shape t, the Jacobian has shape s + t. With
-    has_aux=True, fun returns (output, aux) and the result is (jacobian, aux)."""
+    has_aux=True, fun returns (output, aux) and the result is (jacobian, aux). Outputs must be
+    real unless holomorphic=True (complex inputs and outputs)."""
     _check_argnums("jacrev", argnums)
     @user_line()
     def jacrev_fun(*args, **kwargs):
         dyn, rebuild = _split_args("jacrev", args, argnums)
+        if holomorphic:
+            _check_complex("jacrev", "inputs", flatten(dyn)[0], True)
         out, vjp_fn, *aux = vjp(lambda d: fun(*rebuild(d), **kwargs), dyn, has_aux=has_aux)
         out_leaves, out_td = flatten(out)
+        _check_complex("jacrev", "outputs", out_leaves, holomorphic)
         in_leaves, in_td = flatten(dyn)
         zero = [_zeros_like(o) for o in out_leaves]
         # part[i][j]: d out_j / d in_i, of shape out_j + in_i
@@ -248,7 +304,8 @@ def jacrev(fun: Fun, argnums: ArgNums = 0, *,
             rows = flatten(vjp_fn(unflatten(out_td, [np.ones_like(z) for z in zero]))[0])[0]
             part = [[reshape(r, np.shape(z) + np.shape(r)) for z in zero] for r in rows]
         else:  # J^T from the batched sweep, block (i, j) of shape in_i + out_j
-            jt = flatten(jacfwd(lambda ct: vjp_fn(ct)[0])(unflatten(out_td, zero)))[0]
+            jt = flatten(jacfwd(lambda ct: vjp_fn(ct)[0], holomorphic=holomorphic)(
+                unflatten(out_td, zero)))[0]
             part = [[_swap_blocks(jt[i * len(zero) + j], _shape(x))
                      for j in range(len(zero))] for i, x in enumerate(in_leaves)]
         blocks = [unflatten(in_td, [part[i][j] for i in range(len(in_leaves))])
@@ -290,6 +347,9 @@ def jvp(fun: Fun, primals: Sequence[PyTree], tangents: Sequence[PyTree], *,
             raise ValueError(f"jvp: tangent of shape {shape_of(t)} for a primal of shape "
                              f"{shape_of(p)}" + (f" (with the batch axis: {batch + shape_of(p)})"
                                                  if batched else ""))
+        if _is_complex(t) and not _is_complex(p):
+            raise TypeError(f"jvp: complex tangent (dtype {_dtype(t)}) for a "
+                            "real primal: a real input moves along real directions only")
         if not isinstance(t, Tracer) and t.dtype != _dtype(p):
             t = t.astype(_dtype(p))
         ins.append(Dual(trace, p, t))
@@ -330,16 +390,18 @@ def _basis_chunk(start, k, offset, size, dtype):
 
 
 def jacfwd(fun: Fun, argnums: ArgNums = 0, *, chunk_size: Optional[int] = None,
-           has_aux: bool = False) -> Callable[..., PyTree]:
+           has_aux: bool = False, holomorphic: bool = False) -> Callable[..., PyTree]:
     """Jacobian by forward mode: the identity is pushed through f as batched tangents,
     `chunk_size` directions per pass (bounding memory). Output shape s + t, as jacrev. With
-    has_aux=True, fun returns (output, aux) and the result is (jacobian, aux)."""
+    has_aux=True, fun returns (output, aux) and the result is (jacobian, aux). Inputs must be
+    real unless holomorphic=True (complex inputs and outputs)."""
     _check_argnums("jacfwd", argnums)
     @user_line()
     def jacfwd_fun(*args, **kwargs):
         dyn, rebuild = _split_args("jacfwd", args, argnums)
         leaves, in_td = flatten(dyn)
         leaves = [_float_leaf(x, "jacfwd") for x in leaves]
+        _check_complex("jacfwd", "inputs", leaves, holomorphic)
         shapes = [shape_of(x) for x in leaves]
         sizes = [int(np.prod(s)) for s in shapes]
         n = sum(sizes)
@@ -363,6 +425,8 @@ def jacfwd(fun: Fun, argnums: ArgNums = 0, *, chunk_size: Optional[int] = None,
             if aux is None and has_aux:
                 aux = _strip(trace, chunk_aux)
             out_leaves, out_td = flatten(res)
+            if holomorphic:
+                _check_complex("jacfwd", "outputs", out_leaves, True)
             if tangent_chunks is None:
                 tangent_chunks = [[] for _ in out_leaves]
             out_values = []
@@ -402,6 +466,15 @@ def _check_direction(fname, x, v):
                              f"{_shape(a)}; they must match")
 
 
+def _no_complex(fname, x):
+    """H v for complex x would mix the gradient's convention (df/dx - i df/dy) into H: refused,
+    with the way that is well defined."""
+    if any(_is_complex(a) for a in flatten(x)[0]):
+        raise TypeError(f"{fname}: complex inputs are not supported; take the Hessian with "
+                        "respect to the real and imaginary parts: f(x + 1j*y) of real x and y "
+                        "(docs/complex.md)")
+
+
 @user_line()
 def hvp(fun: ScalarFun, x: PyTree, v: PyTree, *, batched: bool = False) -> PyTree:
     """H(x) v for scalar f, exactly, by forward-over-reverse: one forward pass and one reverse
@@ -410,6 +483,7 @@ def hvp(fun: ScalarFun, x: PyTree, v: PyTree, *, batched: bool = False) -> PyTre
     the k products H v_i, from the same single sweep (a block of vectors: H V)."""
     if not batched:
         _check_direction("hvp", x, v)
+    _no_complex("hvp", x)
     return jvp(grad(fun), (x,), (v,), batched=batched)[1]
 
 
@@ -419,6 +493,7 @@ def hvp_fn(fun: ScalarFun, x: PyTree, *, args: Any = ()) -> HVPFun:
     once and each product is one reverse sweep over that recording (H is symmetric, so the
     VJP of the gradient is H v). H is that of fun(x, *args) in x: args are data, held fixed
     (as in scipy). For a single product, `hvp` is cheaper."""
+    _no_complex("hvp_fn", x)
     args = tuple(args) if isinstance(args, (tuple, list)) else (args,)
     _, vjp_fn = vjp(grad(lambda z: fun(z, *args)) if args else grad(fun), x)
 
@@ -430,18 +505,22 @@ def hvp_fn(fun: ScalarFun, x: PyTree, *, args: Any = ()) -> HVPFun:
 
 
 def hessian(fun: ScalarFun, argnums: ArgNums = 0, *, chunk_size: Optional[int] = None,
-            has_aux: bool = False) -> Callable[..., PyTree]:
+            has_aux: bool = False, holomorphic: bool = False) -> Callable[..., PyTree]:
     """The exact Hessian, forward-over-reverse: jacfwd(grad(f)), with the identity pushed as
     batched tangents through the reverse sweep (`chunk_size` directions at a time). For an input
     of shape s the Hessian has shape s + s; a tuple argnums gives nested blocks, as in JAX.
-    With has_aux=True, fun returns (scalar, aux) and the result is (hessian, aux)."""
+    With has_aux=True, fun returns (scalar, aux) and the result is (hessian, aux). With
+    holomorphic=True, f''(z) of a holomorphic f of complex inputs; of a real f of complex
+    inputs, take it with respect to the real and imaginary parts (docs/complex.md)."""
     _check_argnums("hessian", argnums)
-    h = jacfwd(grad(fun, argnums, has_aux=has_aux), argnums, chunk_size=chunk_size,
-               has_aux=has_aux)
+    h = jacfwd(grad(fun, argnums, has_aux=has_aux, holomorphic=holomorphic), argnums,
+               chunk_size=chunk_size, has_aux=has_aux, holomorphic=holomorphic)
 
     @user_line()
     def hessian_fun(*args, **kwargs):
-        _split_args("hessian", args, argnums)  # errors name hessian, not the jacfwd inside
+        dyn, _ = _split_args("hessian", args, argnums)  # errors name hessian, not jacfwd
+        if not holomorphic:
+            _no_complex("hessian", dyn)
         return h(*args, **kwargs)
     _name(hessian_fun, "hessian", fun)
     return hessian_fun

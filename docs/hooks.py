@@ -37,7 +37,10 @@ def coverage_table():
               + ", ".join(f"`{n}`" for n in constant) + ".", "",
               "**linalg**: `inv`, `solve`, `slogdet`, `det`, `norm` (vectors; matrices: Frobenius, "
               "2, -2, nuclear), `cholesky`, `eigh`, `eigvalsh`, `svd` (thin: `full_matrices=False`, "
-              "or square), `pinv`, `lstsq`, `matrix_power`, `multi_dot`."]
+              "or square), `pinv`, `lstsq`, `matrix_power`, `multi_dot`.", "",
+              "**fft** (see [Complex numbers](complex.md)): "
+              + ", ".join(f"`{n[len('fft.'):]}`" for n in sorted(names.SERVED)
+                          if n.startswith("fft.")) + "."]
     return "\n".join(lines)
 
 

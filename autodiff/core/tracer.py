@@ -37,7 +37,7 @@ class Operations:
     """What a traced value's operators, methods and NumPy protocols do: the NumPy layer
     (autodiff/numpy/dispatch.py) fills this table, the core knows no array functions of its
     own. Operators backed by one primitive hold the primitive (add, subtract, multiply, divide,
-    power, negative, absolute); the rest hold functions; `methods` maps method names (x.sum)
+    power, negative); the rest hold functions; `methods` maps method names (x.sum)
     to functions taking the value first."""
 
     def __init__(self):
@@ -162,7 +162,7 @@ class Tracer:
         return self
 
     def __abs__(self):
-        return bind(ops.absolute, self)
+        return ops.absolute(self)  # a function: |x| of a real or of a complex value
 
     def __matmul__(self, other):
         return ops.matmul(self, other)
@@ -217,7 +217,11 @@ class Tracer:
 
     @property
     def real(self):
-        return self
+        return ops.real(self)
+
+    @property
+    def imag(self):
+        return ops.imag(self)
 
     @property
     def at(self):

@@ -15,7 +15,7 @@ it serves (`declare(..., numpy=...)`), each composed function says so with `@ser
 import numpy as _np
 
 from ..core.primitive import REGISTRY as _REGISTRY
-from . import functions as _F, keywords as _K, linalg, nondiff as _N, names as _names
+from . import functions as _F, keywords as _K, linalg, fft, nondiff as _N, names as _names
 from . import arrangement, numerical  # noqa: F401  (their functions serve NumPy names)
 from .dispatch import install as _install
 
@@ -32,10 +32,10 @@ for _name, _fn in list(_namespace.items()):  # NumPy's ufuncs take ufunc keyword
         _namespace[_name] = _K.ufunc_function(_name, _fn, _F._as_array)
 _namespace.update(_N.NAMESPACE)
 globals().update(_namespace)
-_install(_namespace, {n[len("linalg."):]: fn for n, fn in _names.SERVED.items()
-                      if n.startswith("linalg.")})
+_install(_namespace, *({n[len(sub) + 1:]: fn for n, fn in _names.SERVED.items()
+                        if n.startswith(sub + ".")} for sub in ("linalg", "fft")))
 
-__all__ = sorted(_namespace) + ["linalg"]
+__all__ = sorted(_namespace) + ["linalg", "fft"]
 
 
 def __getattr__(name):

@@ -9,7 +9,7 @@ import numpy as np
 from ..core.tracer import ops
 from .at import IndexUpdates
 from .names import SERVED
-from ..primitives import elementwise as E, shape as S, products as P
+from ..primitives import elementwise as E, shape as S, products as P, complex as C
 from .keywords import cast, no_out, refuse, ufunc_inputs
 from .nondiff import strip
 
@@ -21,7 +21,7 @@ def _unsupported(what):
         "autodiff.stop_gradient(x) if a constant is intended.")
 
 
-def install(namespace, linalg_namespace):
+def install(namespace, linalg_namespace, fft_namespace):
     """Fill the table of traced values' operators, methods and NumPy protocols (`ops`, see
     core/tracer.py), mapping NumPy's functions to the differentiable ones of the
     `autodiff.numpy` namespace, and scipy.special's ufuncs to those serving them."""
@@ -36,10 +36,11 @@ def install(namespace, linalg_namespace):
                 ufuncs[target] = fn.differentiable
         elif callable(target) and not isinstance(target, type):
             functions[target] = fn
-    for name, fn in linalg_namespace.items():
-        target = getattr(np.linalg, name, None)
-        if callable(target):
-            functions[target] = fn
+    for module, names in ((np.linalg, linalg_namespace), (np.fft, fft_namespace)):
+        for name, fn in names.items():
+            target = getattr(module, name, None)
+            if callable(target):
+                functions[target] = fn
     functions[np.max] = functions[np.amax] = namespace["amax"]
     functions[np.min] = functions[np.amin] = namespace["amin"]
     functions[np.abs] = namespace["absolute"]
@@ -85,7 +86,8 @@ def install(namespace, linalg_namespace):
 
     ops.array_ufunc, ops.array_function = array_ufunc, array_function
     ops.add, ops.subtract, ops.multiply = E.add, E.subtract, E.multiply
-    ops.divide, ops.power, ops.negative, ops.absolute = E.divide, E.power, E.negative, E.absolute
+    ops.divide, ops.power, ops.negative = E.divide, E.power, E.negative
+    ops.absolute, ops.real, ops.imag = E.absolute, C.real, C.imag
     ops.matmul, ops.mod = P.matmul, namespace["mod"].differentiable
     ops.getitem, ops.transpose, ops.matrix_transpose = S.getitem, S.transpose, P.swap_last
     ops.at = IndexUpdates
@@ -100,7 +102,7 @@ def install(namespace, linalg_namespace):
         self, axes[0] if len(axes) == 1 and not isinstance(axes[0], int) else (axes or None))
     methods["astype"] = _method("astype", _astype, accepts)
     methods["copy"] = _method("copy", lambda self, order="C": self, accepts)
-    methods["conj"] = methods["conjugate"] = lambda self: self
+    methods["conj"] = methods["conjugate"] = C.conj
     methods["item"] = methods["tolist"] = _no_item
     ops.methods.update(methods)
 
@@ -157,7 +159,8 @@ def _keyword_names(fn, skip_first=False):
 
 def _numpy_name(func):
     module = func.__module__ or ""
-    return ("linalg." if "linalg" in module else "") + func.__name__
+    return ("linalg." if "linalg" in module else "fft." if "fft" in module else "") + \
+        func.__name__
 
 
 def _reshape_method(reshape):

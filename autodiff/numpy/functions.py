@@ -8,7 +8,7 @@ import numpy as np
 
 from ..core.tracer import Tracer, bottom, primal
 from ..primitives import (elementwise as E, reductions as R, shape as S, products as P,
-                          broadcasting as B)
+                          broadcasting as B, complex as C)
 from ..primitives.shape import dtype_of, shape_of, normalize_axis, normalize_axes, getitem
 from .keywords import NOT_GIVEN, no_out, cast, mask, refuse, ufunc_inputs
 from .names import serves
@@ -80,7 +80,8 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Tru
     where = True if m is None else m
     center = _mean(a, axis, keepdims=True, where=where) if mean is None else mean
     d = a - center
-    return sum(d * d, axis, keepdims=keepdims, where=where) / (_count(a, axis, m, keepdims) - ddof)
+    d2 = C.real(d * C.conj(d)) if C.is_complex(d) else d * d  # |d|^2, as NumPy's var
+    return sum(d2, axis, keepdims=keepdims, where=where) / (_count(a, axis, m, keepdims) - ddof)
 
 
 _mean = mean
@@ -459,9 +460,18 @@ def dot(a, b, out=None):
 
 
 @serves()
+def angle(z, deg=False):
+    """np.angle: arctan2(imag z, real z) (in degrees with deg=True); constant for real z."""
+    z = _as_array(z)
+    a = E.arctan2(C.imag(z), C.real(z))
+    return a * (180.0 / np.pi) if deg else a
+
+
+@serves()
 def vdot(a, b):
-    """np.vdot (real arrays): the sum of the flattened arrays' products."""
+    """np.vdot: the sum of the flattened arrays' products, the first conjugated."""
     a, b = _as_array(a), _as_array(b)
+    a = C.conj(a)
     return P.matmul(ravel(a), ravel(b))
 
 

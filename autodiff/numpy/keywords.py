@@ -8,6 +8,7 @@ import numpy as np
 
 from ..core.tracer import Tracer, primal
 from ..primitives.shape import cast_p
+from ..primitives import complex as C
 
 
 class NotGiven:
@@ -34,8 +35,8 @@ def no_out(fname, out):
 
 
 def cast(a, dtype, fname="astype", casting="unsafe"):
-    """a as `dtype`: floats keep a derivative, integers and bools are constants (no derivative),
-    complex is refused. `casting` is NumPy's rule, checked as NumPy would."""
+    """a as `dtype`: floats and complex numbers keep a derivative (complex to float keeps the
+    real part, as NumPy does), integers and bools are constants (no derivative). `casting` is NumPy's rule, checked as NumPy would."""
     if dtype is None:
         return a
     dtype = np.dtype(dtype)
@@ -44,12 +45,12 @@ def cast(a, dtype, fname="astype", casting="unsafe"):
     if casting != "unsafe" and not np.can_cast(src, dtype, casting):
         raise TypeError(f"np.{fname}: cannot cast from {src} to {dtype} according to the rule "
                         f"{casting!r}")
-    if dtype.kind == "c":
-        raise refuse(fname, "dtype", f"complex dtypes ({dtype}) are not supported")
     if not isinstance(a, Tracer):
         return np.asarray(a, dtype=dtype)
-    if dtype.kind != "f":
+    if dtype.kind not in "fc":
         return np.asarray(value).astype(dtype)  # integers and bools carry no derivative
+    if src.kind == "c" and dtype.kind == "f":
+        a = C.real(a)  # NumPy keeps the real part (with a ComplexWarning)
     return a if dtype == a.dtype else cast_p(a, dtype=dtype)
 
 

@@ -4,7 +4,7 @@ from collections import namedtuple
 import numpy as np
 
 from ..core.tracer import bottom, primal
-from ..primitives import elementwise as E, reductions as R
+from ..primitives import elementwise as E, reductions as R, complex as C
 from ..primitives.products import matmul_p, swap_last
 from ..primitives.linalg import (inv_p, solve_p, logabsdet_p, cholesky_p, eigh_p, svd_p,
                                  svd_parts, row)
@@ -17,6 +17,14 @@ from .names import serves
 EighResult = namedtuple("EighResult", ["eigenvalues", "eigenvectors"])
 SVDResult = namedtuple("SVDResult", ["U", "S", "Vh"])
 SlogdetResult = namedtuple("SlogdetResult", ["sign", "logabsdet"])
+
+
+def _real_only(a, name):
+    """The rules of these decompositions are for real matrices (symmetric ones for eigh and
+    cholesky): a complex matrix is refused rather than given a wrong derivative."""
+    if C.is_complex(a):
+        raise NotImplementedError(f"autodiff.numpy.linalg.{name}: complex matrices are not "
+                                  "supported (its derivative rules are for real matrices)")
 
 
 def _square(a, name):
@@ -50,6 +58,7 @@ def slogdet(a):
     """np.linalg.slogdet: (sign, log|det|); the sign is piecewise constant."""
     a = _as_array(a)
     _square(a, "slogdet")
+    _real_only(a, "slogdet (and det)")
     return SlogdetResult(np.linalg.slogdet(primal(a))[0], logabsdet_p(a))
 
 
@@ -81,11 +90,16 @@ def _abs_power(x, p):
     return E.where(zero, 0.0, E.absolute(E.where(zero, 1.0, x)) ** p)
 
 
+def _squared(x):
+    """|x|^2, of real or complex entries."""
+    return C.real(x * C.conj(x)) if C.is_complex(x) else x * x
+
+
 def _vector_norm(x, ord, axis, keepdims):
     if isinstance(ord, str):
         raise ValueError(f"norm: invalid norm order {ord!r} for vectors")
     if ord is None or ord == 2:
-        return _root_of_sum(R.sum(x * x, axis=axis, keepdims=keepdims), 2)
+        return _root_of_sum(R.sum(_squared(x), axis=axis, keepdims=keepdims), 2)
     if ord == np.inf:
         return R.amax(E.absolute(x), axis=axis, keepdims=keepdims)
     if ord == -np.inf:
@@ -103,7 +117,7 @@ def _vector_norm(x, ord, axis, keepdims):
 def _matrix_norm(x, ord, axes, keepdims):
     row_axis, col_axis = axes
     if ord is None or ord in ("fro", "f"):
-        return _root_of_sum(R.sum(x * x, axis=axes, keepdims=keepdims), 2)
+        return _root_of_sum(R.sum(_squared(x), axis=axes, keepdims=keepdims), 2)
     if ord in (1, -1, np.inf, -np.inf):  # the largest / smallest absolute column or row sum
         summed, other = (row_axis, col_axis) if ord in (1, -1) else (col_axis, row_axis)
         sums = R.sum(E.absolute(x), axis=summed, keepdims=True)
@@ -142,7 +156,7 @@ def norm(x, ord=None, axis=None, keepdims=False):
     nd = len(shape_of(x))
     if axis is None:
         if ord is None or (ord in ("fro", "f") and nd == 2) or (ord == 2 and nd == 1):
-            out = _root_of_sum(R.sum(x * x), 2)
+            out = _root_of_sum(R.sum(_squared(x)), 2)
             return reshape_p(out, shape=(1,) * nd) if keepdims else out
         axis = tuple(range(nd))
     axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
@@ -176,6 +190,7 @@ def cholesky(a, /, *, upper=False):
     with upper=True the upper factor U = L^T with a = U^T U (a's upper triangle is read)."""
     a = _as_array(a)
     _square(a, "cholesky")
+    _real_only(a, "cholesky")
     return swap_last(cholesky_p(swap_last(a))) if upper else cholesky_p(a)
 
 
@@ -194,6 +209,7 @@ def eigh(a, UPLO="L"):
     are NaN there (they do not exist), see docs/writing-functions.md."""
     a = _as_array(a)
     _square(a, "eigh")
+    _real_only(a, "eigh")
     packed = eigh_p(_uplo(a, UPLO))
     return EighResult(getitem(packed, (Ellipsis, 0, slice(None))),
                       getitem(packed, (Ellipsis, slice(1, None), slice(None))))
@@ -214,6 +230,7 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
     For a non-square a, full_matrices=True would add singular vectors that are not unique (no
     derivative): pass full_matrices=False. hermitian=True goes through eigh, as NumPy does."""
     a = _as_array(a)
+    _real_only(a, "svd (and the norms and functions built on it)")
     sa = shape_of(a)
     if len(sa) < 2:
         raise ValueError(f"svd: expected a matrix (or a stack of them), got shape {sa}")

@@ -3,7 +3,7 @@ finite differences (gradient), linspace with traced endpoints, select."""
 import numpy as np
 
 from ..core.tracer import Tracer, bottom, primal
-from ..primitives import elementwise as E
+from ..primitives import elementwise as E, special
 from ..primitives.shape import getitem, shape_of, normalize_axes
 from .functions import _as_array, _ndim, concatenate, moveaxis
 from .names import serves
@@ -147,6 +147,12 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     if retstep:
         return out, (stop - start) / div if div > 0 else np.nan
     return out
+
+
+@serves()
+def i0(x):
+    """np.i0: the modified Bessel function of order 0 (scipy.special.i0's primitive)."""
+    return special.i0(_as_array(x))
 
 
 @serves()

@@ -153,6 +153,7 @@ def declare(name, impl, args, *, params=(), diagonal=None, jvp=None, vjp=None,
         prim.jvp = _diagonal_jvp(prim, partials)
         prim.vjp = _diagonal_vjp(prim, partials)
         jvp_rules = vjp_rules = partials
+        fast = None
         prim.batching = "elementwise"
     else:
         jvp_rules = _rules(name, jvp, args, params, nargs)
@@ -165,7 +166,7 @@ def declare(name, impl, args, *, params=(), diagonal=None, jvp=None, vjp=None,
             prim.jvp = _jvp(prim, jvp_rules, fast)
         if vjp_rules is not None:
             prim.vjp = _vjp(prim, vjp_rules)
-    prim.reads = _reads(jvp_rules, vjp_rules)
+    prim.reads = _reads(jvp_rules, vjp_rules, fast if isinstance(fast, (Rule, tuple)) else None)
     prim.vjp_accumulate = accumulate
     return register(prim)
 
@@ -183,17 +184,23 @@ def _rules(name, rules, args, params, nargs, extra=(), first=True):
     return tuple(None if r is None else Rule(r, name, args, params, extra, first) for r in rules)
 
 
-def _reads(jvp_rules, vjp_rules):
-    """prim.reads: what the rule of one argument reads, with the shapes the wrappers read
-    (the output's, to broadcast a tangent to it; the argument's, to sum a cotangent to it)."""
+def _reads(jvp_rules, vjp_rules, batched_rules=None):
+    """prim.reads: what the rule of one argument reads (a JVP: its one-tangent rule and its
+    batched rule, whichever runs), with the shapes the wrappers read (the output's, to
+    broadcast a tangent to it; the argument's, to sum a cotangent to it)."""
+    def of(rules, argnum, nargs):
+        rule = rules if isinstance(rules, Rule) else rules[argnum]
+        return (None, (None,) * nargs) if rule is None else rule.reads(nargs)
+
     def reads(kind, argnum, nargs):
         rules = jvp_rules if kind == "jvp" else vjp_rules
         if rules is None:
             return "value", ("value",) * nargs
-        rule = rules if isinstance(rules, Rule) else rules[argnum]
-        if rule is None:
-            return None, (None,) * nargs
-        out, of_args = rule.reads(nargs)
+        out, of_args = of(rules, argnum, nargs)
+        if kind == "jvp" and batched_rules is not None:
+            fast_out, fast_args = of(batched_rules, argnum, nargs)
+            out = _stronger(out, fast_out)
+            of_args = tuple(_stronger(a, b) for a, b in zip(of_args, fast_args))
         if kind == "jvp":  # a JVP of all arguments at once: every argument's tangent
             of_args = tuple(_stronger(a, "shape") for a in of_args)
         else:
@@ -321,7 +328,7 @@ def _vjp(prim, rules):
         c = rule.call(g, out, values, params, {"argnum": argnum})
         if c is None:
             return None
-        return _to_argument_shape(prim, c, values[argnum].shape, None)
+        return _to_argument_shape(prim, _to_real(c, values[argnum]), values[argnum].shape, None)
     return vjp
 
 
@@ -337,11 +344,23 @@ def _diagonal_vjp(prim, partials):
             return None
         c = g if kind is _ONE else -g if kind is _MINUS_ONE else \
             E.where_p(p, g, 0.0) if kind is _MASK else g * p
+        c = _to_real(c, values[argnum])
         shape = values[argnum].shape
         if c.shape == shape and g.shape == out.shape:
             return c
         return _to_argument_shape(prim, c, shape, out.shape if g.shape != out.shape else None)
     return vjp
+
+
+def _to_real(c, value):
+    """The cotangent of a real argument is real: a complex c pairs with a real tangent t as
+    Re(c t) = Re(c) t (see primitives/complex.py), so it is Re(c)."""
+    dtype = getattr(c, "dtype", None)
+    if dtype is not None and dtype.kind == "c":
+        vdtype = getattr(value, "dtype", None)
+        if vdtype is None or vdtype.kind != "c":
+            return C.real_p(c)
+    return c
 
 
 def _to_argument_shape(prim, c, shape, full):
@@ -356,4 +375,4 @@ def _to_argument_shape(prim, c, shape, full):
 
 # The modules of the primitives the wrappers apply (reshape, broadcast_to, where, ...), which are
 # themselves declared with `declare`: bound by autodiff/primitives/__init__.py once all exist.
-S = B = E = None
+S = B = E = C = None

@@ -9,6 +9,7 @@ from .declaration import declare
 from .samples import uniform, positive, values, through
 
 _LN2, _LN10 = np.log(2.0), np.log(10.0)
+_C = None  # the complex parts (primitives/complex.py), bound by the package's __init__
 
 
 def _unary(name, impl, partial, sparsity="elementwise-nonlinear", numpy=None, x=uniform(3)):
@@ -76,6 +77,8 @@ def _pow_partial_y(out, x):
     every y > 0), NaN where x < 0 (x**y is not real for non-integer y, so there is no
     derivative in y)."""
     xv = _const(x)
+    if np.iscomplexobj(xv):  # the principal branch, as np.power's
+        return out * log(x)
     log_x = log(where(xv > 0, x, 1.0))
     if np.any(xv < 0):
         log_x = log_x * np.where(xv < 0, np.nan, 1.0)
@@ -134,8 +137,33 @@ hypot = _binary("hypot", np.hypot, lambda out, x: x / out, lambda out, y: y / ou
                 samples=[(positive(2, 3), uniform(3))])
 
 # --- piecewise -------------------------------------------------------------------------------
-absolute = _unary("abs", np.abs, lambda x: np.sign(_const(x)), "elementwise-linear",
-                  numpy=("absolute", "abs"), x=values([-1.5, -0.5, 0.7, 2.0]))
+def absolute(x):
+    """np.abs / np.absolute: of a real value (derivative sign(x)) or a complex one."""
+    return complex_abs_p(x) if np.iscomplexobj(primal(x)) else absolute_p(x)
+
+
+absolute_p = declare("abs", np.abs, ("x",), diagonal=[lambda x: np.sign(_const(x))],
+                     broadcasts=True, sparsity="elementwise-linear", numpy=("absolute", "abs"),
+                     function=absolute, samples=[(values([-1.5, -0.5, 0.7, 2.0]),)])
+
+
+def _unit(x, out):
+    """x / |x|, and 0 where x == 0 (a subgradient, as sign(0) = 0 for real x)."""
+    at_zero = _const(out) == 0
+    return x / where(at_zero, 1.0, out) if np.any(at_zero) else x / out
+
+
+def _complex_abs_jvp(t, x, out):
+    # d|z| = Re(conj(z) t) / |z|: real-linear in t, not a product, so no diagonal partial
+    return _C.real_p(_C.conj_p(_unit(x, out)) * t)
+
+
+complex_abs_p = declare(
+    "complex_abs", np.abs, ("x",), jvp=[_complex_abs_jvp], batched_jvp="same",
+    # g Re(conj(u) t) = Re(g conj(u) t) for u = z/|z|: the cotangent is g conj(u)
+    vjp=[lambda g, x, out: g * _C.conj_p(_unit(x, out))], sparsity="elementwise-nonlinear",
+    samples=[through(lambda x, y: complex_abs_p(x + 1j * y), uniform(3), positive(3))],
+    doc="|z| of a complex z")
 
 
 def _greater_weight(x, y):

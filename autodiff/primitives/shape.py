@@ -290,9 +290,16 @@ def concatenate(arrays, axis=0):
 
 
 # --- cast ------------------------------------------------------------------------------------
+def _real_part(g):
+    """A real argument's cotangent from a complex one (see primitives/complex.py)."""
+    from . import complex as C  # (complex is declared after shape)
+    return C.real(g)
+
+
 cast_p = declare(
     "cast", lambda x, dtype: np.asarray(x, dtype=dtype), ("x",), params=("dtype",),
     linear=True, jvp=[lambda t, dtype: cast_p(t, dtype=dtype)], batched_jvp="same",
-    vjp=[lambda g, x_dtype: cast_p(g, dtype=x_dtype)], sparsity="elementwise-linear",
+    vjp=[lambda g, x_dtype: cast_p(_real_part(g) if x_dtype.kind != "c" else g,
+                                   dtype=x_dtype)], sparsity="elementwise-linear",
     samples=[call(uniform(3), dtype=np.dtype(np.float64))],
     doc="a float dtype conversion (x.astype)")

@@ -4,3 +4,4 @@ ufuncs (gammaln, digamma, erf, expit, xlogy, ...) differentiate when applied to 
 ...), and `autodiff.scipy.stats` the distributions' log densities and distribution functions,
 differentiable in the data and every parameter."""
 from . import special, stats  # noqa: F401
+from . import integrate  # noqa: F401  (odeint, solve_ivp)

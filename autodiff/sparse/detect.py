@@ -237,6 +237,9 @@ def hessian_sparsity(f: ScalarFun, x: ArrayLike) -> "scipy.sparse.csr_matrix":
     the zeros of constants in matmul / einsum (values taken with stop_gradient), so reuse at
     another x must be checked, as SparseHessian does."""
     sp = require_scipy().sparse
+    if np.iscomplexobj(x):  # the cast below would drop the imaginary part
+        raise TypeError("hessian_sparsity: complex inputs are not supported; use the real and "
+                        "imaginary parts as real inputs (docs/complex.md)")
     x = np.asarray(x, dtype=float)
     if x.ndim != 1:
         raise ValueError(f"hessian_sparsity expects a flat vector x, got shape {x.shape}")

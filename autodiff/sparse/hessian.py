@@ -57,6 +57,10 @@ class SparseHessian:
         return None if self.coloring is None else self.coloring.num_colors
 
     def __call__(self, x: ArrayLike) -> "scipy.sparse.csr_matrix":
+        if np.iscomplexobj(x):  # the cast below would drop the imaginary part
+            raise TypeError("sparse_hessian: complex inputs are not supported; take the Hessian "
+                            "with respect to the real and imaginary parts: f(x + 1j*y) of real "
+                            "x and y (docs/complex.md)")
         x = np.asarray(x, dtype=float) if np.asarray(x).dtype.kind != "f" else np.asarray(x)
         if x.ndim != 1:
             raise ValueError(f"sparse_hessian expects a flat vector x, got shape {x.shape}")

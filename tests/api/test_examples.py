@@ -16,7 +16,14 @@ EXPECT = {
     "hessian_free.py": "test acc",
     "mlp_spectrum.py": "top-3 (Lanczos)",
     "sparse_newton.py": "converged",
+    "ode_fit.py": "std. error",
+    "nb2_regression.py": "agree with statsmodels",
+    "student_t_regression.py": "central differences",
+    "laplace_evidence.py": "Bayes factor",
 }
+NEEDS = {"logistic_regression.py": "sklearn", "hessian_free.py": "sklearn",
+         "mlp_spectrum.py": "sklearn", "nb2_regression.py": "statsmodels",
+         "student_t_regression.py": "statsmodels", "laplace_evidence.py": "statsmodels"}
 
 
 def test_every_example_is_checked():
@@ -25,9 +32,10 @@ def test_every_example_is_checked():
 
 @pytest.mark.parametrize("script", EXAMPLES)
 def test_example_runs(script, tmp_path):
-    pytest.importorskip("sklearn") if script in ("logistic_regression.py", "hessian_free.py",
-                                                 "mlp_spectrum.py") else None
-    env = dict(os.environ, MPLBACKEND="Agg")
+    if script in NEEDS:
+        pytest.importorskip(NEEDS[script])
+    paths = [ROOT] + ([os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else [])
+    env = dict(os.environ, MPLBACKEND="Agg", PYTHONPATH=os.pathsep.join(paths))  # this autodiff
     result = subprocess.run([sys.executable, os.path.join(ROOT, "examples", script)],
                             cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
