@@ -6,6 +6,7 @@ import numpy as np
 
 from ..core.tracer import Tracer, bottom
 from .declaration import declare
+from .complex import is_complex
 from .samples import uniform, positive, values, through
 
 _LN2, _LN10 = np.log(2.0), np.log(10.0)
@@ -139,7 +140,7 @@ hypot = _binary("hypot", np.hypot, lambda out, x: x / out, lambda out, y: y / ou
 # --- piecewise -------------------------------------------------------------------------------
 def absolute(x):
     """np.abs / np.absolute: of a real value (derivative sign(x)) or a complex one."""
-    return complex_abs_p(x) if np.iscomplexobj(primal(x)) else absolute_p(x)
+    return complex_abs_p(x) if is_complex(x) else absolute_p(x)
 
 
 absolute_p = declare("abs", np.abs, ("x",), diagonal=[lambda x: np.sign(_const(x))],
