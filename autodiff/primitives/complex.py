@@ -8,7 +8,7 @@ and the gradient of a real function of z = x + iy is df/dx - i df/dy. See docs/c
 """
 import numpy as np
 
-from ..core.tracer import Tracer, bottom
+from ..core.tracer import Tracer, bottom, primal
 from .declaration import declare
 from .samples import uniform, through
 
