@@ -41,7 +41,7 @@ import numpy as np
 from .core.forward import Dual, JVPTrace
 from .core.primitive import Primitive
 from .core.tracer import Tracer, primal
-from .primitives.shape import shape_of
+from .primitives.shape import dtype_of, shape_of
 from .pytree import flatten, unflatten
 
 __all__ = ["custom_jvp", "custom_vjp"]
@@ -142,7 +142,7 @@ class _Custom:
                 cts[argnum] is _HANDED_OUT:
             full = g
             if shape_of(g) != shape_of(out):  # compact (uniform along unit axes): expand it
-                full = g * np.ones(shape_of(out), dtype=np.result_type(primal(out)))
+                full = g * np.ones(shape_of(out), dtype=np.result_type(dtype_of(out)))
             cts = list(self._cotangents(call, full, out, values))
             call.g, call.values, call.cts = g, values, cts
         c = cts[argnum]

@@ -10,7 +10,6 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..core.tracer import primal
 from ..primitives import shape as S, elementwise as E, broadcasting as B
 from ..typing import Array, ArrayLike
 
@@ -97,4 +96,4 @@ def _as_float(v, x):
     """v as an array of x's float type (lists and scalars too; traced values as they are)."""
     if hasattr(v, "_trace"):
         return v
-    return np.asarray(v, dtype=np.result_type(primal(x), 1.0))
+    return np.asarray(v, dtype=np.result_type(S.dtype_of(x), 1.0))

@@ -4,7 +4,7 @@ dependency: it is imported when one of them is first computed, not with autodiff
 import numpy as np
 
 from .._optional import require
-from ..core.tracer import primal
+from ..core.tracer import bottom, primal
 from .declaration import declare
 from .elementwise import exp, log, log1p, where
 from .samples import positive, through, uniform
@@ -43,7 +43,7 @@ def _quotient(num, den, fill=0.0):
     """num / den, but `fill` where both are 0 (a 0 / 0 that the function defines, as 0 log 0),
     computed on a safe denominator there so that no NaN reaches any order. Only there: where
     num alone is 0 the quotient keeps its derivatives (d(x / y) / dx = 1 / y at x = 0)."""
-    zero = (primal(num) == 0) & (primal(den) == 0)
+    zero = (bottom(num) == 0) & (bottom(den) == 0)  # staged under ad.jit
     if not np.any(zero):
         return num / den
     return where(zero, fill, num / where(zero, 1.0, den))
