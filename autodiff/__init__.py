@@ -7,6 +7,7 @@ from . import numpy  # noqa: F401  (registers the primitives and the NumPy proto
 from . import viz  # noqa: F401
 from .transforms import (grad, value_and_grad, vjp, jvp, jacrev, jacobian, jacfwd, hvp,
                          hvp_fn, hessian, stop_gradient)
+from .staging import jit
 from .hessian_products import hessian_times_matrix
 from .pytree import tree_map, ravel_pytree
 from .checks import check_grads
@@ -24,7 +25,7 @@ from .sparse import hessian_sparsity, sparse_hessian
 
 __version__ = "0.1.0"
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacobian", "jacfwd", "hvp",
-           "hvp_fn", "hessian", "hessian_times_matrix", "stop_gradient", "tree_map",
+           "hvp_fn", "hessian", "jit", "hessian_times_matrix", "stop_gradient", "tree_map",
            "ravel_pytree", "check_grads", "numpy", "viz", "optimize", "curvature", "ggnvp", "hessian_operator",
            "classify_critical_point", "sparse", "hessian_sparsity", "sparse_hessian",
            "tune_allocator", "shortcuts", "scipy", "progress", "inference", "distributed"]

@@ -34,24 +34,30 @@ tracing index sets cannot see), a superset of the true pattern.
 import functools
 import inspect
 import numbers
+from typing import Any, Callable, Optional, Sequence, Tuple, TypeVar
 
 import numpy as np
 
 from .core.forward import Dual, JVPTrace
 from .core.primitive import Primitive
 from .core.tracer import Tracer, primal
-from .primitives.shape import shape_of
+from .primitives.shape import dtype_of, shape_of
 from .pytree import flatten, unflatten
 
 __all__ = ["custom_jvp", "custom_vjp"]
+
+RuleT = TypeVar("RuleT", bound=Callable[..., Any])  # defjvp gives back the rule it decorates
 
 
 class _Custom:
     """What custom_jvp and custom_vjp share: calling with argument checks, and the primitive."""
 
-    kind = None
+    kind: Optional[str] = None
+    _impl: Callable[..., Any]  # each kind's evaluation, JVP and rule check (below)
+    _jvp: Callable[..., Any]
+    _require_rule: Callable[[], None]
 
-    def __init__(self, fun, nondiff_argnums=()):
+    def __init__(self, fun: Callable[..., Any], nondiff_argnums: Sequence[int] = ()) -> None:
         if not callable(fun):
             raise TypeError(f"{self.kind} decorates a function, got {fun!r}")
         nums = tuple(nondiff_argnums)
@@ -63,16 +69,16 @@ class _Custom:
         self.fun, self.nondiff_argnums = fun, tuple(sorted(nums))
         self.name = getattr(fun, "__qualname__", None) or repr(fun)
         try:
-            self._signature = inspect.signature(fun)
+            self._signature: Optional[inspect.Signature] = inspect.signature(fun)
         except (TypeError, ValueError):
             self._signature = None
         self.prim = Primitive(f"{self.kind}({self.name})", self._impl, self._jvp, self._vjp,
                               args=("*xs",), sparsity="dense", doc=fun.__doc__)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<{self.kind} function {self.name}>"
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         args = self._positional(args, kwargs)
         for i in self.nondiff_argnums:
             if i >= len(args):
@@ -136,7 +142,7 @@ class _Custom:
                 cts[argnum] is _HANDED_OUT:
             full = g
             if shape_of(g) != shape_of(out):  # compact (uniform along unit axes): expand it
-                full = g * np.ones(shape_of(out), dtype=np.result_type(primal(out)))
+                full = g * np.ones(shape_of(out), dtype=np.result_type(dtype_of(out)))
             cts = list(self._cotangents(call, full, out, values))
             call.g, call.values, call.cts = g, values, cts
         c = cts[argnum]
@@ -195,11 +201,11 @@ class custom_jvp(_Custom):
 
     kind = "custom_jvp"
 
-    def __init__(self, fun, nondiff_argnums=()):
+    def __init__(self, fun: Callable[..., Any], nondiff_argnums: Sequence[int] = ()) -> None:
         super().__init__(fun, nondiff_argnums)
-        self.jvp_rule = None
+        self.jvp_rule: Optional[Callable[..., Any]] = None
 
-    def defjvp(self, jvp):
+    def defjvp(self, jvp: RuleT) -> RuleT:
         """Set the JVP rule; returns it (so defjvp can decorate it)."""
         if not callable(jvp):
             raise TypeError(f"custom_jvp function {self.name}: defjvp takes a function, got "
@@ -207,7 +213,7 @@ class custom_jvp(_Custom):
         self.jvp_rule = jvp
         return jvp
 
-    def defjvps(self, *jvps):
+    def defjvps(self, *jvps: Optional[Callable[..., Any]]) -> None:
         """One rule per argument, `jvp_i(t_i, primal_out, *primals)` (None: no dependence),
         whose contributions are summed, as JAX's defjvps."""
         if self.nondiff_argnums:
@@ -306,11 +312,12 @@ class custom_vjp(_Custom):
 
     kind = "custom_vjp"
 
-    def __init__(self, fun, nondiff_argnums=()):
+    def __init__(self, fun: Callable[..., Any], nondiff_argnums: Sequence[int] = ()) -> None:
         super().__init__(fun, nondiff_argnums)
-        self.fwd = self.bwd = None
+        self.fwd: Optional[Callable[..., Tuple[Any, Any]]] = None
+        self.bwd: Optional[Callable[..., Any]] = None
 
-    def defvjp(self, fwd, bwd):
+    def defvjp(self, fwd: Callable[..., Tuple[Any, Any]], bwd: Callable[..., Any]) -> None:
         """Set the forward pass fwd(*args) -> (out, residuals) and bwd(residuals, g)."""
         if not (callable(fwd) and callable(bwd)):
             raise TypeError(f"custom_vjp function {self.name}: defvjp takes two functions "

@@ -10,11 +10,12 @@ jacrev, hessian_times_matrix, hessian_operator, sparse_hessian and the curvature
 Each chunk is computed by the very function the serial loop calls, so results are identical
 (same chunking, same arithmetic). The problem (f, x, data) is pickled once (cloudpickle) into a
 blob keyed by its hash; a worker unpickles it once and keeps it (the last CACHE_SIZE problems).
-On Dask the blob is scattered to every worker once (broadcast); a generic executor sends it
-with each task (it has no way to send data once per process), but it is still unpickled once
-per worker process. On Dask, a task whose worker dies is rerun elsewhere, and one that raises
-is retried RETRIES times; an exception from f comes back as itself, with the chunk named; a
-KeyboardInterrupt cancels the outstanding tasks. Dask is imported only by what uses it.
+On Dask the blob is the result of one task, fetched once by each worker (and recomputed if
+the workers holding it die); a generic executor sends it with each task (it has no way to send
+data once per process), but it is still unpickled once per worker process. On Dask, a task
+whose worker dies is rerun elsewhere, and one that raises is retried RETRIES times; an
+exception from f comes back as itself, with the chunk named; a KeyboardInterrupt cancels the
+outstanding tasks. Dask is imported only by what uses it.
 """
 import hashlib
 import pickle
@@ -106,6 +107,10 @@ def _run_pickling_errors(token, blob, chunk):
         raise
 
 
+def _identity(blob):
+    return blob
+
+
 def _unwrap(error):
     if isinstance(error, PickledError):
         return pickle.loads(error.blob)
@@ -146,10 +151,15 @@ class Shipment:
         self._scattered = None
 
     def _payload(self):
+        """The blob, or on Dask a future of it: a task whose result is the blob, which each
+        worker fetches once for all its chunks. Not client.scatter: scattered data that a dying
+        worker held is lost for good, while a task's result is recomputed by the scheduler."""
         if self.client is None:
             return self.blob
-        if self._scattered is None:  # on every worker once, not with every task
-            self._scattered = self.client.scatter(self.blob, broadcast=True, hash=False)
+        if self._scattered is None:
+            key = f"autodiff-{self.what}-problem-{self.token[:8]}-{uuid.uuid4().hex[:8]}"
+            self._scattered = self.client.submit(_identity, self.blob, key=key, pure=False,
+                                                 retries=RETRIES)
         return self._scattered
 
     def _submit(self, payload, chunk, index):

@@ -24,6 +24,8 @@ and `custom_vjp` with `f.defvjp(fwd, bwd)`.
 import inspect
 from typing import Any, Callable, Literal, Optional, Sequence, Union
 
+import numpy as np
+
 from .custom_derivatives import custom_jvp, custom_vjp
 from .primitives.declaration import declare
 from .core.primitive import Primitive
@@ -56,6 +58,8 @@ def primitive(name: str, impl: Callable[..., Any], args: Optional[Sequence[str]]
 
 
 def _positional_names(name, impl, params):
+    if isinstance(impl, np.ufunc):  # NumPy's own names (older NumPy gives no signature)
+        return ("x",) if impl.nin == 1 else tuple(f"x{i + 1}" for i in range(impl.nin))
     try:
         parameters = inspect.signature(impl).parameters.values()
     except (TypeError, ValueError):

@@ -4,6 +4,7 @@ Hessians. `fit` minimizes a negative log-likelihood and turns the exact Hessian 
 intervals; `laplace` turns it into a Gaussian approximation of a posterior and its evidence.
 Needs scipy (the 'optimize' extra)."""
 import warnings
+from typing import TYPE_CHECKING, Any, Callable, List, Optional, Sequence, cast
 
 import numpy as np
 
@@ -11,6 +12,10 @@ from ._optional import require_scipy
 from .optimize import minimize
 from .pytree import ravel_pytree
 from .transforms import hessian, jacfwd, value_and_grad
+from .typing import PyTree, ScalarFun
+
+if TYPE_CHECKING:
+    import scipy.optimize
 
 __all__ = ["fit", "laplace", "MLEResult", "LaplaceResult", "HessianNotPositiveDefiniteWarning",
            "ConvergenceWarning"]
@@ -123,8 +128,10 @@ class MLEResult:
     cov_robust: the sandwich H^-1 (J^T J) H^-1 from the per-observation terms (None without
     them); cov_type: which of the two bse, tvalues, pvalues, conf_int and summary use."""
 
-    def __init__(self, params, flat_params, param_names, loglik, nobs, hessian, cov,
-                 cov_robust, cov_type, optimize_result, method):
+    def __init__(self, params: PyTree, flat_params: np.ndarray, param_names: List[str],
+                 loglik: float, nobs: Optional[int], hessian: np.ndarray, cov: np.ndarray,
+                 cov_robust: Optional[np.ndarray], cov_type: str,
+                 optimize_result: "scipy.optimize.OptimizeResult", method: str) -> None:
         self.params = params
         self.flat_params = flat_params
         self.param_names = param_names
@@ -139,31 +146,31 @@ class MLEResult:
         self.converged = bool(optimize_result.success)
 
     @property
-    def k(self):
+    def k(self) -> int:
         """The number of estimated parameters."""
         return self.flat_params.size
 
-    def cov_params(self):
+    def cov_params(self) -> np.ndarray:
         """The covariance matrix that bse, tests and intervals use (chosen by cov_type)."""
-        return self.cov_robust if self.cov_type == "robust" else self.cov
+        return cast(np.ndarray, self.cov_robust) if self.cov_type == "robust" else self.cov
 
     @property
-    def bse(self):
+    def bse(self) -> np.ndarray:
         """Standard errors: the square roots of cov_params()'s diagonal."""
         return np.sqrt(np.diag(self.cov_params()))
 
     @property
-    def tvalues(self):
+    def tvalues(self) -> np.ndarray:
         """Wald statistics params / bse (z statistics: asymptotically standard normal)."""
         return self.flat_params / self.bse
 
     @property
-    def pvalues(self):
+    def pvalues(self) -> np.ndarray:
         """Two-sided p-values of the z statistics under the standard normal."""
         stats = require_scipy().stats
         return 2.0 * stats.norm.sf(np.abs(self.tvalues))
 
-    def conf_int(self, alpha=0.05):
+    def conf_int(self, alpha: float = 0.05) -> np.ndarray:
         """Wald confidence intervals of level 1 - alpha: an array (k, 2) of lower, upper."""
         if not 0.0 < alpha < 1.0:
             raise ValueError(f"conf_int: alpha must be in (0, 1), got {alpha!r}")
@@ -172,19 +179,19 @@ class MLEResult:
         return np.column_stack([self.flat_params - half, self.flat_params + half])
 
     @property
-    def aic(self):
+    def aic(self) -> float:
         """Akaike's information criterion, -2 loglik + 2 k."""
         return -2.0 * self.loglik + 2.0 * self.k
 
     @property
-    def bic(self):
+    def bic(self) -> float:
         """The Bayesian information criterion, -2 loglik + k log(nobs) (needs nobs)."""
         if self.nobs is None:
             raise ValueError("bic needs the number of observations: pass nobs= to fit (or "
                              "per_observation=, whose length gives it)")
         return -2.0 * self.loglik + self.k * np.log(self.nobs)
 
-    def summary(self, alpha=0.05):
+    def summary(self, alpha: float = 0.05) -> str:
         """A table of estimates, standard errors, z statistics, p-values and confidence
         intervals, with the log-likelihood and information criteria (as statsmodels')."""
         ci = self.conf_int(alpha)
@@ -205,12 +212,15 @@ class MLEResult:
                 zip(self.param_names, self.flat_params, self.bse, self.tvalues, self.pvalues, ci)]
         return "\n".join([rule] + lines + [rule, header, "-" * len(header)] + rows + [rule])
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"MLEResult(loglik={self.loglik:.6g}, k={self.k}, converged={self.converged})"
 
 
-def fit(negloglik, x0, args=(), method="trust-exact", *, per_observation=None, nobs=None,
-        param_names=None, cov_type="nonrobust", tol=None, options=None, polish=3):
+def fit(negloglik: ScalarFun, x0: PyTree, args: Sequence[Any] = (), method: str = "trust-exact",
+        *, per_observation: Optional[Callable[..., Any]] = None, nobs: Optional[int] = None,
+        param_names: Optional[Sequence[str]] = None, cov_type: str = "nonrobust",
+        tol: Optional[float] = None, options: Optional[dict] = None,
+        polish: int = 3) -> MLEResult:
     """Maximum-likelihood estimates of negloglik(params, *args) from x0 (a pytree), with
     inference from the exact Hessian at the optimum. Minimizes through
     `autodiff.optimize.minimize` (method, tol, options as there), then takes up to `polish`
@@ -256,8 +266,9 @@ class LaplaceResult:
     """The Laplace approximation N(mode, cov) of the density proportional to
     exp(-neg_log_joint), and its normalizing constant's logarithm, log_marginal."""
 
-    def __init__(self, mode, flat_mode, cov, hessian, log_marginal, param_names,
-                 optimize_result):
+    def __init__(self, mode: PyTree, flat_mode: np.ndarray, cov: np.ndarray,
+                 hessian: np.ndarray, log_marginal: float, param_names: List[str],
+                 optimize_result: "scipy.optimize.OptimizeResult") -> None:
         self.mode = mode
         self.flat_mode = flat_mode
         self.cov = cov
@@ -267,16 +278,18 @@ class LaplaceResult:
         self.optimize_result = optimize_result
 
     @property
-    def std(self):
+    def std(self) -> np.ndarray:
         """The approximate posterior standard deviations (flat vector)."""
         return np.sqrt(np.diag(self.cov))
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"LaplaceResult(log_marginal={self.log_marginal:.6g}, k={self.flat_mode.size})"
 
 
-def laplace(neg_log_joint, x0, args=(), method="trust-exact", *, param_names=None, tol=None,
-            options=None, polish=3):
+def laplace(neg_log_joint: ScalarFun, x0: PyTree, args: Sequence[Any] = (),
+            method: str = "trust-exact", *, param_names: Optional[Sequence[str]] = None,
+            tol: Optional[float] = None, options: Optional[dict] = None,
+            polish: int = 3) -> LaplaceResult:
     """The Laplace approximation of p(theta | data) ∝ exp(-neg_log_joint(theta, *args)):
     the mode (from x0, a pytree; found as in `fit`), cov = H^-1 (H the exact Hessian at the
     mode) and log_marginal = -f(mode) + k/2 log 2π - 1/2 log det H, the log of ∫ exp(-f)

@@ -13,7 +13,7 @@ import numpy as np
 
 from .core.forward import Dual, JVPTrace
 from .core.reverse import ReverseTrace
-from .core.tracer import Tracer, primal
+from .core.tracer import Tracer, bottom, primal
 from .pytree import flatten, unflatten, tree_map
 from .distributed import Problem, check_executor, run, ship
 from .fpwarnings import user_line
@@ -45,7 +45,8 @@ HOLOMORPHIC_HINT = ("For a holomorphic function, pass holomorphic=True; otherwis
 
 
 def _is_complex(x):
-    return np.iscomplexobj(primal(x))
+    b = bottom(x)  # np.iscomplexobj, without reading a value ad.jit stages
+    return b.dtype.kind == "c" if isinstance(b, Tracer) else np.iscomplexobj(b)
 
 
 def _check_complex(fname, what, leaves, holomorphic):
@@ -55,10 +56,10 @@ def _check_complex(fname, what, leaves, holomorphic):
         c = _is_complex(x)
         if holomorphic and not c:
             raise TypeError(f"{fname} with holomorphic=True requires complex {what}, got dtype "
-                            f"{np.result_type(primal(x))}")
+                            f"{_dtype(x)}")
         if not holomorphic and c:
             raise TypeError(f"{fname} requires real {what}, got dtype "
-                            f"{np.result_type(primal(x))}. " + HOLOMORPHIC_HINT)
+                            f"{_dtype(x)}. " + HOLOMORPHIC_HINT)
 
 
 def _check_argnums(fname, argnums):
@@ -107,9 +108,20 @@ def _split_args(fname, args, argnums):
     return dyn, rebuild
 
 
+def _shape(x):
+    """x's shape, read without reading a traced value (ad.jit records value reads)."""
+    b = bottom(x)
+    return b.shape if isinstance(b, Tracer) else np.shape(b)
+
+
+def _dtype(x):
+    """x's dtype, read without reading a traced value."""
+    b = bottom(x)
+    return b.dtype if isinstance(b, Tracer) else np.result_type(b)
+
+
 def _zeros_like(x):
-    v = primal(x)
-    return np.zeros(np.shape(v), dtype=np.result_type(v))
+    return np.zeros(_shape(x), dtype=_dtype(x))
 
 
 def _strip(trace, tree):
@@ -215,7 +227,7 @@ def _value_and_grad(fun, argnums, has_aux, args, kwargs, keep_value, fname="grad
     index = trace.index_of(out)
     value = out.value if index is not None else out
     what = (f"a {type(value).__name__}" if isinstance(value, (list, tuple, dict))
-            else None if np.shape(value) == () else f"shape {np.shape(value)}")
+            else None if _shape(value) == () else f"shape {_shape(value)}")
     if what is not None:
         hint = ("If it returns (output, aux), pass has_aux=True. "
                 if isinstance(value, tuple) and len(value) == 2 and not has_aux else "")
@@ -225,7 +237,7 @@ def _value_and_grad(fun, argnums, has_aux, args, kwargs, keep_value, fname="grad
     if holomorphic:
         _check_complex(fname, "inputs", flatten(dyn)[0], True)
     _check_complex(fname, "outputs", [value], holomorphic)
-    seeds = {} if index is None else {index: np.ones((), dtype=np.result_type(primal(value)))}
+    seeds = {} if index is None else {index: np.ones((), dtype=_dtype(value))}
     aux = _strip(trace, aux) if has_aux else None
     if not keep_value:
         del res, out, value
@@ -253,11 +265,11 @@ def vjp(fun: Fun, *primals: PyTree, has_aux: bool = False) -> Tuple[Any, ...]:
         seeds = {}
         for i, c, v in zip(indices, ct_leaves, values):
             c = _float_leaf(c, "vjp")
-            if shape_of(c) != np.shape(v):
+            if shape_of(c) != _shape(v):
                 raise ValueError(f"vjp: cotangent of shape {shape_of(c)} for an output of "
-                                 f"shape {np.shape(v)}")
+                                 f"shape {_shape(v)}")
             if _is_complex(c) and not _is_complex(v):
-                raise TypeError(f"vjp: complex cotangent (dtype {np.result_type(primal(c))}) for "
+                raise TypeError(f"vjp: complex cotangent (dtype {_dtype(c)}) for "
                                 f"a real output: its imaginary part would have no meaning")
             if i is not None:
                 seeds[i] = seeds[i] + c if i in seeds else c
@@ -299,7 +311,7 @@ def jacrev(fun: Fun, argnums: ArgNums = 0, *, has_aux: bool = False,
                 fun, argnums, args, kwargs, has_aux, holomorphic, "jacrev", reverse=True)
             jt = flatten(_jacfwd_tree(sweep, cotangent, None, False, holomorphic,
                                       jacrev_fun.__name__, executor, problem))[0]
-            part = [[_swap_blocks(jt[i * len(zero) + j], np.shape(primal(x)))
+            part = [[_swap_blocks(jt[i * len(zero) + j], _shape(x))
                      for j in range(len(zero))] for i, x in enumerate(in_leaves)]
         blocks = [unflatten(in_td, [part[i][j] for i in range(len(in_leaves))])
                   for j in range(len(zero))]
@@ -341,10 +353,10 @@ def jvp(fun: Fun, primals: Sequence[PyTree], tangents: Sequence[PyTree], *,
                              f"{shape_of(p)}" + (f" (with the batch axis: {batch + shape_of(p)})"
                                                  if batched else ""))
         if _is_complex(t) and not _is_complex(p):
-            raise TypeError(f"jvp: complex tangent (dtype {np.result_type(primal(t))}) for a "
+            raise TypeError(f"jvp: complex tangent (dtype {_dtype(t)}) for a "
                             "real primal: a real input moves along real directions only")
-        if not isinstance(t, Tracer) and t.dtype != primal(p).dtype:
-            t = t.astype(primal(p).dtype)
+        if not isinstance(t, Tracer) and t.dtype != _dtype(p):
+            t = t.astype(_dtype(p))
         ins.append(Dual(trace, p, t))
     out = fun(*unflatten(td, ins))
     out_leaves, out_td = flatten(out)
@@ -353,8 +365,7 @@ def jvp(fun: Fun, primals: Sequence[PyTree], tangents: Sequence[PyTree], *,
         value, tangent = trace.unpack(o)
         outs.append(value)
         if tangent is None:
-            v = primal(value)
-            tangent = np.zeros(batch + np.shape(v), dtype=np.result_type(v))
+            tangent = np.zeros(batch + _shape(value), dtype=_dtype(value))
         touts.append(tangent)
     return unflatten(out_td, outs), unflatten(out_td, touts)
 
@@ -418,7 +429,7 @@ def _layout(tree):
     leaves = [_float_leaf(x, "jacfwd") for x in leaves]
     shapes = [shape_of(x) for x in leaves]
     sizes = [int(np.prod(s)) for s in shapes]
-    dtype = np.result_type(*[primal(x) for x in leaves]) if leaves else np.float64
+    dtype = np.result_type(*[_dtype(x) for x in leaves]) if leaves else np.float64
     return leaves, in_td, shapes, sizes, sum(sizes), dtype
 
 
@@ -443,8 +454,7 @@ def _forward_chunk(fun1, layout, start, k, has_aux, holomorphic):
     for o in out_leaves:
         value, t = trace.unpack(o)
         values.append(value)
-        v = primal(value)
-        tangents.append(np.zeros((k,) + np.shape(v), np.result_type(v)) if t is None else t)
+        tangents.append(np.zeros((k,) + _shape(value), _dtype(value)) if t is None else t)
     return out_td, values, tangents, aux
 
 
@@ -559,9 +569,9 @@ def _check_direction(fname, x, v):
     if xtd != vtd:
         raise ValueError(f"{fname}: v's structure {vtd} does not match x's {xtd}")
     for a, b in zip(x_leaves, v_leaves):
-        if np.shape(primal(a)) != np.shape(primal(b)):
-            raise ValueError(f"{fname}: v has shape {np.shape(primal(b))} but x has shape "
-                             f"{np.shape(primal(a))}; they must match")
+        if _shape(a) != _shape(b):
+            raise ValueError(f"{fname}: v has shape {_shape(b)} but x has shape "
+                             f"{_shape(a)}; they must match")
 
 
 def _no_complex(fname, x):

@@ -111,7 +111,8 @@ def measure(name, f, p, client, pool, repeats, workers):
     shipment = distributed.Shipment(client, problem, "hessian")
     row["blob"] = len(shipment.blob)
     start = time.perf_counter()
-    shipment._payload()  # scattered to every worker
+    from dask.distributed import wait
+    wait(shipment._payload())  # on a worker (the others fetch it from there)
     row["ship"] = time.perf_counter() - start
     spans = [(s, min(CHUNK, n - s)) for s in range(0, n, CHUNK)]
     timed = distributed.Shipment(client, Timed(problem), "hessian")

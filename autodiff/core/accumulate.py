@@ -13,14 +13,40 @@ soon as anything else could see it.
 import numpy as np
 
 from .forward import Dual
+from .tracer import Tracer
+
+
+def is_array(v):
+    """A plain array, or a staged one (ad.jit): that takes the in-place work as steps of its
+    recording (`_in_place`), so a replay adds in the same order as the plain computation."""
+    return type(v) is np.ndarray or (isinstance(v, Tracer) and v.stages_values
+                                     and v.holds_array)
+
+
+def _staged(v):
+    return isinstance(v, Tracer) and v.stages_values
+
+
+def _in_place(fn, buffer, *args, **params):
+    """fn(buffer, *args, **params): writes into buffer (None: a new one) and returns it (a
+    staged buffer stays the same object; a plain one given a staged value becomes a staged
+    one, so the caller must use the result)."""
+    for a in (buffer,) + args:
+        if _staged(a):
+            return a._trace.in_place(fn, buffer, args, params)
+    return fn(buffer, *args, **params)
+
+
+def _add(buffer, c):
+    return np.add(buffer, c, out=buffer)
 
 
 def _split(x):
     """(trace or None, value, tangent or None) for a plain array or a dual number of plain
     arrays; None for anything else."""
-    if type(x) is np.ndarray:
+    if is_array(x):
         return None, x, None
-    if type(x) is Dual and type(x.value) is np.ndarray and type(x.tangent) is np.ndarray:
+    if type(x) is Dual and is_array(x.value) and is_array(x.tangent):
         return x._trace, x.value, x.tangent
     return None
 
@@ -42,9 +68,11 @@ def add_into(buffer, c):
         return None
     if ct is not None and (btrace is not ctrace or not _fits(bt, ct)):
         return None
-    np.add(bv, cv, out=bv)
+    if (_staged(cv) and not _staged(bv)) or (ct is not None and _staged(ct) and not _staged(bt)):
+        return None  # a plain buffer cannot hold a staged sum: the sweep adds instead
+    _in_place(_add, bv, cv)
     if ct is not None:
-        np.add(bt, ct, out=bt)
+        _in_place(_add, bt, ct)
     return buffer
 
 
@@ -66,9 +94,10 @@ def scatter_into(prim, buffer, g, out_shape, values, params):
         btrace, bv, bt = _split(buffer)
         if gt is not None and btrace is not None and btrace is not gtrace:
             return None
-    bv = prim.vjp_accumulate(bv, gv, (), *values, **params)
+    bv = _in_place(prim.vjp_accumulate, bv, gv, (), *values, **params)
     if gt is not None:
-        bt = prim.vjp_accumulate(bt, gt, gt.shape[:gt.ndim - gv.ndim], *values, **params)
+        bt = _in_place(prim.vjp_accumulate, bt, gt, gt.shape[:gt.ndim - gv.ndim], *values,
+                       **params)
     if gtrace is None and btrace is None:
         return bv
     if type(buffer) is Dual:  # keep the object: the sweep knows its buffers by identity

@@ -75,8 +75,8 @@ def worth_dropping(value):
     """Whether a value is a large array (or a dual number of one): a cheap test, so that
     operations on scalars pay nothing for residual plans."""
     if type(value) is not np.ndarray:
-        if not isinstance(value, Tracer):  # a scalar: no attribute lookup that would fail
-            return False
+        if not isinstance(value, Tracer) or value.stages_values:
+            return False  # a scalar, or a staged value (ad.jit: its value is not to be read)
         value = value.value
         if type(value) is not np.ndarray:
             return False

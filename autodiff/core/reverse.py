@@ -10,7 +10,7 @@ import threading
 
 import numpy as np
 
-from .accumulate import add_into, scatter_into
+from .accumulate import add_into, scatter_into, is_array
 from .residuals import plan as residual_plan, apply as keep_for, involves_large
 from .shortcuts import state as shortcuts
 from .tracer import Trace, Tracer
@@ -151,7 +151,7 @@ class ReverseTrace(Trace):
                 elif not (mine and add_into(prev, c) is not None):
                     owned.pop(id(prev), None)
                     total = prev + c
-                    if type(total) is np.ndarray and not keep_all:
+                    if is_array(total) and not keep_all:
                         owned[id(total)] = total
                     cts[parent] = total
         return cts

@@ -57,6 +57,7 @@ class Tracer:
 
     __slots__ = ("_trace", "value")
     __array_priority__ = 1000.0
+    stages_values = False  # True for ad.jit's staging tracers: see `bottom`
     __hash__ = None
 
     @property
@@ -182,22 +183,22 @@ class Tracer:
         return np.floor_divide(primal(other), primal(self))
 
     def __lt__(self, other):  # comparisons give plain booleans
-        return np.less(primal(self), primal(other))
+        return np.less(bottom(self), bottom(other))
 
     def __le__(self, other):
-        return np.less_equal(primal(self), primal(other))
+        return np.less_equal(bottom(self), bottom(other))
 
     def __gt__(self, other):
-        return np.greater(primal(self), primal(other))
+        return np.greater(bottom(self), bottom(other))
 
     def __ge__(self, other):
-        return np.greater_equal(primal(self), primal(other))
+        return np.greater_equal(bottom(self), bottom(other))
 
     def __eq__(self, other):
-        return np.equal(primal(self), primal(other))
+        return np.equal(bottom(self), bottom(other))
 
     def __ne__(self, other):
-        return np.not_equal(primal(self), primal(other))
+        return np.not_equal(bottom(self), bottom(other))
 
     def __getitem__(self, index):
         return ops.getitem(self, index)
@@ -244,6 +245,15 @@ class Tracer:
 def primal(x):
     """The innermost raw value of `x`: all tracer levels stripped (a constant)."""
     while isinstance(x, Tracer):
+        x = x.value
+    return x
+
+
+def bottom(x):
+    """`x` for a piecewise-constant decision (a comparison, a mask): its derivative levels
+    stripped, like `primal`, but stopping at a tracer that stages values (ad.jit's), which then
+    records the decision instead of exposing its value to Python."""
+    while isinstance(x, Tracer) and not x.stages_values:
         x = x.value
     return x
 

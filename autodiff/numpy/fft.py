@@ -4,10 +4,9 @@ zero-padded to the transform's length first, as NumPy does, and the multi-axis r
 are NumPy's own composition (rfftn: rfft along the last axis, then fftn over the others)."""
 import numpy as np
 
-from ..core.tracer import primal
 from ..primitives.fft import fft_p, rfft_p, irfft_p, NORMS
 from ..primitives.complex import is_complex
-from ..primitives.shape import shape_of, getitem, concatenate_p, normalize_axis
+from ..primitives.shape import dtype_of, shape_of, getitem, concatenate_p, normalize_axis
 from .functions import _as_array, roll
 from .keywords import no_out
 from .names import serves
@@ -43,7 +42,7 @@ def _resize(a, n, axis, fname):
         return getitem(a, index)
     pad = list(shape)
     pad[axis] = n - have
-    return concatenate_p(a, np.zeros(pad, dtype=np.result_type(primal(a))),
+    return concatenate_p(a, np.zeros(pad, dtype=dtype_of(a)),
                          axis=axis % len(shape))
 
 

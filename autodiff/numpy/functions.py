@@ -6,10 +6,10 @@ import warnings
 
 import numpy as np
 
-from ..core.tracer import Tracer, primal
+from ..core.tracer import Tracer, bottom, primal
 from ..primitives import (elementwise as E, reductions as R, shape as S, products as P,
                           broadcasting as B, complex as C)
-from ..primitives.shape import shape_of, normalize_axis, normalize_axes, getitem
+from ..primitives.shape import dtype_of, shape_of, normalize_axis, normalize_axes, getitem
 from .keywords import NOT_GIVEN, no_out, cast, mask, refuse, ufunc_inputs
 from .names import serves
 
@@ -49,7 +49,7 @@ def _count(x, axis, m=None, keepdims=False):
         shape = shape_of(x)
         return int(np.prod([shape[a] for a in normalize_axes(axis, len(shape))]))
     counts = np.sum(m, axis=normalize_axes(axis, m.ndim), keepdims=keepdims)
-    return counts.astype(np.result_type(primal(x), 1.0))  # as NumPy: the data's float type
+    return counts.astype(np.result_type(dtype_of(x), 1.0))  # as NumPy: the data's float type
 
 
 @serves()
@@ -94,7 +94,7 @@ def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Tru
     differentiable (|.| at 0); its derivative is taken as 0 there, as autograd's, not NaN."""
     no_out("std", out)
     v = var(a, axis, dtype, None, ddof, keepdims, where=where, mean=mean, correction=correction)
-    zero = primal(v) == 0
+    zero = bottom(v) == 0  # staged under ad.jit
     if not np.any(zero):
         return E.sqrt(v)
     return E.where(zero, 0.0, E.sqrt(E.where(zero, 1.0, v)))
@@ -124,11 +124,11 @@ def _prod(x, axis, keepdims):
     while shape_of(y)[-1] > 1:
         m = shape_of(y)[-1]
         if m % 2:
-            pad = np.ones(shape_of(y)[:-1] + (1,), dtype=np.result_type(primal(y)))
+            pad = np.ones(shape_of(y)[:-1] + (1,), dtype=np.result_type(dtype_of(y)))
             y = S.concatenate([y, pad], axis=-1)
         y = getitem(y, (Ellipsis, slice(0, None, 2))) * getitem(y, (Ellipsis, slice(1, None, 2)))
     if shape_of(y)[-1] == 0:
-        y = np.ones(shape_of(y)[:-1], dtype=np.result_type(primal(x), 1.0))
+        y = np.ones(shape_of(y)[:-1], dtype=np.result_type(dtype_of(x), 1.0))
     else:
         y = S.reshape(y, shape_of(y)[:-1])
     if keepdims:
@@ -770,7 +770,7 @@ def cumprod(a, axis=None, dtype=None, out=None):
     shift = 1
     while shift < n:
         ones = np.ones(shape_of(x)[:axis] + (shift,) + shape_of(x)[axis + 1:],
-                       dtype=np.result_type(primal(x)))
+                       dtype=np.result_type(dtype_of(x)))
         shifted = S.concatenate([ones, getitem(x, head + (slice(0, n - shift),))], axis=axis)
         x = x * shifted
         shift *= 2

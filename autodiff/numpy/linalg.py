@@ -3,12 +3,12 @@ from collections import namedtuple
 
 import numpy as np
 
-from ..core.tracer import primal
+from ..core.tracer import bottom, primal
 from ..primitives import elementwise as E, reductions as R, complex as C
 from ..primitives.products import matmul_p, swap_last
 from ..primitives.linalg import (inv_p, solve_p, logabsdet_p, cholesky_p, eigh_p, svd_p,
                                  svd_parts, row)
-from ..primitives.shape import shape_of, reshape_p, getitem, normalize_axis
+from ..primitives.shape import dtype_of, shape_of, reshape_p, getitem, normalize_axis
 from .functions import _as_array, dot, moveaxis, take_along_axis
 from .names import serves
 
@@ -74,7 +74,7 @@ def _root_of_sum(s, p):
     """s ** (1/p) for a sum s >= 0 (p = 2: the square root), with derivative 0 where s == 0:
     the norm of a zero vector has no derivative and 0 is a subgradient (see
     docs/writing-functions.md). The masks keep 1/0 out of every order of derivative."""
-    zero = primal(s) == 0
+    zero = bottom(s) == 0  # a staged mask under ad.jit
     if not zero.any():
         return E.sqrt(s) if p == 2 else s ** (1.0 / p)
     safe = E.where(zero, 1.0, s)
@@ -84,7 +84,7 @@ def _root_of_sum(s, p):
 def _abs_power(x, p):
     """|x| ** p, with derivative 0 where x == 0 (for p < 2 the first or second derivative there
     is infinite or does not exist)."""
-    zero = primal(x) == 0
+    zero = bottom(x) == 0
     if not zero.any():
         return E.absolute(x) ** p
     return E.where(zero, 0.0, E.absolute(E.where(zero, 1.0, x)) ** p)
@@ -338,7 +338,7 @@ def matrix_power(a, n):
             a = matmul_p(a, a)
     if result is None:  # n == 0: the identity (a constant), of a's shape and dtype
         s = shape_of(a)
-        return np.broadcast_to(np.eye(s[-1], dtype=np.result_type(primal(a))), s).copy()
+        return np.broadcast_to(np.eye(s[-1], dtype=np.result_type(dtype_of(a))), s).copy()
     return result
 
 

@@ -2,13 +2,16 @@
 (`declare(..., numpy=("exp",))`, for the primitives that are NumPy functions themselves) or by
 `@serves("mean")` on the function of this package that implements it (compositions of
 primitives, and NumPy's full signatures over them); "linalg.inv" names np.linalg.inv."""
+from typing import Any, Callable, Dict, TypeVar
 
-SERVED = {}  # NumPy name -> function
+Fn = TypeVar("Fn", bound=Callable[..., Any])
+
+SERVED: Dict[str, Callable[..., Any]] = {}  # NumPy name -> function
 
 
-def serves(*names):
+def serves(*names: str) -> Callable[[Fn], Fn]:
     """Decorator: the function serves these NumPy names (its own name if none is given)."""
-    def register(fn):
+    def register(fn: Fn) -> Fn:
         for name in names or (fn.__name__,):
             claim(name, fn)
         return fn

@@ -4,7 +4,7 @@ import functools
 
 import numpy as np
 
-from ..core.tracer import Tracer, primal
+from ..core.tracer import Tracer, bottom, primal
 
 
 def strip(obj):
@@ -16,10 +16,35 @@ def strip(obj):
     return obj
 
 
-def nondiff(fn):
+def _stand_in(obj):
+    """For a function that reads only shapes and dtypes: a traced value as an array of its
+    shape and dtype, its value unread (a value ad.jit records stays unread)."""
+    if isinstance(obj, Tracer):
+        b = bottom(obj)
+        if not isinstance(b, Tracer):
+            return b
+        return np.broadcast_to(np.zeros((), b.dtype), b.shape)
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_stand_in(o) for o in obj)
+    return obj
+
+
+def _lowest(obj):
+    """Traced values down to the level that stages values (ad.jit), which records the
+    function itself (a mask, an argmax: recomputed at each replay), else raw values."""
+    if isinstance(obj, Tracer):
+        return bottom(obj)
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_lowest(o) for o in obj)
+    return obj
+
+
+def nondiff(fn, only_shapes=False, staged=False):
+    take = _stand_in if only_shapes else _lowest if staged else strip
+
     @functools.wraps(fn)
     def constant(*args, **kwargs):
-        return fn(*strip(args), **{k: strip(v) for k, v in kwargs.items()})
+        return fn(*take(args), **{k: take(v) for k, v in kwargs.items()})
     constant.nondiff = True  # NumPy's own keywords apply as they are (out= too: results are plain)
     return constant
 
@@ -36,4 +61,13 @@ NONDIFF_FUNCTIONS = [
     "searchsorted", "iscomplexobj", "isrealobj", "isscalar", "unique", "digitize", "histogram",
 ]
 
-NAMESPACE = {name: nondiff(getattr(np, name)) for name in NONDIFF_UFUNCS + NONDIFF_FUNCTIONS}
+ONLY_SHAPES = {"shape", "ndim", "size", "result_type", "iscomplexobj", "isrealobj"}
+# recorded by ad.jit like primitives (autodiff/staging.py): elementwise, or of an output shape
+# that follows from the arguments' shapes (not nonzero, unique, ...)
+STAGED_UFUNCS = frozenset(NONDIFF_UFUNCS) - {"floor_divide", "heaviside"} | {
+    "bitwise_and", "bitwise_or", "bitwise_xor", "invert"}
+STAGED_FUNCTIONS = frozenset(["any", "all", "argmax", "argmin", "count_nonzero"])
+
+NAMESPACE = {name: nondiff(getattr(np, name), name in ONLY_SHAPES,
+                           name in STAGED_UFUNCS or name in STAGED_FUNCTIONS)
+             for name in NONDIFF_UFUNCS + NONDIFF_FUNCTIONS}

@@ -2,8 +2,8 @@
 finite differences (gradient), linspace with traced endpoints, select."""
 import numpy as np
 
-from ..core.tracer import Tracer, primal
-from ..primitives import elementwise as E
+from ..core.tracer import Tracer, bottom, primal
+from ..primitives import elementwise as E, special
 from ..primitives.shape import getitem, shape_of, normalize_axes
 from .functions import _as_array, _ndim, concatenate, moveaxis
 from .names import serves
@@ -18,7 +18,7 @@ def fabs(x):
 def _nan_aware(pick, x, y):
     """NumPy's fmax/fmin: a NaN loses to a number (the number's derivative is taken)."""
     x, y = _as_array(x), _as_array(y)
-    xn, yn = np.isnan(primal(x)), np.isnan(primal(y))
+    xn, yn = np.isnan(bottom(x)), np.isnan(bottom(y))
     out = pick(x, y)
     if np.any(yn):
         out = E.where(yn, x, out)
@@ -49,7 +49,7 @@ def sinc(x):
     exact there too (a guarded quotient would give 0 for the second derivative at 0, not
     -pi^2 / 3)."""
     x = _as_array(x)
-    near = np.abs(primal(x)) < SINC_SERIES_BELOW
+    near = np.abs(bottom(x)) < SINC_SERIES_BELOW
     y = x * np.pi
     if not np.any(near):
         return E.sin(y) / y
@@ -147,6 +147,12 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     if retstep:
         return out, (stop - start) / div if div > 0 else np.nan
     return out
+
+
+@serves()
+def i0(x):
+    """np.i0: the modified Bessel function of order 0 (scipy.special.i0's primitive)."""
+    return special.i0(_as_array(x))
 
 
 @serves()

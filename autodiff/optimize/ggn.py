@@ -1,8 +1,9 @@
 """Generalized Gauss-Newton products, the curvature of Martens-style Hessian-free training."""
 from ..transforms import jvp, vjp, hvp
+from ..typing import Fun, PyTree, ScalarFun
 
 
-def ggnvp(model, loss, params, v):
+def ggnvp(model: Fun, loss: ScalarFun, params: PyTree, v: PyTree) -> PyTree:
     """G v with G = J^T H_L J, for the objective loss(model(params)): J the Jacobian of the
     model's outputs, H_L the Hessian of the loss in those outputs. G is positive semi-definite
     for convex losses, which the Hessian of a network's loss is not: CG needs that.

@@ -3,6 +3,7 @@ derivatives: Newton (exact Hessian), Hessian-free methods (HVPs only) and quasi-
 scipy's bounds and constraints for the methods that take them."""
 import re
 import warnings
+from typing import TYPE_CHECKING, Any, Callable, Dict, Optional, Sequence
 
 import numpy as np
 
@@ -11,6 +12,10 @@ from ..pytree import ravel_pytree
 from ..transforms import jacrev
 from .newton import newton, NEWTON_OPTIONS
 from .objective import ScipyObjective
+from ..typing import PyTree, ScalarFun
+
+if TYPE_CHECKING:
+    import scipy.optimize
 
 HESSP_METHODS = ("newton-cg", "trust-ncg", "trust-krylov", "trust-constr")
 HESS_METHODS = ("trust-exact", "dogleg")
@@ -21,8 +26,10 @@ CONSTRAINTS_METHODS = ("slsqp", "trust-constr")
 OWN_DISP = ("newton", "l-bfgs-b")
 
 
-def minimize(f, x0, method="newton", *, args=(), tol=None, options=None, callback=None,
-             bounds=None, constraints=()):
+def minimize(f: ScalarFun, x0: PyTree, method: str = "newton", *, args: Sequence[Any] = (),
+             tol: Optional[float] = None, options: Optional[dict] = None,
+             callback: Optional[Callable[[PyTree], Any]] = None, bounds: Any = None,
+             constraints: Any = ()) -> "scipy.optimize.OptimizeResult":
     """Minimize f(x, *args) over x, a pytree (dict of arrays, array, ...), from x0.
 
     method: 'newton' (exact Hessian, line search, indefinite Hessians modified to keep descent),
@@ -67,7 +74,7 @@ def minimize(f, x0, method="newton", *, args=(), tol=None, options=None, callbac
         res = scipy.optimize.OptimizeResult(x=x, fun=fun, jac=jac, nit=nit, success=success,
                                             status=0 if success else 1, message=message)
     else:
-        kwargs = dict(jac=obj.jac)
+        kwargs: Dict[str, Any] = dict(jac=obj.jac)
         if method_l in HESSP_METHODS:
             kwargs["hessp"] = obj.hessp
         elif method_l in HESS_METHODS:

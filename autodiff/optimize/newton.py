@@ -1,10 +1,15 @@
 """Newton's method with the exact Hessian, kept a descent method where the Hessian is not
 positive definite (Nocedal & Wright, 3.4: eigenvalues replaced by their absolute values, floored
 at a small multiple of the largest), with a backtracking Armijo line search."""
+from typing import Any, Callable, Optional, Tuple
+
 import numpy as np
+import numpy.typing as npt
+
+from .objective import ScipyObjective
 
 
-def modified_newton_direction(H, g, floor=1e-8):
+def modified_newton_direction(H: np.ndarray, g: np.ndarray, floor: float = 1e-8) -> np.ndarray:
     """-B^-1 g for B = H with eigenvalues |lambda| clipped below at floor * max|lambda|:
     a descent direction, equal to the Newton step wherever H is comfortably positive definite."""
     lam, Q = np.linalg.eigh((H + H.T) / 2)
@@ -16,7 +21,10 @@ def modified_newton_direction(H, g, floor=1e-8):
 NEWTON_OPTIONS = ("gtol", "xtol", "maxiter", "c1", "disp")  # disp: printed by minimize
 
 
-def newton(obj, x0, gtol=1e-8, xtol=1e-12, maxiter=100, c1=1e-4, callback=None):
+def newton(obj: ScipyObjective, x0: npt.ArrayLike, gtol: float = 1e-8, xtol: float = 1e-12,
+           maxiter: int = 100, c1: float = 1e-4,
+           callback: Optional[Callable[[np.ndarray], Any]] = None
+           ) -> Tuple[np.ndarray, float, np.ndarray, int, bool, str]:
     """Minimize obj (a ScipyObjective) from the flat vector x0: stop when the gradient's largest
     entry is at most gtol, or a step moves x by at most xtol relative to |x| (the gradient can
     be stuck above gtol at rounding level for badly scaled problems). Returns (x, f, g, nit,

@@ -1,9 +1,13 @@
 """Exact derivatives packaged for scipy.optimize: fun, jac, hess and hessp on flat vectors,
 for functions of pytrees."""
+from typing import Any, Callable, Optional, Sequence, Tuple
+
 import numpy as np
+import numpy.typing as npt
 
 from ..pytree import ravel_pytree
 from ..transforms import value_and_grad, hessian, hvp_fn
+from ..typing import PyTree, ScalarFun
 
 
 class ScipyObjective:
@@ -14,7 +18,7 @@ class ScipyObjective:
     records the gradient once per iterate and answers each product with one reverse sweep.
     Counters: nfev (forward passes), nhev (Hessians), nhvp (Hessian-vector products)."""
 
-    def __init__(self, f, x0, args=()):
+    def __init__(self, f: ScalarFun, x0: PyTree, args: Sequence[Any] = ()) -> None:
         self.f = f
         self.args = tuple(args)
         self.x0, self.unravel = ravel_pytree(x0)
@@ -22,11 +26,14 @@ class ScipyObjective:
             raise TypeError("minimize: complex parameters are not supported; optimize their "
                             "real and imaginary parts as real parameters (docs/complex.md)")
         self.nfev = self.nhev = self.nhvp = 0
-        self._x = self._value = self._grad = None
-        self._hx = self._hvp = None
-        self._flat_f = lambda z: f(self.unravel(z), *self.args)
+        self._x: Optional[np.ndarray] = None
+        self._value: Any = None
+        self._grad: Any = None
+        self._hx: Optional[np.ndarray] = None
+        self._hvp: Any = None  # the HVPFun at _hx
+        self._flat_f: Callable[[np.ndarray], Any] = lambda z: f(self.unravel(z), *self.args)
 
-    def _at(self, x):
+    def _at(self, x: npt.ArrayLike) -> np.ndarray:
         x = np.asarray(x, dtype=float)
         if self._x is None or not np.array_equal(x, self._x):
             self._value, self._grad = value_and_grad(self._flat_f)(x)
@@ -34,23 +41,23 @@ class ScipyObjective:
             self.nfev += 1
         return x
 
-    def fun(self, x):
+    def fun(self, x: npt.ArrayLike) -> float:
         self._at(x)
         return float(self._value)
 
-    def jac(self, x):
+    def jac(self, x: npt.ArrayLike) -> np.ndarray:
         self._at(x)
         return np.array(self._grad, dtype=float)
 
-    def fun_and_jac(self, x):
+    def fun_and_jac(self, x: npt.ArrayLike) -> Tuple[float, np.ndarray]:
         """(value, gradient) in one call (scipy's jac=True convention)."""
         return self.fun(x), self.jac(x)
 
-    def hess(self, x):
+    def hess(self, x: npt.ArrayLike) -> np.ndarray:
         self.nhev += 1
         return np.asarray(hessian(self._flat_f)(np.asarray(x, dtype=float)), dtype=float)
 
-    def hessp(self, x, p):
+    def hessp(self, x: npt.ArrayLike, p: npt.ArrayLike) -> np.ndarray:
         x = np.asarray(x, dtype=float)
         if self._hx is None or not np.array_equal(x, self._hx):
             self._hvp = hvp_fn(self._flat_f, x)
@@ -59,7 +66,7 @@ class ScipyObjective:
         return np.asarray(self._hvp(np.asarray(p, dtype=float)), dtype=float)
 
 
-def scipy_objective(f, x0, args=()):
+def scipy_objective(f: ScalarFun, x0: PyTree, args: Sequence[Any] = ()) -> ScipyObjective:
     """`ScipyObjective` for f at the structure of x0 (a pytree). Use as
     `scipy.optimize.minimize(obj.fun, obj.x0, jac=obj.jac, hessp=obj.hessp, method=...)`,
     then `obj.unravel(result.x)` gives the parameters back in x0's structure."""

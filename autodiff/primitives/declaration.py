@@ -29,6 +29,7 @@ import inspect
 import numpy as np
 
 from ..core.primitive import Primitive, register
+from ..core.tracer import Tracer
 from ..core.shortcuts import state as shortcuts
 from .samples import as_samples
 
@@ -309,6 +310,8 @@ def _special(partial):
             _ZERO if partial == 0 else None
     if tp is np.ndarray and partial.dtype == bool:
         return _MASK
+    if isinstance(partial, Tracer) and partial.stages_values and partial.dtype == bool:
+        return _MASK  # a mask ad.jit stages (core.tracer.bottom): a mask all the same
     return None
 
 

@@ -4,8 +4,9 @@ Arguments broadcast against each other; the declarations lift tangents and sum c
 accordingly (declaration.py, broadcasting.py)."""
 import numpy as np
 
-from ..core.tracer import Tracer, primal
+from ..core.tracer import Tracer, bottom
 from .declaration import declare
+from .complex import is_complex
 from .samples import uniform, positive, values, through
 
 _LN2, _LN10 = np.log(2.0), np.log(10.0)
@@ -26,8 +27,9 @@ def _binary(name, impl, partial_x, partial_y, sparsity="elementwise-nonlinear", 
 
 
 def _const(x):
-    """A piecewise-constant factor (a mask) computed on the innermost values."""
-    return primal(x)
+    """A piecewise-constant factor (a mask) computed on the innermost values (staged under
+    ad.jit, so the mask is recomputed at each replay: see core.tracer.bottom)."""
+    return bottom(x)
 
 
 # --- arithmetic ------------------------------------------------------------------------------
@@ -138,7 +140,7 @@ hypot = _binary("hypot", np.hypot, lambda out, x: x / out, lambda out, y: y / ou
 # --- piecewise -------------------------------------------------------------------------------
 def absolute(x):
     """np.abs / np.absolute: of a real value (derivative sign(x)) or a complex one."""
-    return complex_abs_p(x) if np.iscomplexobj(primal(x)) else absolute_p(x)
+    return complex_abs_p(x) if is_complex(x) else absolute_p(x)
 
 
 absolute_p = declare("abs", np.abs, ("x",), diagonal=[lambda x: np.sign(_const(x))],
@@ -185,12 +187,13 @@ def where(condition, x=_ONLY_CONDITION, y=_ONLY_CONDITION):
     """np.where(condition, x, y): the derivative flows through the branch chosen.
     np.where(condition) alone is np.nonzero(condition) (indices: no derivative)."""
     if isinstance(condition, Tracer):
-        condition = primal(condition) != 0
+        condition = bottom(condition) != 0  # plain booleans; a staged mask under ad.jit
     if x is _ONLY_CONDITION and y is _ONLY_CONDITION:
         return np.nonzero(condition)
     if x is _ONLY_CONDITION or y is _ONLY_CONDITION:
         raise ValueError("either both or neither of x and y should be given")
-    return where_p(np.asarray(condition, dtype=bool), x, y)
+    return where_p(condition if isinstance(condition, Tracer) else
+                   np.asarray(condition, dtype=bool), x, y)
 
 
 where_p = declare("where", np.where, ("condition", "x", "y"), broadcasts=True,

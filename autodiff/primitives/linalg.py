@@ -2,7 +2,7 @@
 log-absolute-determinant (slogdet and det build on it), cholesky, eigh and svd."""
 import numpy as np
 
-from ..core.tracer import primal
+from ..core.tracer import bottom, primal
 from .declaration import declare
 from .samples import uniform, well_conditioned, spd, distinct_spectrum, through
 from .products import matmul_p, swap_last
@@ -116,10 +116,10 @@ def _quotient(num, den, used=None, zero=None):
     the eigenvectors (singular vectors) concerned, e.g. functions of the eigenvalues or singular
     values alone, so 0 * inf must not turn their derivatives into NaN. Elsewhere it is NaN: the
     eigenvectors of a repeated eigenvalue are not unique, so they have no derivative."""
-    zero = primal(den) == 0 if zero is None else zero
+    zero = bottom(den) == 0 if zero is None else zero
     if not zero.any():
         return num / den
-    fill = np.where(zero & (primal(num if used is None else used) != 0), np.nan, 0.0)
+    fill = np.where(zero & (bottom(num if used is None else used) != 0), np.nan, 0.0)
     return where(zero, fill, num / where(zero, 1.0, den))
 
 

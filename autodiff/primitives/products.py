@@ -4,6 +4,7 @@ import string
 
 import numpy as np
 
+from ..core.tracer import Tracer
 from .declaration import declare
 from .samples import uniform, call, through
 from .broadcasting import broadcast_to_p
@@ -25,7 +26,9 @@ def _matmul_impl(a, b):
 def _reshapes_free(t):
     """Whether folding t's leading axes needs no copy (a tangent of a transposed value does not
     fold for free: copying it costs more than the batched product saves)."""
-    return type(t) is not np.ndarray or t.flags.c_contiguous
+    if type(t) is not np.ndarray and not (isinstance(t, Tracer) and t.stages_values):
+        return True
+    return t.flags.c_contiguous  # a staged value's layout is fixed per recording
 
 
 def _matmul_batched_a(t, nb, b):

@@ -2,7 +2,7 @@
 mean, var, std and prod are compositions of these (see autodiff.numpy)."""
 import numpy as np
 
-from ..core.tracer import primal
+from ..core.tracer import bottom
 from .declaration import declare
 from .samples import uniform, values, call
 from .shape import reshape_p, getitem_p, normalize_axes, normalize_axis, shape_of, reshape
@@ -46,7 +46,7 @@ def sum(x, axis=None, keepdims=False):  # noqa: A001 (the NumPy name)
 # --- amax / amin -----------------------------------------------------------------------------
 def _extremum_weights(out, x, axis, keepdims):
     """Where the extremum is attained, ties sharing the derivative equally (a constant)."""
-    xv, ov = primal(x), primal(out)
+    xv, ov = bottom(x), bottom(out)  # staged under ad.jit (a mask recomputed at each replay)
     if not keepdims:
         ov = np.reshape(ov, _kept_shape(xv.shape, axis))
     mask = (xv == ov).astype(np.result_type(xv))

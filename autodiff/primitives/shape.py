@@ -5,13 +5,20 @@ adjoint primitive."""
 import numpy as np
 
 from ..core.shortcuts import state as shortcuts
-from ..core.tracer import Tracer, primal
+from ..core.tracer import Tracer, bottom
 from .declaration import declare
 from .samples import uniform, values, call, through
 
 
 def shape_of(x):
     return x.shape if isinstance(x, (np.ndarray, np.generic, Tracer)) else np.shape(x)
+
+
+def dtype_of(x):
+    """x's dtype, as np.result_type(primal(x)) but without reading a traced value (ad.jit
+    notes every read of a value it records)."""
+    b = bottom(x)
+    return b.dtype if isinstance(b, Tracer) else np.result_type(b)
 
 
 def normalize_axis(axis, ndim, name="axis"):
@@ -145,9 +152,11 @@ def _index_add_impl(g, index, shape, lead):
 
 def _getitem_batched_jvp(t, nb, index, lead):
     part = getitem_p(t, index=index, lead=lead + nb)
-    if shortcuts.zero_slices and type(part) is np.ndarray and not part.any():
+    if shortcuts.zero_slices and (type(part) is np.ndarray or (
+            isinstance(part, Tracer) and part.stages_values)) and not np.any(part):
         # A batch of tangents (jacfwd, hessian) is a block of the identity: the part of it that
         # a slice picks out is often all zero, and a symbolic zero saves all work downstream.
+        # (Under ad.jit, a staged part is tested by a guard: the same choice at each replay.)
         return None
     return part
 
@@ -200,6 +209,8 @@ def canonical_index(index, shape):
         index = (index,)
     out = []
     for i in index:
+        if isinstance(i, Tracer) and i.stages_values:
+            i = np.asarray(i)  # a mask or indices ad.jit stages: read (a guard) as plain values
         if isinstance(i, Tracer):
             raise TypeError("an index must not be a traced value; indexes are not differentiable "
                             "(use autodiff.stop_gradient on it if it is meant as a constant)")

@@ -4,7 +4,7 @@ dependency: it is imported when one of them is first computed, not with autodiff
 import numpy as np
 
 from .._optional import require
-from ..core.tracer import primal
+from ..core.tracer import bottom, primal
 from .declaration import declare
 from .elementwise import exp, log, log1p, where
 from .samples import positive, through, uniform
@@ -25,11 +25,11 @@ def _sc(name):
     return impl
 
 
-def _unary(name, partial, x=uniform(3), scipy=None):
+def _unary(name, partial, x=uniform(3), scipy=None, numpy=()):
     """A unary ufunc of scipy.special; `x` is the sample input."""
     return declare(name, _sc(name), ("x",), diagonal=[partial], broadcasts=True,
                    sparsity="elementwise-nonlinear", scipy=scipy or (f"special.{name}",),
-                   samples=[(x,)])
+                   numpy=numpy, samples=[(x,)])
 
 
 def _binary(name, partial_x, partial_y, args=("x", "y"), x=uniform(2, 3)):
@@ -43,7 +43,7 @@ def _quotient(num, den, fill=0.0):
     """num / den, but `fill` where both are 0 (a 0 / 0 that the function defines, as 0 log 0),
     computed on a safe denominator there so that no NaN reaches any order. Only there: where
     num alone is 0 the quotient keeps its derivatives (d(x / y) / dx = 1 / y at x = 0)."""
-    zero = (primal(num) == 0) & (primal(den) == 0)
+    zero = (bottom(num) == 0) & (bottom(den) == 0)  # staged under ad.jit
     if not np.any(zero):
         return num / den
     return where(zero, fill, num / where(zero, 1.0, den))
@@ -104,11 +104,11 @@ i0e = _unary("i0e", lambda out, x: i1e(x) - np.sign(primal(x)) * out)
 # --- incomplete gamma and beta functions, Student's t distribution ------------------------------
 # Their derivatives in the integration limit are closed forms; in the shape parameters they are
 # series that autodiff does not have: a traced shape parameter is an error, never a zero.
-def _no_derivative(name, arg):
+def _no_derivative(name, arg, only="the integration limit"):
     def partial():
         raise NotImplementedError(f"the derivative of scipy.special.{name} with respect to {arg} "
-                                  "is not implemented (only with respect to the integration "
-                                  "limit); pass it as a constant (autodiff.stop_gradient)")
+                                  f"is not implemented (only with respect to {only}); pass it "
+                                  "as a constant (autodiff.stop_gradient)")
     return partial
 
 
@@ -136,3 +136,34 @@ stdtr = declare(
               lambda df, t: exp(gammaln(0.5 * (df + 1.0)) - gammaln(0.5 * df)
                                 - 0.5 * log(df * np.pi) - 0.5 * (df + 1.0) * log1p(t * t / df))],
     scipy=("special.stdtr",), samples=[through(lambda t: stdtr(3.5, t), uniform(3, lo=-3, hi=3))])
+
+# --- Bessel functions ------------------------------------------------------------------------
+# I0' = I1, I1' = I0 - I1 / x (1/2 at 0), I_v' = (I_{v-1} + I_{v+1}) / 2; J0' = -J1,
+# J1' = J0 - J1 / x, J_n' = (J_{n-1} - J_{n+1}) / 2; Y likewise. The order is not differentiated.
+i0 = _unary("i0", lambda x: i1(x))
+i1 = _unary("i1", lambda out, x: i0(x) - _quotient(out, x, 0.5))
+j0 = _unary("j0", lambda x: -j1(x))
+j1 = _unary("j1", lambda out, x: j0(x) - _quotient(out, x, 0.5))
+y0 = _unary("y0", lambda x: -y1(x), positive(3))
+y1 = _unary("y1", lambda out, x: y0(x) - out / x, positive(3))
+
+
+def _order(name, partial, sample=positive(3)):
+    """A Bessel function of an order v (first argument, not differentiated) and x (sampled
+    positive: a non-integer order is real for x > 0 only)."""
+    return declare(name, _sc(name), ("v", "x"), broadcasts=True,
+                   sparsity="elementwise-nonlinear",
+                   diagonal=[_no_derivative(name, "its order v", "x"), partial],
+                   scipy=(f"special.{name}",),
+                   samples=[through(lambda x: _BESSEL[name](1.5 if name[1] == "v" else 2, x),
+                                    sample)])
+
+
+iv = _order("iv", lambda v, x: 0.5 * (iv(v - 1.0, x) + iv(v + 1.0, x)))
+ive = _order("ive", lambda out, v, x: 0.5 * (ive(v - 1.0, x) + ive(v + 1.0, x))
+             - np.sign(primal(x)) * out)
+jv = _order("jv", lambda v, x: 0.5 * (jv(v - 1.0, x) - jv(v + 1.0, x)))
+yv = _order("yv", lambda v, x: 0.5 * (yv(v - 1.0, x) - yv(v + 1.0, x)))
+jn = _order("jn", lambda v, x: 0.5 * (jn(v - 1, x) - jn(v + 1, x)))
+yn = _order("yn", lambda v, x: 0.5 * (yn(v - 1, x) - yn(v + 1, x)))
+_BESSEL = {"iv": iv, "ive": ive, "jv": jv, "yv": yv, "jn": jn, "yn": yn}

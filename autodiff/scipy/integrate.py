@@ -37,6 +37,8 @@ The right-hand side is written with NumPy on traced values, and may return a lis
 b * x * y, ...]`). Parameters must come in through `args`: a right-hand side closing over a
 traced value is refused by name (its derivative would be lost inside scipy's solver).
 """
+from typing import Any, Callable, Optional, Sequence
+
 import numpy as np
 
 from .._optional import require
@@ -45,6 +47,7 @@ from ..pytree import flatten, unflatten
 from .. import numpy as F
 from ..primitives.declaration import declare
 from ..primitives.samples import call, uniform, values
+from ..typing import Array, ArrayLike
 
 __all__ = ["odeint", "solve_ivp", "OdeResult"]
 
@@ -309,8 +312,10 @@ _ODEINT_OPTIONS = ("h0", "hmax", "hmin", "mxstep", "mxhnil", "mxordn", "mxords",
                    "mu")
 
 
-def odeint(func, y0, t, args=(), Dfun=None, col_deriv=0, full_output=0, rtol=None, atol=None,
-           tfirst=False, **options):
+def odeint(func: Callable[..., Any], y0: ArrayLike, t: ArrayLike, args: Any = (),
+           Dfun: None = None, col_deriv: int = 0, full_output: int = 0,
+           rtol: Optional[ArrayLike] = None, atol: Optional[ArrayLike] = None,
+           tfirst: bool = False, **options: Any) -> Array:
     """scipy.integrate.odeint, differentiable in y0, args and t: the solution of
     dy/dt = func(y, t, *args) (func(t, y, *args) with tfirst=True) at the times t, of shape
     (len(t), len(y0)). Derivatives are exact for the ODE up to the solver's tolerances (rtol,
@@ -340,8 +345,10 @@ class OdeResult(dict):
 _METHODS = ("RK45", "RK23", "DOP853", "Radau", "BDF", "LSODA")
 
 
-def solve_ivp(fun, t_span, y0, method="RK45", t_eval=None, dense_output=False, events=None,
-              vectorized=False, args=None, **options):
+def solve_ivp(fun: Callable[..., Any], t_span: Sequence[ArrayLike], y0: ArrayLike,
+              method: str = "RK45", t_eval: Optional[ArrayLike] = None,
+              dense_output: bool = False, events: None = None, vectorized: bool = False,
+              args: Any = None, **options: Any) -> OdeResult:
     """scipy.integrate.solve_ivp, differentiable in y0, args, t_span and t_eval: the solution of
     dy/dt = fun(t, y, *args) at t_eval (or, without t_eval, at the solver's own steps, taken as
     given times between the traced ends of t_span). Returns an OdeResult with .t and .y.

@@ -5,6 +5,8 @@ log_ndtr, ndtri, expit, logit, log_expit, xlogy, xlog1py, entr, rel_entr, kl_div
 primitives (autodiff/primitives/special.py) and also work as plain `scipy.special.<name>(x)` on
 traced values; polygamma, multigammaln, logsumexp, softmax and log_softmax are here.
 """
+from typing import Any, Optional, Sequence, Tuple, Union
+
 import numpy as np
 
 from ..core.tracer import Tracer, primal
@@ -12,10 +14,13 @@ from ..numpy import functions as F
 from ..numpy.names import SERVED, serves
 from ..primitives import elementwise as E, reductions as R
 from ..primitives.special import gammaln, polygamma as _polygamma
+from ..typing import Array, ArrayLike
+
+Axis = Optional[Union[int, Sequence[int]]]  # an axis, several, or None for all
 
 
 @serves("scipy.special.polygamma")
-def polygamma(n, x):
+def polygamma(n: ArrayLike, x: ArrayLike) -> Array:
     """scipy.special.polygamma(n, x): the n-th derivative of digamma (n a constant integer)."""
     if isinstance(n, Tracer):
         raise TypeError("polygamma: n (the order) must be a constant integer, not traced")
@@ -26,7 +31,7 @@ def polygamma(n, x):
 
 
 @serves("scipy.special.multigammaln")
-def multigammaln(a, d):
+def multigammaln(a: ArrayLike, d: int) -> Array:
     """scipy.special.multigammaln(a, d): the log of the multivariate gamma function of
     dimension d (a constant integer)."""
     d = int(d)
@@ -37,7 +42,9 @@ def multigammaln(a, d):
 
 
 @serves("scipy.special.logsumexp")
-def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
+def logsumexp(a: ArrayLike, axis: Axis = None, b: Optional[ArrayLike] = None,
+              keepdims: bool = False,
+              return_sign: bool = False) -> Union[Array, Tuple[Array, np.ndarray]]:
     """scipy.special.logsumexp: log(sum(b * exp(a))), computed stably (the maximum is taken
     out first, as a constant: the derivatives are exact, the softmax weights); with
     return_sign, (log|s|, sign(s)) for weights b of either sign."""
@@ -57,15 +64,17 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
 
 
 @serves("scipy.special.softmax")
-def softmax(x, axis=None):
+def softmax(x: ArrayLike, axis: Axis = None) -> Array:
     """scipy.special.softmax: exp(x - logsumexp(x)) along axis (all entries for None)."""
-    return E.exp(x - logsumexp(x, axis=axis, keepdims=True))
+    lse: Any = logsumexp(x, axis=axis, keepdims=True)  # an array (Any: any x - it works)
+    return E.exp(x - lse)
 
 
 @serves("scipy.special.log_softmax")
-def log_softmax(x, axis=None):
+def log_softmax(x: ArrayLike, axis: Axis = None) -> Array:
     """scipy.special.log_softmax: x - logsumexp(x), without exp's overflow or log's underflow."""
-    return x - logsumexp(x, axis=axis, keepdims=True)
+    lse: Any = logsumexp(x, axis=axis, keepdims=True)
+    return x - lse
 
 
 _NAMES = {n[len("scipy.special."):]: fn for n, fn in SERVED.items()

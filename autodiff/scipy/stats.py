@@ -14,6 +14,8 @@ incomplete beta or gamma functions, whose derivatives in their shape parameters 
 autodiff does not have: with such a parameter traced they raise NotImplementedError (the
 derivatives in the data, loc, scale and p are exact).
 """
+from typing import Callable, Optional, Tuple
+
 import numpy as np
 
 from ..core.tracer import primal
@@ -21,6 +23,7 @@ from ..numpy import functions as F
 from ..primitives import elementwise as E, reductions as R
 from ..primitives import special as S
 from ..numpy import linalg as L
+from ..typing import Array, ArrayLike
 
 _LOG_2PI = np.log(2.0 * np.pi)
 
@@ -41,7 +44,8 @@ class _Continuous:
     """A location-scale family: the standard density (and distribution functions) of
     z = (x - loc) / scale, with shape parameters; the pdf picks up 1 / scale."""
 
-    shapes = ()
+    name: str  # scipy.stats' name, set by each distribution
+    shapes: Tuple[str, ...] = ()  # the names of its shape parameters, in scipy's order
 
     def _support(self, z, *shapes):
         return np.ones(np.shape(primal(z)), dtype=bool)
@@ -69,31 +73,34 @@ class _Continuous:
     def _standard(self, x, loc, scale):
         return (F._as_array(x) - loc) / scale
 
-    def logpdf(self, x, *args, **kwargs):
+    def logpdf(self, x: ArrayLike, *args: ArrayLike, **kwargs: ArrayLike) -> Array:
         shapes, loc, scale = self._args(args, kwargs, "logpdf")
         z = self._standard(x, loc, scale)
         inside = self._support(z, *shapes)
         return _inside(inside, lambda m: self._logpdf(_safe(m, z, self._inner), *shapes),
                        -np.inf) - E.log(scale)
 
-    def pdf(self, x, *args, **kwargs):
+    def pdf(self, x: ArrayLike, *args: ArrayLike, **kwargs: ArrayLike) -> Array:
         return E.exp(self.logpdf(x, *args, **kwargs))
 
     def _distribution(self, fname, x, args, kwargs):
         shapes, loc, scale = self._args(args, kwargs, fname)
         return getattr(self, "_" + fname)(self._standard(x, loc, scale), *shapes)
 
-    def logcdf(self, x, *args, **kwargs):
+    def logcdf(self, x: ArrayLike, *args: ArrayLike, **kwargs: ArrayLike) -> Array:
         return self._distribution("logcdf", x, args, kwargs)
 
-    def cdf(self, x, *args, **kwargs):
+    def cdf(self, x: ArrayLike, *args: ArrayLike, **kwargs: ArrayLike) -> Array:
         return self._distribution("cdf", x, args, kwargs)
 
-    def logsf(self, x, *args, **kwargs):
+    def logsf(self, x: ArrayLike, *args: ArrayLike, **kwargs: ArrayLike) -> Array:
         return self._distribution("logsf", x, args, kwargs)
 
-    def sf(self, x, *args, **kwargs):
+    def sf(self, x: ArrayLike, *args: ArrayLike, **kwargs: ArrayLike) -> Array:
         return self._distribution("sf", x, args, kwargs)
+
+    _logpdf: Callable[..., Array]  # each distribution's standard log density and cdf
+    _cdf: Callable[..., Array]
 
     # by default, the distribution functions follow from the cdf
     _inner = 0.5  # a point inside the support, standing in where x is outside
@@ -107,7 +114,7 @@ class _Continuous:
     def _logsf(self, z, *shapes):
         return E.log(self._sf(z, *shapes))
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<autodiff.scipy.stats.{self.name}>"
 
 
@@ -273,7 +280,8 @@ class _Discrete:
     """A distribution on the integers (shifted by loc): the log pmf of k - loc, -inf off the
     integers and outside the support. k is data, not differentiated; the parameters are."""
 
-    shapes = ()
+    name: str  # scipy.stats' name, set by each distribution
+    shapes: Tuple[str, ...] = ()  # the names of its shape parameters, in scipy's order
 
     def _args(self, args, kwargs, fname):
         names = self.shapes + ("loc",)
@@ -290,42 +298,43 @@ class _Discrete:
             raise TypeError(f"{self.name}.{fname}: missing parameter(s) {', '.join(missing)}")
         return [F._as_array(values[n]) for n in self.shapes], values.get("loc", 0)
 
-    def _k(self, k, loc):
-        k = np.asarray(primal(k), dtype=float) - np.asarray(primal(loc), dtype=float)
-        return k
+    def _k(self, k: ArrayLike, loc: ArrayLike) -> np.ndarray:
+        return np.asarray(primal(k), dtype=float) - np.asarray(primal(loc), dtype=float)
 
-    def logpmf(self, k, *args, **kwargs):
+    def logpmf(self, k: ArrayLike, *args: ArrayLike, **kwargs: ArrayLike) -> Array:
         shapes, loc = self._args(args, kwargs, "logpmf")
         k = self._k(k, loc)
         inside = (k == np.floor(k)) & self._support(k, *shapes)
         safe_k = np.where(inside, k, self._inner)
         return _inside(inside, lambda m: self._logpmf(safe_k, *shapes), -np.inf)
 
-    def pmf(self, k, *args, **kwargs):
+    def pmf(self, k: ArrayLike, *args: ArrayLike, **kwargs: ArrayLike) -> Array:
         return E.exp(self.logpmf(k, *args, **kwargs))
 
-    def cdf(self, k, *args, **kwargs):
+    def cdf(self, k: ArrayLike, *args: ArrayLike, **kwargs: ArrayLike) -> Array:
         shapes, loc = self._args(args, kwargs, "cdf")
-        k = np.floor(self._k(k, loc))
-        low, high = k < self._lowest, self._above(k, *shapes)
-        safe_k = np.where(low | high, self._inner, k)
+        whole = np.floor(self._k(k, loc))
+        low, high = whole < self._lowest, self._above(whole, *shapes)
+        safe_k = np.where(low | high, self._inner, whole)
         inside = _inside(~(low | high), lambda m: self._cdf(safe_k, *shapes), 0.0)
         return E.where(high, 1.0, inside)
 
-    def logcdf(self, k, *args, **kwargs):
+    def logcdf(self, k: ArrayLike, *args: ArrayLike, **kwargs: ArrayLike) -> Array:
         cdf = self.cdf(k, *args, **kwargs)
         with np.errstate(divide="ignore"):  # log 0 = -inf below the support, as scipy's
             return E.log(cdf)
 
-    def sf(self, k, *args, **kwargs):
+    def sf(self, k: ArrayLike, *args: ArrayLike, **kwargs: ArrayLike) -> Array:
         return 1.0 - self.cdf(k, *args, **kwargs)
 
-    def logsf(self, k, *args, **kwargs):
+    def logsf(self, k: ArrayLike, *args: ArrayLike, **kwargs: ArrayLike) -> Array:
         sf = self.sf(k, *args, **kwargs)
         with np.errstate(divide="ignore"):  # log 0 = -inf past the support
             return E.log(sf)
 
     _lowest, _inner = 0, 0.0
+    _logpmf: Callable[..., Array]  # each distribution's log pmf and cdf on its support
+    _cdf: Callable[..., Array]
 
     def _support(self, k, *shapes):
         return k >= 0
@@ -334,7 +343,7 @@ class _Discrete:
         """Where k is at or past the top of the support (the cdf is 1)."""
         return np.zeros(np.shape(k), dtype=bool)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<autodiff.scipy.stats.{self.name}>"
 
 
@@ -398,7 +407,8 @@ class _MultivariateNormal:
 
     name = "multivariate_normal"
 
-    def logpdf(self, x, mean=None, cov=1, allow_singular=False):
+    def logpdf(self, x: ArrayLike, mean: Optional[ArrayLike] = None, cov: ArrayLike = 1,
+               allow_singular: bool = False) -> Array:
         if allow_singular:
             raise NotImplementedError("multivariate_normal.logpdf(allow_singular=True) is not "
                                       "differentiable in autodiff: the covariance must be "
@@ -407,20 +417,21 @@ class _MultivariateNormal:
         shape = F.shape_of(x)
         k = shape[-1] if shape else 1
         d = x if mean is None else x - F._as_array(mean)
-        cov = F._as_array(cov)
-        if F.shape_of(cov) == () or F.shape_of(cov) == (k,):  # a variance, or a diagonal
-            cov = cov * np.eye(k) if F.shape_of(cov) == () else F.diag(cov)
+        c = F._as_array(cov)
+        if F.shape_of(c) == () or F.shape_of(c) == (k,):  # a variance, or a diagonal
+            c = c * np.eye(k) if F.shape_of(c) == () else F.diag(c)
         d = F.reshape(d, (-1, k)) if len(shape) != 1 else F.reshape(d, (1, k))
-        solved = L.solve(cov, F.transpose(d))  # k x n
+        solved = L.solve(c, F.transpose(d))  # k x n
         quad = R.sum(F.transpose(d) * solved, axis=0)
-        logdet = L.slogdet(cov)[1]
+        logdet = L.slogdet(c)[1]
         out = -0.5 * (k * _LOG_2PI + logdet + quad)
         return F.reshape(out, shape[:-1]) if len(shape) > 1 else F.reshape(out, ())
 
-    def pdf(self, x, mean=None, cov=1, allow_singular=False):
+    def pdf(self, x: ArrayLike, mean: Optional[ArrayLike] = None, cov: ArrayLike = 1,
+            allow_singular: bool = False) -> Array:
         return E.exp(self.logpdf(x, mean, cov, allow_singular))
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<autodiff.scipy.stats.{self.name}>"
 
 
@@ -429,17 +440,17 @@ class _Dirichlet:
 
     name = "dirichlet"
 
-    def logpdf(self, x, alpha):
+    def logpdf(self, x: ArrayLike, alpha: ArrayLike) -> Array:
         x, alpha = F._as_array(x), F._as_array(alpha)
         k = F.shape_of(alpha)[0]
         a = F.reshape(alpha, (k,) + (1,) * (len(F.shape_of(x)) - 1))
         norm = S.gammaln(R.sum(alpha, 0)) - R.sum(S.gammaln(alpha), 0)
         return norm + R.sum(S.xlogy(a - 1.0, x), 0)
 
-    def pdf(self, x, alpha):
+    def pdf(self, x: ArrayLike, alpha: ArrayLike) -> Array:
         return E.exp(self.logpdf(x, alpha))
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<autodiff.scipy.stats.{self.name}>"
 
 

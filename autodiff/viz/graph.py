@@ -1,5 +1,6 @@
 """`Graph`: a recorded computation ready to be drawn, and the functions that make one."""
 import os
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Union
 
 import numpy as np
 
@@ -7,39 +8,46 @@ from ..core.tracer import primal
 from ..transforms import grad as grad_transform, hvp as hvp_transform
 from .collapse import collapse, merge_calls
 from .record import record, model_from_trace, mark_tangent_flow, argument_names
+from .record import GraphModel
 from .render import to_digraph, run_dot, INSTALL_HINT
+from ..typing import ArgNums, Fun, PyTree
+
+if TYPE_CHECKING:
+    import graphviz
 
 DEFAULT_MAX_NODES = 120
 DEFAULT_TIMEOUT = 30.0  # seconds Graphviz may take for one picture
 FORMATS = ("svg", "png", "pdf", "dot", "gv")
+PathLike = Union[str, "os.PathLike[str]"]
 
 
 class Graph:
     """A picture of a computation. `.to_dot()` gives a graphviz.Digraph, `.source` its DOT
     text, `.render(path)` writes svg/png/pdf/dot; in Jupyter it shows itself inline."""
 
-    def __init__(self, model, values=True, rankdir="TB"):
+    def __init__(self, model: GraphModel, values: bool = True, rankdir: str = "TB") -> None:
         self.model = model
         self.values = values
         self.rankdir = rankdir
 
     @property
-    def notes(self):
+    def notes(self) -> List[str]:
         """What was folded to keep the picture readable (empty if nothing)."""
         return list(self.model.notes)
 
     @property
-    def num_nodes(self):
+    def num_nodes(self) -> int:
         return len(self.model.nodes)
 
-    def to_dot(self):
+    def to_dot(self) -> "graphviz.Digraph":
         return to_digraph(self.model, self.values, self.rankdir)
 
     @property
-    def source(self):
+    def source(self) -> str:
         return self.to_dot().source
 
-    def render(self, path, format=None, timeout=DEFAULT_TIMEOUT):
+    def render(self, path: PathLike, format: Optional[str] = None,
+               timeout: Optional[float] = DEFAULT_TIMEOUT) -> PathLike:
         """Write the picture (svg, png, pdf, or the DOT text as dot/gv) and return the path
         written. The format is the path's suffix unless given; a path without a suffix gets
         the format's, as graphviz's own `render` does ("out", format="png" -> out.png).
@@ -67,7 +75,7 @@ class Graph:
             fh.write(data)
         return path
 
-    def _repr_mimebundle_(self, include=None, exclude=None):
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Dict[str, str]:
         try:
             svg = run_dot(self.source, "svg", DEFAULT_TIMEOUT, self.num_nodes)
         except FileNotFoundError:
@@ -76,10 +84,10 @@ class Graph:
             return {"text/plain": f"{self!r}\n{e}"}
         return {"image/svg+xml": svg.decode("utf-8")}
 
-    def _repr_svg_(self):
+    def _repr_svg_(self) -> Optional[str]:
         return self._repr_mimebundle_().get("image/svg+xml")
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         notes = f", folded: {'; '.join(self.notes)}" if self.notes else ""
         return f"<autodiff.viz.Graph {self.model.title!r}: {self.num_nodes} nodes{notes}>"
 
@@ -95,8 +103,9 @@ def _finish(model, max_nodes, values, rankdir):
     return Graph(collapse(merge_calls(model), max_nodes), values, rankdir)
 
 
-def graph(f, *args, grads=False, values=True, max_nodes=DEFAULT_MAX_NODES, rankdir="TB",
-          title=None):
+def graph(f: Fun, *args: PyTree, grads: bool = False, values: bool = True,
+          max_nodes: int = DEFAULT_MAX_NODES, rankdir: str = "TB",
+          title: Optional[str] = None) -> Graph:
     """The forward computation graph of f at args. With grads=True, each node also shows the
     cotangent that reached it in the reverse sweep (f's output is seeded with ones)."""
     trace, _, outs = record(f, args)
@@ -110,8 +119,9 @@ def graph(f, *args, grads=False, values=True, max_nodes=DEFAULT_MAX_NODES, rankd
     return _finish(model, max_nodes, values, rankdir)
 
 
-def grad_graph(f, *args, argnums=0, values=True, max_nodes=DEFAULT_MAX_NODES, rankdir="TB",
-               title=None):
+def grad_graph(f: Fun, *args: PyTree, argnums: ArgNums = 0, values: bool = True,
+               max_nodes: int = DEFAULT_MAX_NODES, rankdir: str = "TB",
+               title: Optional[str] = None) -> Graph:
     """The computation of grad(f) at args as a graph of its own: the forward pass and the
     reverse sweep (cotangents) that produces the gradient."""
     g = grad_transform(f, argnums)
@@ -122,8 +132,9 @@ def grad_graph(f, *args, argnums=0, values=True, max_nodes=DEFAULT_MAX_NODES, ra
     return _finish(model, max_nodes, values, rankdir)
 
 
-def hvp_graph(f, x, v, args=(), values=True, max_nodes=DEFAULT_MAX_NODES, rankdir="TB",
-              title=None):
+def hvp_graph(f: Fun, x: PyTree, v: PyTree, args: tuple = (), values: bool = True,
+              max_nodes: int = DEFAULT_MAX_NODES, rankdir: str = "TB",
+              title: Optional[str] = None) -> Graph:
     """The computation of hvp(f, x, v) as a graph: forward-over-reverse, with the primal and
     tangent flows of the forward pass and of the reverse sweep told apart. `args` are f's
     further (data) arguments, held fixed as scipy's `args=`: the Hessian is in x only."""

@@ -11,6 +11,8 @@ import inspect
 import os
 import sys
 import threading
+from types import CodeType
+from typing import Dict, Literal
 
 import numpy as np
 
@@ -26,15 +28,15 @@ class scope(contextlib.ContextDecorator):
     """Name a sub-computation: `with ad.viz.scope("layer1"): ...` or `@ad.viz.scope("loss")`.
     Scopes nest; in pictures they become clusters (and collapse into one node when large)."""
 
-    def __init__(self, name):
+    def __init__(self, name: object) -> None:
         self.name = str(name)
 
-    def __enter__(self):
+    def __enter__(self) -> "scope":
         stack = getattr(_scopes, "stack", ())
         _scopes.stack = stack + (self.name,)
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> Literal[False]:
         _scopes.stack = _scopes.stack[:-1]
         return False
 
@@ -58,7 +60,8 @@ def _in_library(frame):
     return where == 1
 
 
-_FILE_KIND = {}  # code object -> 1: the library's, 2: compiled ("<string>"), 0: another's
+# code object -> 1: the library's, 2: compiled ("<string>"), 0: another's
+_FILE_KIND: Dict[CodeType, int] = {}
 
 
 _OPERATORS = {f"__{r}{op}__": name for op, name in (

@@ -3,11 +3,15 @@
 import html
 import shutil
 import subprocess
+from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple
 
 import numpy as np
 
 from .._optional import require
-from .record import GraphNode
+from .record import GraphModel, GraphNode
+
+if TYPE_CHECKING:
+    import graphviz as graphviz_module
 
 FLOW_STYLE = {  # fill colour, edge colour, edge style, legend text
     "primal": ("#dbe9f6", "#34495e", "solid", "forward (primal) values"),
@@ -95,7 +99,8 @@ def _node_attrs(node):
     return dict(shape="box", style="rounded,filled", fillcolor=fill, color="#7f8c8d")
 
 
-def to_digraph(model, values=True, rankdir="TB"):
+def to_digraph(model: GraphModel, values: bool = True,
+               rankdir: str = "TB") -> "graphviz_module.Digraph":
     """The model as a graphviz.Digraph."""
     title = model.title + ("".join(f"\n({n})" for n in model.notes))
     dot = graphviz().Digraph(name="autodiff", graph_attr=dict(
@@ -103,7 +108,7 @@ def to_digraph(model, values=True, rankdir="TB"):
         nodesep="0.25", ranksep="0.35", **LAYOUT_LIMITS),
         node_attr=dict(fontname="Helvetica", fontsize="11", margin="0.08,0.04"),
         edge_attr=dict(arrowsize="0.7"))
-    clusters = {}
+    clusters: Dict[Tuple[str, ...], Any] = {}  # scope path -> its graphviz subgraph
     # DOT names: tape positions as they are; others (which may hold ':', DOT's port
     # separator, from user scope names) numbered
     names = {nid: str(nid) if isinstance(nid, int) else f"n{k}"
@@ -166,7 +171,8 @@ def _node_attrs_for(kind):
     return _node_attrs(GraphNode("legend", kind, kind))
 
 
-def dot_available():
+def dot_available() -> bool:
+    """Whether Graphviz's `dot` program (needed for images, not for DOT text) is on the PATH."""
     return shutil.which("dot") is not None
 
 
@@ -174,7 +180,7 @@ class RenderTimeout(RuntimeError):
     """Graphviz's `dot` took longer than the render's timeout (it was stopped)."""
 
 
-def run_dot(source, format, timeout, num_nodes):
+def run_dot(source: str, format: str, timeout: Optional[float], num_nodes: int) -> bytes:
     """The image bytes `dot -T<format>` makes of `source`, stopped after `timeout` seconds
     (None: no limit), so a picture never hangs a notebook. Raises FileNotFoundError without
     `dot`, RenderTimeout when it takes too long, RuntimeError when it fails."""

@@ -384,3 +384,12 @@ def test_defjvps_one_rule_per_argument():
     f.defjvps(lambda tx, out, x, y: np.cos(x) * tx * y)
     with pytest.raises(TypeError, match="defjvps was given 1 rules for 2 arguments"):
         ad.grad(lambda x: anp.sum(f(x, y)))(x)
+
+
+def test_a_ufunc_implementation_gets_numpys_argument_names():
+    """(NumPy before 2.4 gives ufuncs no signature: the names come from the ufunc itself.)"""
+    from autodiff.extend import primitive
+    p = primitive("extend_test_hypot", np.hypot,
+                  diagonal=[lambda out, x1: x1 / out, lambda out, x2: x2 / out])
+    assert p.args == ("x1", "x2")
+    ad.check_grads(p, (np.array([3.0, 1.0]), np.array([4.0, 2.0])), order=2)

@@ -124,3 +124,18 @@ def test_logsumexp_reduces_along_the_axes_of_a_and_b_broadcast_together():
     value, sign = asp.logsumexp(a, axis=1, b=b - 1.2, return_sign=True)
     np.testing.assert_allclose((value, sign), sc.logsumexp(a, axis=1, b=b - 1.2,
                                                            return_sign=True))
+
+
+def test_bessel_functions_to_second_order():
+    x = np.array([0.3, 1.1, 2.5])
+    for name in ("i0", "i1", "j0", "j1", "y0", "y1"):
+        ad.check_grads(getattr(sc, name), (x,), order=2)
+    for name, v in (("iv", 1.5), ("ive", -0.5), ("jv", 1.5), ("yv", 2.5), ("jn", 2), ("yn", 3)):
+        ad.check_grads(lambda x: getattr(sc, name)(v, x), (x,), order=2)
+    ad.check_grads(np.i0, (x,), order=2)
+    np.testing.assert_allclose(ad.grad(lambda x: sc.j0(x).sum())(x), -sc.j1(x))
+    # I1(x) / x -> 1/2 at 0: I1' (0) = 1/2, I1''(0) = 0, no NaN
+    np.testing.assert_allclose(ad.hessian(lambda x: sc.i1(x).sum())(np.array([0.0])), [[0.0]])
+    assert ad.grad(lambda x: sc.j1(x).sum())(np.array([0.0]))[0] == pytest.approx(0.5)
+    with pytest.raises(NotImplementedError, match=r"jv with respect to its order v"):
+        ad.grad(lambda v: sc.jv(v, 1.0))(1.0)

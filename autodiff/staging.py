@@ -1,0 +1,607 @@
+"""`ad.jit`: record what a function does once per input structure, replay it on plain arrays.
+
+The recording is a trace level like the others, the outermost one: the function's inputs are
+`Staged` tracers of a `StagingTrace`, so every primitive any transform inside applies ends up,
+level by level, at the staging level, which computes it at once (the recording call returns real
+results) and appends it to a program. A replay runs the program's NumPy implementations on
+plain arrays, in order, as one generated Python function: no tracers, no tape, no dual numbers.
+
+What is not a primitive must not change between calls, so every way Python can see a staged
+value is watched:
+  * comparisons and masks (`x > 0`, `np.sign(x)`, `np.any(m)`, the masks of abs/maximum/...)
+    are recorded like primitives (see `core.tracer.bottom`);
+  * a *read* of a staged value by Python (`if x[0] > 0:`, `bool`, `int`, `np.asarray`, the
+    library's `primal`) of a boolean or integer value becomes a **guard**: the replay recomputes
+    that value and, if it differs by a single bit, the call is recorded again (one recording per
+    outcome, a few per input structure);
+  * a read of a floating value cannot be guarded usefully (it changes at every point): such a
+    function is not staged, and every call of it runs the function itself.
+So a jitted call returns exactly what the function returns, or runs the function.
+"""
+import functools
+import itertools
+import sys
+import threading
+from collections import OrderedDict
+
+import numpy as np
+
+from .core.tracer import Tracer, Trace, bind, bottom, ops
+from .core.shortcuts import state as _shortcuts, NAMES as _SHORTCUTS
+from .pytree import flatten, unflatten
+from .numpy.nondiff import STAGED_FUNCTIONS, STAGED_UFUNCS
+
+RECORDINGS_PER_STRUCTURE = 8  # guard outcomes kept per input structure (least recent dropped)
+STRUCTURES = 32  # input structures kept per jitted function (the oldest dropped)
+RERECORDS_BEFORE_GIVING_UP = 32  # guard misses per structure after which it runs unstaged
+
+class Staged(Tracer):
+    """A value of a recording: `ref` is its slot in the program. Its value is read only
+    through the `value` property, which tells the trace (a guard, or no staging)."""
+
+    __slots__ = ("_value", "ref")
+    stages_values = True
+
+    def __init__(self, trace, value, ref):
+        self._trace, self._value, self.ref = trace, value, ref
+
+    @property
+    def value(self):
+        self._trace.read(self)
+        return self._value
+
+    # shapes and dtypes are fixed per recording: reading them is free
+    shape = property(lambda self: np.shape(self._value))
+    dtype = property(lambda self: np.result_type(self._value))
+    ndim = property(lambda self: np.ndim(self._value))
+    size = property(lambda self: int(np.size(self._value)))
+
+    @property
+    def flags(self):
+        """The memory layout (fixed per recording, as the inputs' layouts are part of the key)."""
+        return np.asarray(self._value).flags
+
+    @property
+    def holds_array(self):
+        """An ndarray (not a NumPy scalar): the reverse sweep may add into it in place."""
+        return type(self._value) is np.ndarray
+
+    def __len__(self):
+        shape = self.shape
+        if not shape:
+            raise TypeError("len() of a 0-d traced value")
+        return shape[0]
+
+    def __repr__(self):
+        return f"Staged(ref={self.ref}, shape={self.shape}, dtype={self.dtype})"
+
+    # Python reading the value: what a plain array would do, with the read noted
+    def __bool__(self):
+        return bool(self.value)
+
+    def __float__(self):
+        return float(self.value)
+
+    def __int__(self):
+        return int(self.value)
+
+    def __index__(self):
+        return self.value.__index__()
+
+    def __complex__(self):
+        return complex(self.value)
+
+    def __array__(self, dtype=None, copy=None):
+        return np.asarray(self.value, dtype=dtype)
+
+    # the logical operators of masks (NumPy's bitwise ufuncs: staged above)
+    def __and__(self, other):
+        return np.bitwise_and(self, other)
+
+    def __rand__(self, other):
+        return np.bitwise_and(other, self)
+
+    def __or__(self, other):
+        return np.bitwise_or(self, other)
+
+    def __ror__(self, other):
+        return np.bitwise_or(other, self)
+
+    def __xor__(self, other):
+        return np.bitwise_xor(self, other)
+
+    def __rxor__(self, other):
+        return np.bitwise_xor(other, self)
+
+    def __invert__(self):
+        return np.invert(self)
+
+    # NumPy functions without a derivative (numpy/nondiff.py) hand staged values here: those
+    # of STAGED_UFUNCS / STAGED_FUNCTIONS are recorded, anything else reads the values
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if ufunc.__name__ in STAGED_UFUNCS:
+            if method == "__call__" and not kwargs:
+                staged = self._trace.stage(ufunc, inputs, {})
+                if staged is not None:
+                    return staged
+            return getattr(ufunc, method)(*map(_read, inputs), **kwargs)
+        return ops.array_ufunc(ufunc, method, *inputs, **kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        if func.__name__ in STAGED_FUNCTIONS and func is getattr(np, func.__name__):
+            if "out" not in kwargs:
+                staged = self._trace.stage(func, args, kwargs)
+                if staged is not None:
+                    return staged
+            return func(*map(_read, args), **{k: _read(v) for k, v in kwargs.items()})
+        return ops.array_function(func, types, args, kwargs)
+
+
+def _read(x):
+    """A staged value as a plain one, the read noted (also inside lists and tuples)."""
+    if type(x) is Staged:
+        return x.value
+    if isinstance(x, (list, tuple)):
+        return type(x)(_read(v) for v in x)
+    return x
+
+
+class _Frozen:
+    """A constant of the program (anything not staged), snapshotted when first used."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+
+def _snapshot(v):
+    """A copy of a writeable array (the recording must not see later changes to it)."""
+    if type(v) is np.ndarray and v.flags.writeable:
+        return np.array(v, copy=True, order="K")
+    if type(v) is tuple:
+        return tuple(_snapshot(x) for x in v)
+    if type(v) is list:
+        return [_snapshot(x) for x in v]
+    if type(v) is dict:
+        return {k: _snapshot(x) for k, x in v.items()}
+    return v
+
+
+def _where():
+    """' at file:line' of the code reading a staged value (autodiff's own, then the caller's
+    line that led there)."""
+    frame, seen = sys._getframe(2), []
+    while frame is not None and len(seen) < 2:
+        name = frame.f_globals.get("__name__", "")
+        library = name.split(".")[0] in ("autodiff", "numpy")
+        if name not in (__name__, "autodiff.core.tracer") and (not seen or not library):
+            seen.append(f"{frame.f_code.co_filename}:{frame.f_lineno}")
+        frame = frame.f_back
+    return " at " + ", called from ".join(seen) if seen else ""
+
+
+def _identical(a, b):
+    """Same shape, dtype and bits (0.0 and -0.0 differ, NaNs of one kind agree)."""
+    if a.shape != b.shape or a.dtype != b.dtype:
+        return False
+    bits = f"u{a.dtype.itemsize}"
+    if a.dtype.itemsize in (1, 2, 4, 8) and a.flags.c_contiguous and b.flags.c_contiguous:
+        return np.array_equal(a.view(bits), b.view(bits))  # one pass over the bits
+    if a.dtype.kind in "fc":
+        return np.array_equal(a, b, equal_nan=True) and \
+            np.array_equal(np.signbit(a.real), np.signbit(b.real)) and \
+            np.array_equal(np.signbit(a.imag), np.signbit(b.imag))
+    return np.array_equal(a, b)
+
+
+class StagingTrace(Trace):
+    """The recording of one call: `steps` are (impl, params, argument refs or _Frozen, output
+    ref); `guards` maps a ref to the value Python read of it; `unstageable` says why the
+    recording must not be replayed (None: it may)."""
+
+    __slots__ = ("steps", "guards", "unstageable", "count", "_frozen")
+
+    def __init__(self):
+        super().__init__()
+        self.steps, self.guards, self.unstageable = [], {}, None
+        self.count = itertools.count().__next__
+        self._frozen = {}
+
+    def input(self, value):
+        return Staged(self, value, self.count())
+
+    def read(self, x):
+        """Python is reading a staged value: guard it (exact booleans and integers), or give
+        up staging (floats: a guard would fail at every new point)."""
+        v = x._value
+        if isinstance(v, (np.ndarray, np.generic)) and v.dtype.kind in "biu":
+            if x.ref not in self.guards:
+                self.guards[x.ref] = np.array(v, copy=True)
+        elif self.unstageable is None:
+            self.unstageable = f"the function reads a value of dtype {np.result_type(v)} " \
+                f"(a floating value used by Python, e.g. float(x) or np.asarray(x)){_where()}"
+
+    def _arg(self, a):
+        """(value for the computation, reference for the program) of one argument; None if it
+        is a tracer of another trace (a value closed over from an enclosing transform)."""
+        if type(a) is Staged:
+            if a._trace is self:
+                return a._value, a.ref
+            return None
+        if isinstance(a, Tracer):
+            return None
+        frozen = self._frozen.get(id(a))
+        if frozen is None or frozen[0] is not a or (
+                type(a) is np.ndarray and not _identical(frozen[1].value, a)):
+            frozen = (a, _Frozen(_snapshot(a)))  # keeps `a` alive: its id is not reused
+            self._frozen[id(a)] = frozen
+        return a, frozen[1]
+
+    def process(self, prim, args, params):
+        values, refs = [], []
+        for a in args:
+            got = self._arg(a)
+            if got is None:
+                return self._foreign(prim, args, params)
+            values.append(got[0])
+            refs.append(got[1])
+        out = prim.impl(*values, **params)
+        return self._record(prim.impl, params, refs, out)
+
+    def _record(self, impl, params, refs, out):
+        ref = self.count()
+        self.steps.append((impl, _snapshot(params), refs, ref))
+        return Staged(self, out, ref)
+
+    def _foreign(self, prim, args, params):
+        """A primitive on a traced value of another trace: handed down as bind does, and the
+        recording is not replayed (that value would be frozen)."""
+        self.unstageable = "the function uses a traced value it did not receive as an argument"
+        values = [a._value if type(a) is Staged and a._trace is self else a for a in args]
+        return Staged(self, bind(prim, *values, **params), self.count())
+
+    def in_place(self, fn, buffer, args, params):
+        """fn(buffer, *args, **params), which adds into buffer in place (None: a new buffer):
+        the reverse sweep's accumulation (core/accumulate.py), recorded as a step of its own so
+        that a replay adds in the same order as the plain computation. A staged buffer is
+        re-pointed at the step's output: the sweep knows its buffers by identity."""
+        values, refs = [], []
+        for a in (buffer,) + tuple(args):
+            if isinstance(a, Tracer) and not (type(a) is Staged and a._trace is self):
+                a = bottom(a)  # a tape's value, read for its shape only: its innermost value
+            got = self._arg(a)
+            if got is None:
+                self.unstageable = "the function uses a traced value it did not receive as " \
+                    "an argument"
+                return fn(buffer, *args, **params)
+            values.append(got[0])
+            refs.append(got[1])
+        out = fn(*values, **params)
+        ref = self.count()
+        self.steps.append((_InPlace(fn), _snapshot(params), refs, ref))
+        if type(buffer) is Staged:
+            buffer._value, buffer.ref = out, ref
+            return buffer
+        return Staged(self, out, ref)
+
+    def stage(self, fn, args, kwargs):
+        """Record a NumPy function without a derivative (a comparison, a mask, an argmax) on
+        staged values; None if an argument is not one this trace can record."""
+        values, refs = [], []
+        for a in args:
+            got = self._arg(a) if not isinstance(a, (list, tuple)) else None
+            if got is None:
+                return None
+            values.append(got[0])
+            refs.append(got[1])
+        for v in kwargs.values():
+            if isinstance(v, Tracer):
+                return None
+        return self._record(fn, kwargs, refs, fn(*values, **kwargs))
+
+
+class _InPlace:
+    """A step that writes into its first argument (a buffer of the reverse sweep). The
+    program hands it its buffer only if nothing else reads that value, else a copy."""
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn):
+        self.fn = fn
+
+
+class _Miss(Exception):
+    """A guard of the replay differs from the recording."""
+
+
+def _same(value, recorded):
+    return np.shape(value) == recorded.shape and np.result_type(value) == recorded.dtype \
+        and np.array_equal(value, recorded)
+
+
+# ufuncs replayed as Python operators: the same NumPy loop for arrays, and NumPy's faster
+# scalar arithmetic (the same IEEE operation, bit for bit) for the scalars of a scalar chain
+OPERATORS = {np.add: "{} + {}", np.subtract: "{} - {}", np.multiply: "{} * {}",
+             np.true_divide: "{} / {}", np.negative: "-{}"}
+PLAIN_CONSTANTS = (np.ndarray, np.generic, float, int, bool)
+
+
+def _params_key(params):
+    """A hashable form of a step's parameters, or None (then the step is never merged)."""
+    try:
+        key = tuple(sorted(params.items()))
+        hash(key)
+        return key
+    except TypeError:
+        return None
+
+
+class Program:
+    """A recording made replayable: the steps the outputs and guards need (dead code
+    eliminated, common subexpressions merged), as straight-line Python on plain arrays,
+    compiled at the first replay."""
+
+    def __init__(self, trace, n_inputs, out_tree, out_leaves):
+        self.guards = dict(trace.guards)
+        self.out_tree, self.n_inputs = out_tree, n_inputs
+        self.recorded_steps = len(trace.steps)
+        outs = [x.ref if type(x) is Staged else _Frozen(_snapshot(x)) for x in out_leaves]
+        self._recording = (trace.steps, outs)
+        self._steps = self._outs = self._run = self._source = None
+        self._lock = threading.Lock()
+
+    def _prepare(self):
+        """Optimize and compile (at the first replay: the recording call pays only for
+        recording)."""
+        with self._lock:
+            if self._run is None:
+                self._optimize()
+
+    def _optimize(self):
+        steps, outs = self._recording
+        steps, alias = self._merge(steps)
+        outs = [alias.get(r, r) if type(r) is int else r for r in outs]
+        live = {r for r in outs if type(r) is int} | set(self.guards)
+        kept = []
+        for step in reversed(steps):  # dead code elimination
+            if step[3] in live:
+                kept.append(step)
+                live.update(r for r in step[2] if type(r) is int)
+        kept.reverse()
+        self._steps, self._outs, self._recording = kept, outs, None
+        self._compile()
+
+    @property
+    def steps(self):
+        """The steps a replay runs: (function, parameters, argument refs, output ref)."""
+        if self._run is None:
+            self._prepare()
+        return self._steps
+
+    @property
+    def source(self):
+        """The Python a replay runs."""
+        if self._run is None:
+            self._prepare()
+        return self._source
+
+    def _merge(self, steps):
+        """(steps with repeated computations merged, {dropped ref: the ref that replaces it})."""
+        seen, alias, merged = {}, {}, []
+        for impl, params, refs, ref in steps:
+            refs = [alias.get(r, r) if type(r) is int else r for r in refs]
+            pkey = _params_key(params)
+            key = None if pkey is None or ref in self.guards or type(impl) is _InPlace else \
+                (impl, pkey, tuple(r if type(r) is int else ("c", id(r)) for r in refs))
+            if key is not None and key in seen:
+                alias[ref] = seen[key]
+                continue
+            if key is not None:
+                seen[key] = ref
+            merged.append((impl, params, refs, ref))
+        # a guard on a merged value guards the value that replaced it
+        self.guards = {alias.get(r, r): g for r, g in self.guards.items()}
+        return merged, alias
+
+    def _compile(self):
+        steps, outs, n_inputs = self._steps, self._outs, self.n_inputs
+        env = {"_same": _same, "_Miss": _Miss, "_copy": np.copy}
+        last_use, uses = {}, {}
+        for k, (_, _, refs, _) in enumerate(steps):
+            for r in refs:
+                if type(r) is int:
+                    last_use[r] = k
+                    uses[r] = uses.get(r, 0) + 1
+        keep = {r for r in outs if type(r) is int} | set(self.guards)
+        names = {}
+
+        def name_of(r):
+            if type(r) is int:
+                return f"v{r}"
+            if id(r) not in names:
+                names[id(r)] = f"c{len(names)}"
+                env[names[id(r)]] = r.value
+            return names[id(r)]
+
+        lines = [f"def replay({', '.join(f'v{i}' for i in range(n_inputs))}):"]
+        for r in self.guards:
+            if r < n_inputs:
+                env[f"g{r}"] = self.guards[r]
+                lines.append(f"    if not _same(v{r}, g{r}): raise _Miss")
+        for k, (impl, params, refs, ref) in enumerate(steps):
+            args = [name_of(r) for r in refs]
+            if type(impl) is _InPlace:
+                buffer = refs[0]
+                if type(buffer) is not int or buffer < n_inputs or uses[buffer] > 1 or \
+                        buffer in keep:
+                    # the buffer is read elsewhere too (or is an input, or a constant): a copy
+                    # takes the writes, so the order of the additions is the same
+                    args[0] = f"_copy({args[0]})" if type(buffer) is int or \
+                        type(buffer.value) is np.ndarray else args[0]
+                impl = impl.fn
+            operator = OPERATORS.get(impl) if not params and all(
+                type(r) is int or isinstance(r.value, PLAIN_CONSTANTS) for r in refs) else None
+            if operator is not None and operator.count("{}") == len(args):
+                lines.append(f"    v{ref} = " + operator.format(*args))
+            else:
+                env[f"f{k}"] = impl
+                if params:
+                    env[f"p{k}"] = params
+                    args.append(f"**p{k}")
+                lines.append(f"    v{ref} = f{k}({', '.join(args)})")
+            if ref in self.guards:
+                env[f"g{ref}"] = self.guards[ref]
+                lines.append(f"    if not _same(v{ref}, g{ref}): raise _Miss")
+            dead = sorted({f"v{r}" for r in refs if type(r) is int and last_use.get(r) == k
+                           and r not in keep})
+            if dead:  # frees each intermediate array as soon as nothing reads it
+                lines.append(f"    del {', '.join(dead)}")
+        results = []
+        for r in outs:
+            if type(r) is int:
+                results.append(f"v{r}")
+            else:
+                name = name_of(r)
+                results.append(f"_copy({name})" if type(r.value) is np.ndarray else name)
+        lines.append(f"    return [{', '.join(results)}]")
+        self._source = "\n".join(lines)
+        exec(compile(self._source, "<ad.jit program>", "exec"), env)
+        self._run = env["replay"]
+
+    def __call__(self, leaves):
+        if self._run is None:
+            self._prepare()
+        if self.out_tree.kind == "leaf":
+            return self._run(*leaves)[0]
+        return unflatten(self.out_tree, self._run(*leaves))
+
+
+def _structure_key(tree):
+    kind, meta = tree.kind, tree.meta
+    try:
+        hash(meta)
+    except TypeError:
+        meta = repr(meta)
+    return kind, meta, tuple(_structure_key(c) for c in tree.children)
+
+
+def _key_of(args):
+    """The key __call__ computes for these arguments."""
+    if all(type(x) is np.ndarray and x.dtype.kind in "biufc" for x in args):
+        return (len(args), tuple([(x.shape, x.dtype.str, x.strides) for x in args]),
+                tuple([getattr(_shortcuts, n) for n in _SHORTCUTS]))
+    leaves, tree = flatten(args)
+    return _key(tree, leaves)
+
+
+def _key(tree, leaves):
+    """A recording's key: the input structure, shapes, dtypes and memory layouts (NumPy's
+    loops, and so the last bit of a sum, can depend on strides), and the speed shortcuts'
+    switches (they choose how a derivative is computed)."""
+    return (_structure_key(tree),
+            tuple((x.shape, x.dtype.str, x.strides) if type(x) is np.ndarray else
+                  (np.shape(x), np.result_type(x).str) for x in leaves),
+            tuple([getattr(_shortcuts, n) for n in _SHORTCUTS]))
+
+
+class _Entry:
+    """What is known of one input structure: its programs (one per guard outcome), or that
+    it is not staged."""
+
+    __slots__ = ("programs", "misses", "unstaged")
+
+    def __init__(self):
+        self.programs, self.misses, self.unstaged = [], 0, None
+
+
+class Jitted:
+    """A function recorded once per input structure and replayed (see the module)."""
+
+    def __init__(self, fun):
+        self.fun = fun
+        self._entries = OrderedDict()
+        self._lock = threading.Lock()
+        functools.update_wrapper(self, fun)
+
+    def __call__(self, *args, **kwargs):
+        if kwargs:
+            raise TypeError("ad.jit: keyword arguments are not supported (pass them "
+                            "positionally, or bind them with functools.partial)")
+        flat = all(type(x) is np.ndarray and x.dtype.kind in "biufc" for x in args)
+        if flat:  # arrays only, the common case: no pytree to flatten
+            leaves, tree = args, None
+            key = (len(args), tuple([(x.shape, x.dtype.str, x.strides) for x in args]),
+                   tuple([getattr(_shortcuts, n) for n in _SHORTCUTS]))
+        else:
+            leaves, tree = flatten(args)
+            if any(isinstance(x, Tracer) for x in leaves):
+                return self.fun(*args)  # inside a transform or a recording: the identity
+            for i, x in enumerate(leaves):
+                if type(x) is not np.ndarray or x.dtype.kind not in "biufc":
+                    raise TypeError(
+                        f"ad.jit: argument leaf {i} is a {type(x).__name__}"
+                        + (f" of dtype {x.dtype}" if isinstance(x, np.ndarray) else "")
+                        + "; a jitted function takes NumPy arrays of numbers (pass "
+                        "np.asarray(x); values that are not arrays can be bound with "
+                        "functools.partial)")
+            key = _key(tree, leaves)
+        entry = self._entries.get(key)
+        if entry is None:
+            with self._lock:
+                entry = self._entries.get(key)
+                if entry is None:
+                    entry = self._entries[key] = _Entry()
+                    if len(self._entries) > STRUCTURES:  # the oldest structure goes
+                        self._entries.popitem(last=False)
+        if entry.unstaged is not None:
+            return self.fun(*args)
+        for program in list(entry.programs):
+            try:
+                return program(leaves)
+            except _Miss:
+                continue
+            except Exception:  # noqa: BLE001  (an error the function itself may handle)
+                break  # fun runs again: its own result, or its own error
+        return self._record(entry, args, leaves, tree)
+
+    def _record(self, entry, args, leaves, tree):
+        trace = StagingTrace()
+        staged = [trace.input(x) for x in leaves]
+        out = self.fun(*(staged if tree is None else unflatten(tree, staged)))
+        out_leaves, out_tree = flatten(out)
+        for x in out_leaves:
+            if isinstance(x, Tracer) and not (type(x) is Staged and x._trace is trace):
+                trace.unstageable = "the function returns a traced value of another trace"
+        result = unflatten(out_tree, [x._value if type(x) is Staged else x for x in out_leaves])
+        if entry.programs:
+            entry.misses += 1
+        if trace.unstageable is not None or entry.misses > RERECORDS_BEFORE_GIVING_UP:
+            entry.unstaged = trace.unstageable or "its guards kept changing"
+            entry.programs = []
+            return result
+        entry.programs.insert(0, Program(trace, len(leaves), out_tree, out_leaves))
+        del entry.programs[RECORDINGS_PER_STRUCTURE:]
+        return result
+
+    def programs(self, *args):
+        """The programs recorded for the structure of `args` (newest first), for inspection:
+        each has `source` (the replayed Python), `steps` and `guards`; `[]` if not staged."""
+        entry = self._entries.get(_key_of(args))
+        return [] if entry is None else list(entry.programs)
+
+    def unstaged_reason(self, *args):
+        """Why calls with the structure of `args` run the function itself (None: staged)."""
+        entry = self._entries.get(_key_of(args))
+        return None if entry is None else entry.unstaged
+
+
+def jit(fun):
+    """Record `fun` once per input structure (pytree, shapes, dtypes) and replay the
+    recording at later calls: `ad.jit(ad.grad(f))`, `ad.jit(ad.hessian(f))`,
+    `ad.jit(lambda x, v: ad.hvp(f, x, v))`. Arguments are NumPy arrays (in pytrees); results
+    equal fun's own, bit for bit. Python side effects of fun happen only while recording, and
+    arrays fun reads from outside its arguments are frozen at recording. See docs/jit.md."""
+    if not callable(fun):
+        raise TypeError(f"ad.jit: expected a function, got {type(fun).__name__}")
+    return Jitted(fun)

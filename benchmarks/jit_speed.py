@@ -1,0 +1,77 @@
+"""ad.jit's speed: each derivative, unstaged and replayed by ad.jit, as a ratio to one NumPy
+evaluation of f measured in the same run (one thread), and the first (recording) call as a
+ratio to the unstaged call.
+
+    python benchmarks/jit_speed.py
+"""
+import os
+import sys
+import time
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import numpy as np  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import autodiff as ad  # noqa: E402
+import workloads as W  # noqa: E402
+
+
+def best(fn, budget=0.3):
+    """The best time of one call, over repeats filling about `budget` seconds."""
+    fn()
+    t0 = time.perf_counter()
+    fn()
+    once = max(time.perf_counter() - t0, 1e-7)
+    reps = max(3, min(2000, int(budget / once)))
+    times = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def cases():
+    rng = np.random.default_rng(0)
+    chain = W.chain(np)
+    yield "chain 1000 ops", chain, np.asarray(0.3), np.asarray(1.0), ("grad", "hvp")
+    rosen = W.rosenbrock(np)
+    for n in (10, 100_000):
+        yield f"rosenbrock n={n}", rosen, rng.uniform(-0.5, 0.5, n), rng.standard_normal(n), \
+            ("grad", "hvp")
+    Xl, yl, _, _ = W.data()
+    yield "logistic 10000x100", W.logistic(np, Xl, yl), 0.1 * rng.standard_normal(100), \
+        rng.standard_normal(100), ("grad", "hvp", "hessian")
+
+
+def derivatives(f):
+    return {"grad": (ad.grad(f), 1), "hvp": (lambda x, v: ad.hvp(f, x, v), 2),
+            "hessian": (ad.hessian(f), 1)}
+
+
+def main():
+    print(f"{'workload':22} {'op':8} {'unstaged/f':>11} {'jit/f':>8} {'speed-up':>9} "
+          f"{'record/unstaged':>16}")
+    for name, f, x, v, ops in cases():
+        t_f = best(lambda: f(x))
+        for op in ops:
+            fn, nargs = derivatives(f)[op]
+            args = (x, v)[:nargs]
+            t_plain = best(lambda: fn(*args))
+            t_record = float("inf")
+            for _ in range(3):  # the best of three first calls
+                jitted = ad.jit(fn)
+                t0 = time.perf_counter()
+                jitted(*args)
+                t_record = min(t_record, time.perf_counter() - t0)
+            assert np.array_equal(jitted(*args), fn(*args))
+            t_jit = best(lambda: jitted(*args))
+            print(f"{name:22} {op:8} {t_plain / t_f:11.1f} {t_jit / t_f:8.2f} "
+                  f"{t_plain / t_jit:8.1f}x {t_record / t_plain:16.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,97 @@
+"""ad.jit on the random programs: every transform, recorded at one point and replayed at
+another (and at the first again), must return bit for bit what the unstaged transform returns
+there, or raise where it raises. Guards (branches on values) re-record, so the programs'
+kinks and masks are covered too."""
+import warnings
+
+import numpy as onp
+from hypothesis import given, note, settings, strategies as st
+
+import autodiff as ad
+
+from .check import MODULES, STYLES
+from .generate import input_values, kink_values
+from .test_programs import PHASES, PROGRAMS, SEEDS, examples
+
+TRANSFORMS = ("grad", "value_and_grad", "hvp", "hessian", "jacfwd", "jacrev", "jvp", "vjp")
+
+
+def derivative(name, f, f_scalar, n):
+    """The transform as a function of arrays only: the inputs, then a direction if it needs one."""
+    every = tuple(range(n))
+    tree = lambda xs: f_scalar(*xs)  # noqa: E731
+    return {
+        "grad": lambda *a: ad.grad(f_scalar, argnums=every)(*a),
+        "value_and_grad": lambda *a: ad.value_and_grad(f_scalar, argnums=every)(*a),
+        "hvp": lambda *a: ad.hvp(tree, tuple(a[:n]), tuple(a[n:])),
+        "hessian": lambda *a: ad.hessian(f_scalar, argnums=every)(*a),
+        "jacfwd": lambda *a: ad.jacfwd(f, argnums=every)(*a),
+        "jacrev": lambda *a: ad.jacrev(f, argnums=every)(*a),
+        "jvp": lambda *a: ad.jvp(f, tuple(a[:n]), tuple(a[n:])),
+        "vjp": lambda *a: ad.vjp(f, *a[:n])[1](a[n]),
+    }[name]
+
+
+def identical(got, want, signed_zeros=True):
+    """Same structure, types, shapes, dtypes and bits (NaNs agree with NaNs); with
+    signed_zeros=False, 0.0 and -0.0 agree too."""
+    if isinstance(want, (tuple, list)):
+        return type(got) is type(want) and len(got) == len(want) and all(
+            identical(g, w, signed_zeros) for g, w in zip(got, want))
+    if type(got) is not type(want):
+        return False
+    g, w = onp.asarray(got), onp.asarray(want)
+    if g.shape != w.shape or g.dtype != w.dtype:
+        return False
+    if g.dtype.kind in "fc":
+        return onp.array_equal(g, w, equal_nan=True) and (not signed_zeros or onp.array_equal(
+            onp.signbit(g.real), onp.signbit(w.real)))
+    return onp.array_equal(g, w)
+
+
+def call(fun, args):
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with onp.errstate(all="ignore"):
+                return fun(*args)
+    except Exception as e:  # noqa: BLE001
+        return e
+
+
+@settings(max_examples=examples(150), phases=PHASES, deadline=None)
+@given(program=PROGRAMS, seed=SEEDS, style=st.sampled_from(sorted(STYLES)),
+       transform=st.sampled_from(TRANSFORMS), kinks=st.booleans())
+def test_jit_replays_every_transform_bit_for_bit(program, seed, style, transform, kinks):
+    note(program.source())
+    f, f_scalar = program.compile(MODULES[style])
+    n = len(program.args)
+    draw = kink_values if kinks else input_values
+    points = [[onp.asarray(x) for x in draw(program, s)] for s in (seed, seed ^ 1, seed)]
+    fun = derivative(transform, f, f_scalar, n)
+    rng = onp.random.default_rng(seed)
+    if transform in ("hvp", "jvp"):
+        extra = [rng.standard_normal(x.shape) for x in points[0]]
+    elif transform == "vjp":
+        out = call(f, points[0])
+        if isinstance(out, Exception):
+            return
+        extra = [rng.standard_normal(onp.shape(out))]
+    else:
+        extra = []
+    jitted = ad.jit(fun)
+    results = []
+    for xs in points:
+        args = xs + extra
+        want = call(fun, args)
+        got = call(jitted, args)
+        results.append(got)
+        if isinstance(want, Exception):
+            assert isinstance(got, Exception), (program.source(), transform, args, got, want)
+            continue
+        assert not isinstance(got, Exception), (program.source(), transform, args, got, want)
+        assert identical(got, want), (program.source(), transform, args,
+                                          got, want)
+    staged = jitted.programs(*(points[0] + extra))
+    if staged and not isinstance(results[0], Exception):  # a replay is its recording exactly
+        assert identical(results[2], results[0]), (program.source(), transform, results)
