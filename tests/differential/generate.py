@@ -148,8 +148,8 @@ COMPLEX_OPS = {"exp": "np.exp(0.5 * {z})", "sin": "np.sin({z})", "cos": "np.cos(
 COMPLEX_REAL = {"real": "np.real({z})", "imag": "np.imag({z})", "abs": "np.abs({z})",
                 "abs2": "np.abs({z}) ** 2", "norm2": "np.real({z} * np.conj({z}))",
                 "angle": "np.angle({z})"}
-FFT = ["fft", "ifft", "rfft", "irfft", "fft2", "ifft2", "fftn", "ifftn", "rfftn", "fftshift",
-       "ifftshift"]
+FFT = ["fft", "ifft", "rfft", "irfft", "fft2", "ifft2", "fftn", "ifftn", "rfftn", "irfft2",
+       "irfftn", "fftshift", "ifftshift"]
 HEADS = ["np.sum(out)", "np.sum(out ** 2)", "np.sum(np.sin(out) * {w})", "np.mean(np.tanh(out))",
          "np.sum(out) ** 2", "np.sum(np.exp(0.3 * out))", "out.sum()"]
 
@@ -834,7 +834,7 @@ class Builder:
             if self.draw(st.booleans()):
                 kw.append(f"axis={self.draw(st.integers(-r, r - 1))}")
         else:
-            if tag == "fft2" or tag == "ifft2":
+            if tag in ("fft2", "ifft2", "irfft2"):
                 if r < 2:
                     return False
                 axes = [-2, -1]

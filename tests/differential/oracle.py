@@ -7,8 +7,8 @@ over broadcast axes, `outer` does not flatten, `solve` and `cross` do not broadc
 rejects 'ii'), and is wrong in a few (`repeat` with a negative axis, `tile`, `prod` at zeros:
 NaN). Those are written here from autograd operations that it does differentiate
 (indexing, products, sums), never from autodiff. Everything else is autograd.numpy itself.
-np.fft is written here as products with DFT matrices (autograd's fft rules refuse odd lengths
-of the real transforms and get their norms wrong): linear maps with constant complex matrices,
+np.fft is written here as products with DFT matrices (autograd's rfft and irfft rules refuse
+odd lengths and are wrong with norm='forward'): linear maps with constant complex matrices,
 which autograd differentiates to every order.
 scipy.special (`sc` and `asc` in programs) is autograd.scipy.special, with the functions it
 lacks (ndtr, log_ndtr, ndtri, log_expit, xlogy, the entropies, i0e, i1e, softmax) and the
@@ -312,6 +312,13 @@ def _rfftn(x, s=None, axes=None, norm=None):
     return _fftn(_rfft(x, s[-1], axes[-1], norm), s[:-1], axes[:-1], norm, False)
 
 
+def _irfftn(c, s=None, axes=None, norm=None):
+    if axes is None:
+        axes = list(range(-len(s), 0)) if s is not None else list(range(agnp.ndim(c)))
+    s = [None] * len(axes) if s is None else list(s)
+    return _irfft(_fftn(c, s[:-1], axes[:-1], norm, True), s[-1], axes[-1], norm)
+
+
 def _shift(x, axes, sign):
     axes = range(agnp.ndim(x)) if axes is None else onp.atleast_1d(axes)
     for a in axes:
@@ -327,7 +334,8 @@ fft = types.SimpleNamespace(
     ifftn=lambda a, s=None, axes=None, norm=None: _fftn(a, s, axes, norm, True),
     fft2=lambda a, s=None, axes=(-2, -1), norm=None: _fftn(a, s, axes, norm, False),
     ifft2=lambda a, s=None, axes=(-2, -1), norm=None: _fftn(a, s, axes, norm, True),
-    rfft=_rfft, irfft=_irfft, rfftn=_rfftn,
+    rfft=_rfft, irfft=_irfft, rfftn=_rfftn, irfftn=_irfftn,
+    irfft2=lambda a, s=None, axes=(-2, -1), norm=None: _irfftn(a, s, axes, norm),
     fftshift=lambda x, axes=None: _shift(x, axes, 1),
     ifftshift=lambda x, axes=None: _shift(x, axes, -1))
 
