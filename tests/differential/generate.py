@@ -138,8 +138,8 @@ SPECIAL_AXIS = {  # along axes: (call with {x} and {kw}, keepdims)
     "softmax": ("asc.softmax({x}{kw})", False), "log_softmax": ("asc.log_softmax({x}{kw})", False),
 }
 # complex lines ({z}, {w}: complex variables; {k}: a complex Python constant)
-COMPLEX_MAKE = {"make": "{x} + 1j * {y}", "make_scaled": "{x} * {k}", "make_cis": "np.exp(1j * {x})",
-                "make_sum": "{k} * {x} - 1j * {y}"}
+COMPLEX_MAKE = {"make": "{x} + 1j * {y}", "make_scaled": "{x} * {k}",
+                "make_cis": "np.exp(1j * {x})", "make_sum": "{k} * {x} - 1j * {y}"}
 COMPLEX_OPS = {"exp": "np.exp(0.5 * {z})", "sin": "np.sin({z})", "cos": "np.cos({z})",
                "scale": "{k} * {z}", "mul": "{z} * {w}", "conj": "np.conj({z})",
                "conjugate": "np.conjugate({z})", "square": "{z} * {z}", "pow": "{z} ** 2",
