@@ -19,14 +19,14 @@ def coverage_table():
     from autodiff.numpy import nondiff, names
     batching = {"elementwise": "elementwise", "same": "as written", "rules": "batched rules",
                 None: "one tangent at a time"}
-    lines = ["| primitive | serves | arguments | structure | batches of tangents |",
-             "|---|---|---|---|---|"]
+    lines = ["| primitive | serves | arguments | structure | linear | batches of tangents |",
+             "|---|---|---|---|---|---|"]
     builtin = [p for p in REGISTRY.values() if p.builtin]
     for p in sorted(builtin, key=lambda p: (p.sparsity or "", p.name)):
         served = ", ".join([f"`np.{n}`" for n in p.numpy] + [f"`scipy.{n}`" for n in p.scipy])
         served = served or "—"
         lines.append(f"| `{p.name}` | {served} | {', '.join(p.args)} | {p.sparsity} | "
-                     f"{batching[p.batching]} |")
+                     f"{'yes' if p.linear else ''} | {batching[p.batching]} |")
     functions = {id(p.function) for p in builtin}
     composed = sorted(n for n, fn in names.SERVED.items()
                       if id(fn) not in functions and "." not in n)
