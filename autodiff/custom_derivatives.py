@@ -24,8 +24,9 @@ anonymous (a decorated function is known by identity, so it can never collide wi
 primitive name, and decorating in a loop leaves nothing behind once the functions are dropped).
 
 Supported: positional (or keyword, when they map onto positional parameters) arguments that are
-arrays, numbers or pytrees (dicts, lists, tuples) of them, and one array output. Arguments of any
-other kind (a callable, a string, a shape) are declared with `nondiff_argnums`; they must not be
+arrays, numbers or pytrees (dicts, lists, tuples) of them; the output is one array or a pytree of
+floating arrays (ravelled into one vector for the primitive, which has one output, and cut back
+apart by slicing: see `_Layout`). Arguments of any other kind (a callable, a string, a shape) are declared with `nondiff_argnums`; they must not be
 traced. Values the function closes over (instead of taking them as arguments) are
 differentiated through its code and its rules' code, like any code. Hessian sparsity: a custom
 function is taken to couple all its inputs (its derivative is whatever its rules say, which
@@ -42,7 +43,7 @@ from .core.forward import Dual, JVPTrace
 from .core.primitive import Primitive
 from .core.tracer import Tracer, primal
 from .primitives.shape import dtype_of, shape_of
-from .pytree import flatten, unflatten
+from .pytree import flatten, tree_map, unflatten
 
 __all__ = ["custom_jvp", "custom_vjp"]
 
@@ -98,7 +99,8 @@ class _Custom:
                                 f"numbers or pytrees of them, got {type(leaf).__name__} "
                                 f"{leaf!r}; declare other arguments with nondiff_argnums")
         self._require_rule()
-        return self.prim(*leaves, call=_Call(self, args, treedef))
+        call = _Call(self, args, treedef)
+        return self._unpack(call, self.prim(*leaves, call=call))
 
     def _positional(self, args, kwargs):
         """The arguments as positional ones (keywords bound by the function's signature)."""
@@ -117,14 +119,29 @@ class _Custom:
         return bound.args
 
     def _output(self, out, what):
-        """A function's output as an array: one array (or number) is supported."""
+        """A function's output as an array: one array (or number)."""
         if isinstance(out, (Tracer, np.ndarray)):
             return out
         if isinstance(out, (np.generic, numbers.Number)) and not isinstance(out, bool):
             return np.asarray(out)
-        raise TypeError(f"{self.kind} function {self.name}: {what} must be one array, got "
-                        f"{type(out).__name__}; pytree outputs are not supported (return one "
-                        "array, or concatenate)")
+        raise TypeError(f"{self.kind} function {self.name}: {what} must be an array or a pytree "
+                        f"of arrays, got {type(out).__name__}")
+
+    def _pack(self, call, out, what):
+        """An output (the function's, or a rule's) as the primitive's one array, in the layout
+        of the function's output at this call (fixed by its first evaluation)."""
+        if call.layout is _UNSET:  # the first evaluation: the function's own output
+            call.layout = None if _is_single(out) else _Layout(self, out, what)
+        if call.layout is None:
+            if not _is_single(out):
+                raise TypeError(f"{self.kind} function {self.name}: {what} is a "
+                                f"{type(out).__name__}, but the function returns one array")
+            return self._output(out, what)
+        return call.layout.pack(out, what)
+
+    def _unpack(self, call, flat):
+        """The primitive's array as the function's output (a pytree cut back apart)."""
+        return flat if call.layout is None else call.layout.unpack(flat)
 
     def _tangent_zero(self, value):
         v = primal(value)
@@ -153,19 +170,88 @@ class _Custom:
 
 
 _HANDED_OUT = object()  # a cotangent the sweep has taken
+_UNSET = object()  # a call's output layout before the function first ran
+
+
+def _is_single(out):
+    return isinstance(out, (Tracer, np.ndarray, np.generic, numbers.Number))
+
+
+class _Layout:
+    """A pytree output ravelled into one vector: the primitive has one output, so a function
+    returning `(y, aux)` or a dict is computed as the concatenation of its leaves and cut back
+    apart by slices (primitives, so derivatives flow through the cut). Leaves are floating
+    (real or complex); a real leaf of a vector made complex by a complex leaf is taken back as
+    its real part."""
+
+    __slots__ = ("custom", "treedef", "shapes", "sizes", "complex_leaves")
+
+    def __init__(self, custom, out, what):
+        self.custom = custom
+        leaves, self.treedef = flatten(out)
+        if not leaves:
+            raise TypeError(f"{custom.kind} function {custom.name}: {what} has no arrays")
+        arrays = [self._leaf(x, what) for x in leaves]
+        self.shapes = [shape_of(a) for a in arrays]
+        self.sizes = [int(np.prod(s, dtype=int)) for s in self.shapes]
+        self.complex_leaves = [np.result_type(dtype_of(a)).kind == "c" for a in arrays]
+
+    def _leaf(self, x, what):
+        if isinstance(x, (numbers.Number, np.generic)) and not isinstance(x, (bool, np.bool_)):
+            x = np.asarray(x, dtype=complex if np.iscomplexobj(x) else float)
+        if not isinstance(x, (Tracer, np.ndarray)) or \
+                np.result_type(dtype_of(x)).kind not in "fc":
+            got = type(x).__name__ if not isinstance(x, (Tracer, np.ndarray)) else \
+                f"an array of dtype {np.result_type(dtype_of(x))}"
+            raise TypeError(f"{self.custom.kind} function {self.custom.name}: {what} must be a "
+                            f"pytree of floating arrays (it is ravelled into one vector), got "
+                            f"{got}; return integer results from a separate function")
+        return x
+
+    def pack(self, out, what):
+        """The leaves of out (of this layout; None leaves are zeros) as one vector."""
+        from .numpy import concatenate, ravel
+        leaves, treedef = flatten(out)
+        if treedef != self.treedef:
+            raise ValueError(f"{self.custom.kind} function {self.custom.name}: {what} has the "
+                             f"structure {treedef}, the function's output {self.treedef}")
+        parts = []
+        for x, shape in zip(leaves, self.shapes):
+            x = np.zeros(shape) if x is None else self._leaf(x, what)
+            if shape_of(x) != shape:
+                raise ValueError(f"{self.custom.kind} function {self.custom.name}: {what} has "
+                                 f"a leaf of shape {shape_of(x)} where the function's output "
+                                 f"has shape {shape}")
+            parts.append(ravel(x))
+        return concatenate(parts)
+
+    def unpack(self, flat):
+        """The pytree whose leaves were ravelled into flat (traced or plain)."""
+        from .primitives import complex as complex_parts
+        from .primitives.shape import reshape
+        is_complex = np.result_type(dtype_of(flat)).kind == "c"
+        leaves, start = [], 0
+        for shape, size, leaf_complex in zip(self.shapes, self.sizes, self.complex_leaves):
+            piece = reshape(flat[start:start + size], shape)
+            if is_complex and not leaf_complex:
+                piece = complex_parts.real(piece)
+            leaves.append(piece)
+            start += size
+        return unflatten(self.treedef, leaves)
 
 
 class _Call:
     """One call of a custom function (the primitive's only parameter): its non-differentiated
-    arguments and the structure of the others; the cotangents of the current sweep (for its
-g and recorded values); for
-    custom_vjp, the residuals fwd gave on the plain values."""
+    arguments and the structure of the others; its output's layout; the cotangents of the
+    current sweep (for its g and recorded values); for custom_vjp, the residuals fwd gave on
+    the plain values."""
 
-    __slots__ = ("custom", "args", "treedef", "g", "values", "cts", "residuals",
+    __slots__ = ("custom", "args", "treedef", "layout", "g", "values", "cts", "residuals",
                  "residual_values")
 
     def __init__(self, custom, args, treedef):
         self.custom, self.args, self.treedef = custom, args, treedef
+        self.layout = _UNSET
         self.g = self.values = self.cts = self.residuals = self.residual_values = None
 
     def rebuild(self, leaves):
@@ -229,8 +315,8 @@ class custom_jvp(_Custom):
             for rule, t in zip(jvps, tangents):
                 if rule is not None:
                     c = rule(t, out, *primals)
-                    total = c if total is None else total + c
-            return out, self._tangent_zero(out) if total is None else total
+                    total = c if total is None else tree_map(lambda a, b: a + b, total, c)
+            return out, tree_map(self._tangent_zero, out) if total is None else total
         self.defjvp(jvp)
 
     def _require_rule(self):
@@ -239,7 +325,7 @@ class custom_jvp(_Custom):
                                       f"define it with @{self.name}.defjvp")
 
     def _impl(self, *leaves, call):
-        return self._output(self.fun(*call.rebuild(leaves)), "its output")
+        return self._pack(call, self.fun(*call.rebuild(leaves)), "its output")
 
     def _jvp(self, tangents, out, values, params, nb):
         """The user's rule, one tangent at a time (a batch slice by slice: right for any rule)."""
@@ -262,8 +348,8 @@ class custom_jvp(_Custom):
         if not (isinstance(result, (tuple, list)) and len(result) == 2):
             raise TypeError(f"custom_jvp function {self.name}: the JVP rule must return a pair "
                             f"(primal_out, tangent_out), got {type(result).__name__}")
-        p_out = self._output(result[0], "the JVP rule's primal_out")
-        t_out = self._output(result[1], "the JVP rule's tangent_out")
+        p_out = self._pack(call, result[0], "the JVP rule's primal_out")
+        t_out = self._pack(call, result[1], "the JVP rule's tangent_out")
         want = primal(out)
         got = primal(p_out)
         if shape_of(got) != shape_of(want) or not np.allclose(got, want, rtol=1e-6, atol=1e-12,
@@ -334,7 +420,7 @@ class custom_vjp(_Custom):
         if not (isinstance(result, (tuple, list)) and len(result) == 2):
             raise TypeError(f"custom_vjp function {self.name}: fwd must return a pair (output, "
                             f"residuals), got {type(result).__name__}")
-        return self._output(result[0], "fwd's output"), result[1]
+        return self._pack(call, result[0], "fwd's output"), result[1]
 
     def _impl(self, *leaves, call):
         """fwd on plain arrays; its residuals are kept for a sweep over these very values."""
@@ -354,7 +440,7 @@ class custom_vjp(_Custom):
             raise NotImplementedError(
                 f"custom_vjp function {self.name}: forward mode (jvp, jacfwd, hvp, hessian) "
                 f"differentiates {self.name} itself, which failed: {type(e).__name__}: {e}") from e
-        return trace.unpack(self._output(result, "its output"))[1]
+        return trace.unpack(self._pack(call, result, "its output"))[1]
 
     def _cotangents(self, call, g, out, values):
         """bwd's cotangents, one per leaf, checked against the arguments."""
@@ -365,7 +451,7 @@ class custom_vjp(_Custom):
         else:  # traced values (second order): fwd again, so the residuals carry derivatives
             residuals = self._forward(call, values)[1]
         static, diff = call.split(values)
-        cts = self.bwd(*static, residuals, g)
+        cts = self.bwd(*static, residuals, self._unpack(call, g))
         if not isinstance(cts, (tuple, list)) or len(cts) != len(diff):
             got = f"{len(cts)} cotangents" if isinstance(cts, (tuple, list)) else \
                 type(cts).__name__

@@ -94,6 +94,9 @@ def scatter_into(prim, buffer, g, out_shape, values, params):
         btrace, bv, bt = _split(buffer)
         if gt is not None and btrace is not None and btrace is not gtrace:
             return None
+        if not np.can_cast(gv.dtype, bv.dtype) or \
+                (gt is not None and bt is not None and not np.can_cast(gt.dtype, bt.dtype)):
+            return None  # a complex part into a real buffer (real(z[i]) beside z[j]): add
     bv = _in_place(prim.vjp_accumulate, bv, gv, (), *values, **params)
     if gt is not None:
         bt = _in_place(prim.vjp_accumulate, bt, gt, gt.shape[:gt.ndim - gv.ndim], *values,

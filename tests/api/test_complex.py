@@ -191,3 +191,17 @@ def test_astype_between_real_and_complex():
     z = np.array([1.0 + 2.0j, 3.0 - 1.0j])
     np.testing.assert_allclose(ad.grad(lambda z: np.sum(z.astype(np.float64) ** 2))(z),
                                2 * z.real)
+
+
+def test_real_part_of_one_slice_beside_a_complex_slice_of_the_same_array():
+    """The sweep's in-place accumulation made a real buffer for z's cotangent (from real(z[2]))
+    and then added z[:2]'s complex cotangent into it: a casting error. Now it adds instead."""
+    def f(x):
+        z = anp.concatenate([anp.ravel(x * (1 + 2j)), anp.ravel(anp.sum(x ** 2))])
+        return anp.sum(np.abs(anp.reshape(z[0:2], (2,))) ** 2) + np.real(anp.reshape(z[2:3], ()))
+
+    x = np.array([0.3, -1.2])
+    assert np.allclose(ad.grad(f)(x), 12 * x)
+    assert np.allclose(ad.hessian(f)(x), 12 * np.eye(2))
+    with ad.shortcuts.disabled("inplace_accumulation"):
+        assert np.allclose(ad.grad(f)(x), 12 * x)
