@@ -11,6 +11,7 @@ from .numpy.functions import ravel
 from .primitives.shape import concatenate, reshape
 from .transforms import jvp, vjp, hvp, hessian
 from .core.tracer import Trace, Tracer, primal
+from .pytree import flatten
 from .typing import ArrayLike, Fun
 
 BATCH_HINT = ("a batched JVP rule mishandles a batch of tangents (t.shape == batch + x.shape, "
@@ -199,7 +200,9 @@ def check_grads(f: Fun, args: Sequence[ArrayLike], order: int = 2,
     With 'fwd', every order's JVP is also run on a batch of tangents (jvp(batched=True), as
     hessian and sparse_hessian do) and each slice compared with the single-tangent JVP; for a
     scalar f and order >= 2 with both modes, batched HVPs and the Hessian are compared with
-    single HVPs. Raises AssertionError with the numbers on a mismatch."""
+    single HVPs. f may return a pytree (its leaves are checked as one ravelled vector). Raises
+    AssertionError with the numbers on a mismatch."""
+    f = _one_output(f)
     arrays = tuple(np.asarray(a) for a in args)
     if any(np.iscomplexobj(a) for a in arrays):  # as a function of real and imaginary parts
         of_parts, parts = _real_parts(f, arrays)
@@ -225,6 +228,19 @@ def check_grads(f: Fun, args: Sequence[ArrayLike], order: int = 2,
         if "fwd" in modes and "rev" in modes and np.ndim(value) == 0 and \
                 not np.iscomplexobj(value):
             check_hessian(f, args, rtol, atol, np.random.default_rng(seed + 4))
+
+
+def _one_output(f: Fun) -> Fun:
+    """f with a pytree output (tuple, list, dict) ravelled into one vector."""
+    def flat(*args):
+        out = f(*args)
+        if not isinstance(out, (tuple, list, dict)):
+            return out
+        leaves = [x for x in flatten(out)[0]]
+        if not leaves:
+            raise ValueError("check_grads: f returned a pytree without arrays")
+        return concatenate([ravel(x) for x in leaves])
+    return flat
 
 
 def _real_parts(f: Fun, args: Tuple[np.ndarray, ...]) -> Tuple[Fun, Tuple[np.ndarray, ...]]:

@@ -68,3 +68,18 @@ def test_batched_hvps_and_hessian_are_checked_against_single_hvps():
     with pytest.raises(AssertionError, match=r"(?s)hvp\(batched=True\).*mishandles a batch"):
         check_hessian(f, (x,))
     check_hessian(lambda x: anp.sum(anp.cumsum(x) ** 2) ** 2, (x,))
+
+
+def test_check_grads_of_a_pytree_output_checks_every_leaf():
+    from autodiff.extend import custom_jvp
+
+    @custom_jvp
+    def parts(x):
+        return {"sin": np.sin(x), "sq": x ** 2}
+
+    x = np.array([0.3, -0.5])
+    parts.defjvp(lambda p, t: (parts(p[0]), {"sin": np.cos(p[0]) * t[0], "sq": 2 * p[0] * t[0]}))
+    ad.check_grads(parts, (x,), order=2)
+    parts.defjvp(lambda p, t: (parts(p[0]), {"sin": np.cos(p[0]) * t[0], "sq": p[0] * t[0]}))
+    with pytest.raises(AssertionError, match="finite differences"):
+        ad.check_grads(parts, (x,), order=1)
