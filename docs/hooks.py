@@ -35,9 +35,10 @@ def coverage_table():
               + ", ".join(f"`{n}`" for n in composed) + ".", "",
               f"**No derivative (piecewise constant, run on values)** ({len(constant)}): "
               + ", ".join(f"`{n}`" for n in constant) + ".", "",
-              "**linalg**: `inv`, `solve`, `slogdet`, `det`, `norm` (vectors; matrices: Frobenius, "
-              "2, -2, nuclear), `cholesky`, `eigh`, `eigvalsh`, `svd` (thin: `full_matrices=False`, "
-              "or square), `pinv`, `lstsq`, `matrix_power`, `multi_dot`.", "",
+              "**linalg** (`svd` thin: `full_matrices=False`, or square; `eig` see "
+              "[Complex numbers](complex.md)): "
+              + ", ".join(f"`{n[len('linalg.'):]}`" for n in sorted(names.SERVED)
+                          if n.startswith("linalg.")) + ".", "",
               "**fft** (see [Complex numbers](complex.md)): "
               + ", ".join(f"`{n[len('fft.'):]}`" for n in sorted(names.SERVED)
                           if n.startswith("fft.")) + "."]

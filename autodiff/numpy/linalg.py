@@ -8,6 +8,7 @@ from ..primitives import elementwise as E, reductions as R, complex as C
 from ..primitives.products import matmul_p, swap_last
 from ..primitives.linalg import (inv_p, solve_p, logabsdet_p, cholesky_p, eigh_p, svd_p,
                                  svd_parts, row)
+from ..primitives.eig import eig_p, eig_parts
 from ..primitives.shape import dtype_of, shape_of, reshape_p, getitem, normalize_axis
 from .functions import _as_array, dot, moveaxis, take_along_axis
 from .names import serves
@@ -15,6 +16,7 @@ from .names import serves
 
 # NumPy 2's result types, so that `eigh(a).eigenvalues` works as with NumPy
 EighResult = namedtuple("EighResult", ["eigenvalues", "eigenvectors"])
+EigResult = namedtuple("EigResult", ["eigenvalues", "eigenvectors"])
 SVDResult = namedtuple("SVDResult", ["U", "S", "Vh"])
 SlogdetResult = namedtuple("SlogdetResult", ["sign", "logabsdet"])
 
@@ -220,6 +222,28 @@ def eigvalsh(a, UPLO="L"):
     """np.linalg.eigvalsh: the eigenvalues (ascending) of a symmetric matrix."""
     a = _as_array(a)
     return eigh(a, UPLO)[0]
+
+
+@serves("linalg.eig")
+def eig(a):
+    """np.linalg.eig: (eigenvalues, eigenvectors as columns) of a general square matrix, real or
+    complex, as NumPy returns them: in LAPACK's order, eigenvectors of unit norm with their
+    largest component real, and real arrays for a real matrix whose eigenvalues are all real.
+    The derivatives are those of these outputs (the eigenvectors' depend on that convention);
+    at repeated eigenvalues and (nearly) defective matrices they are NaN where they do not
+    exist: see docs/complex.md."""
+    a = _as_array(a)
+    _square(a, "eig")
+    w, v = eig_parts(eig_p(a))
+    if not C.is_complex(a) and not np.any(np.imag(primal(w))):
+        w, v = C.real_p(w), C.real_p(v)  # NumPy's real results (their derivatives are real)
+    return EigResult(w, v)
+
+
+@serves("linalg.eigvals")
+def eigvals(a):
+    """np.linalg.eigvals: the eigenvalues of a general square matrix (see eig)."""
+    return eig(a)[0]
 
 
 @serves("linalg.svd")

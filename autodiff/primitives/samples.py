@@ -73,6 +73,18 @@ def distinct_spectrum(n):
     return Spec(f"distinct_spectrum({n})", draw)
 
 
+def nondefective(n, kind):
+    """A general n x n matrix S D S^-1 (n >= 3), S uniform in [-1, 1) plus n I, with distinct
+    eigenvalues 1, 2.5, -2, ... (kind "real") or 1 +- i, -2, ... (kind "complex pair")."""
+    def draw(rng):
+        s = rng.uniform(-1, 1, (n, n)) + n * np.eye(n)
+        d = np.diag(np.concatenate([[1.0, 2.5], -2.0 - np.arange(n - 2)]))
+        if kind == "complex pair":
+            d[:2, :2] = [[1.0, 2.0], [-0.5, 1.0]]
+        return s @ d @ np.linalg.inv(s)
+    return Spec(f"nondefective({n}, {kind!r})", draw)
+
+
 class Sample:
     """Arguments (specs) for `fn` (None: the primitive's function), with constant keywords."""
 
