@@ -126,34 +126,34 @@ class Tracer:
 
     # --- operators and methods, by the table the NumPy layer fills ---------------------------
     def __add__(self, other):
-        return bind(ops.add, self, other)
+        return bind(ops.add, self, _operand(other))
 
     def __radd__(self, other):
-        return bind(ops.add, other, self)
+        return bind(ops.add, _operand(other), self)
 
     def __sub__(self, other):
-        return bind(ops.subtract, self, other)
+        return bind(ops.subtract, self, _operand(other))
 
     def __rsub__(self, other):
-        return bind(ops.subtract, other, self)
+        return bind(ops.subtract, _operand(other), self)
 
     def __mul__(self, other):
-        return bind(ops.multiply, self, other)
+        return bind(ops.multiply, self, _operand(other))
 
     def __rmul__(self, other):
-        return bind(ops.multiply, other, self)
+        return bind(ops.multiply, _operand(other), self)
 
     def __truediv__(self, other):
-        return bind(ops.divide, self, other)
+        return bind(ops.divide, self, _operand(other))
 
     def __rtruediv__(self, other):
-        return bind(ops.divide, other, self)
+        return bind(ops.divide, _operand(other), self)
 
     def __pow__(self, other):
-        return bind(ops.power, self, other)
+        return bind(ops.power, self, _operand(other))
 
     def __rpow__(self, other):
-        return bind(ops.power, other, self)
+        return bind(ops.power, _operand(other), self)
 
     def __neg__(self):
         return bind(ops.negative, self)
@@ -165,16 +165,16 @@ class Tracer:
         return ops.absolute(self)  # a function: |x| of a real or of a complex value
 
     def __matmul__(self, other):
-        return ops.matmul(self, other)
+        return ops.matmul(self, _operand(other))
 
     def __rmatmul__(self, other):
-        return ops.matmul(other, self)
+        return ops.matmul(_operand(other), self)
 
     def __mod__(self, other):
-        return ops.mod(self, other)
+        return ops.mod(self, _operand(other))
 
     def __rmod__(self, other):
-        return ops.mod(other, self)
+        return ops.mod(_operand(other), self)
 
     def __floordiv__(self, other):  # piecewise constant: no derivative
         return np.floor_divide(primal(self), primal(other))
@@ -240,6 +240,13 @@ class Tracer:
         if method is None or name.startswith("__"):
             raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
         return method.__get__(self)
+
+
+def _operand(x):
+    """The other operand of an operator, a list or tuple (`x * [y, z]`) read as NumPy reads it,
+    keeping the traced values it holds (ops.as_array); anything else as it is."""
+    tx = type(x)
+    return ops.as_array(x) if tx is list or tx is tuple else x
 
 
 def primal(x):

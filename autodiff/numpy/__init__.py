@@ -27,9 +27,12 @@ for _prim in list(_REGISTRY.values()):
             _names.claim("scipy." + _name, _prim.function)
 
 _namespace = {n: fn for n, fn in _names.SERVED.items() if "." not in n}
+_served_by_primitives = {id(p.function) for p in _REGISTRY.values() if p.builtin}
 for _name, _fn in list(_namespace.items()):  # NumPy's ufuncs take ufunc keywords (dtype, out=)
     if isinstance(getattr(_np, _name, None), _np.ufunc):
         _namespace[_name] = _K.ufunc_function(_name, _fn, _F._as_array)
+    elif id(_fn) in _served_by_primitives:  # np.where, np.real: arrays only, lists read too
+        _namespace[_name] = _K.list_inputs(_fn, _F._as_array)
 _namespace.update(_N.NAMESPACE)
 globals().update(_namespace)
 _install(_namespace, *({n[len(sub) + 1:]: fn for n, fn in _names.SERVED.items()

@@ -82,11 +82,14 @@ def append(arr, values, axis=None):
 
 @serves()
 def column_stack(tup):
-    """np.column_stack: 1-D arrays become columns; 2-D ones are joined along axis 1."""
+    """np.column_stack: 1-D arrays become columns (scalars 1 x 1 ones); 2-D ones are joined
+    along axis 1."""
     cols = []
     for a in tup:
         a = _as_array(a)
-        cols.append(S.reshape(a, shape_of(a) + (1,)) if _ndim(a) < 2 else a)
+        nd = _ndim(a)
+        cols.append(S.reshape(a, (1, 1)) if nd == 0 else
+                    S.reshape(a, shape_of(a) + (1,)) if nd == 1 else a)
     return concatenate(cols, axis=1)
 
 

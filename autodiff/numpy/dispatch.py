@@ -12,6 +12,7 @@ from .names import SERVED
 from ..primitives import elementwise as E, shape as S, products as P, complex as C
 from .keywords import cast, no_out, refuse, ufunc_inputs
 from .nondiff import strip
+from .functions import _as_array
 
 
 def _unsupported(what):
@@ -51,6 +52,10 @@ def install(namespace, linalg_namespace, fft_namespace):
     accepts = KeywordCheck()
 
     def array_ufunc(ufunc, method, *inputs, **kwargs):
+        # a list or tuple input (np.add(x, [y, z])) is read as NumPy reads it, keeping the
+        # traced values it holds (np.asarray would refuse them)
+        inputs = tuple(_as_array(i) if type(i) is list or type(i) is tuple else i
+                       for i in inputs)
         fn = ufuncs.get(ufunc)
         if fn is None:
             fn = ufuncs[ufunc] = _special_ufunc(ufunc)
@@ -85,6 +90,7 @@ def install(namespace, linalg_namespace, fft_namespace):
         return fn(*args, **kwargs)
 
     ops.array_ufunc, ops.array_function = array_ufunc, array_function
+    ops.as_array = _as_array
     ops.add, ops.subtract, ops.multiply = E.add, E.subtract, E.multiply
     ops.divide, ops.power, ops.negative = E.divide, E.power, E.negative
     ops.absolute, ops.real, ops.imag = E.absolute, C.real, C.imag

@@ -4,6 +4,8 @@ function -- never silently ignored when it would change a value:
 - out= is refused: traced values are immutable, so there is nothing to write into;
 - order= on array creation, casts and products, copy=, subok= and optimize= only concern memory
   layout, copies or speed, never values, so they are accepted and have no effect."""
+import functools
+
 import numpy as np
 
 from ..core.tracer import Tracer, primal
@@ -91,3 +93,12 @@ def ufunc_function(name, fn, as_array):
     ufunc.__doc__ = f"np.{name} on traced values (and NumPy's ufunc keywords)."
     ufunc.differentiable = fn
     return ufunc
+
+
+def list_inputs(fn, as_array):
+    """A function of arrays only (a primitive's, such as np.where) taking, through `as_array`,
+    lists (of traced values too) as NumPy does."""
+    @functools.wraps(fn)
+    def reading_lists(*inputs):
+        return fn(*(as_array(x) for x in inputs))
+    return reading_lists
