@@ -89,6 +89,7 @@ REDUCTIONS = {  # tag: (call with {x} and {kw}, can take a tuple axis, keepdims,
 
 LINALG_SPD = ["solve", "inv", "det", "slogdet", "cholesky", "eigh_values", "eigh_vectors",
               "eigvalsh", "matrix_power"]
+LINALG_EIG = ["eig_values", "eig_abs", "eig_vectors"]  # general (non-symmetric) matrices
 LINALG_GENERAL = ["norm", "norm_axis", "norm_1", "norm_inf", "norm_fro", "norm_nuc", "norm_2",
                   "svd_values", "svd_vectors", "pinv"]
 PRODUCTS = ["matmul", "np_matmul", "dot", "inner", "outer", "tensordot", "einsum",
@@ -158,7 +159,8 @@ def all_tags():
     """Every tag the generator can produce (KNOWN_FAILURES entries must be among them)."""
     return ({f"unary:{t}" for t in UNARY} | {f"binary:{t}" for t in BINARY}
             | {f"reduce:{t}" for t in REDUCTIONS} | {f"linalg:{t}" for t in LINALG_SPD}
-            | {f"linalg:{t}" for t in LINALG_GENERAL} | {f"product:{t}" for t in PRODUCTS}
+            | {f"linalg:{t}" for t in LINALG_GENERAL} | {f"linalg:{t}" for t in LINALG_EIG}
+            | {f"product:{t}" for t in PRODUCTS} | {"product:general_square"}
             | {f"shape:{t}" for t in SHAPE} | {f"adapt:{t}" for t in ADAPTERS}
             | {f"index:{t}" for t in INDEXING} | {f"nested:{t}" for t in NESTED}
             | {f"special:{t}" for t in [*SPECIAL_UNARY, *SPECIAL_BINARY, *SPECIAL_AXIS]}
@@ -538,10 +540,47 @@ class Builder:
             expr = f"np.swapaxes({x}, -1, -2) @ {x} + {shift}"
         return self.program.lines[-1].name if self.add(expr, "product:spd") else None
 
+    def general_square(self):
+        """A line holding a general (non-symmetric) square (stack of) matrix, its eigenvalues
+        spread by distinct diagonal shifts (real or complex: the rest decides)."""
+        x = self.pick(lambda s: 1 <= len(s) <= 3 and 2 <= s[-1] <= 4
+                      and (len(s) == 1 or s[-2] == s[-1]), arrays_only=True)
+        if x is None or "product:general_square" in self.banned:
+            return None
+        n = self.shapes[x][-1]
+        shift = f"onp.diag({[1.5 * i for i in range(n)]})"
+        if len(self.shapes[x]) == 1:
+            expr = f"np.outer({x}, np.sin({x}) + 0.5) + {shift}"
+        else:
+            expr = f"{x} + {shift}"
+        return self.program.lines[-1].name if self.add(expr, "product:general_square") else None
+
+    def eig(self, tag):
+        """np.linalg.eig / eigvals of a general matrix, made real again (complex lines are
+        projected): the eigenvalues' real and imaginary parts mixed, their moduli, or the
+        eigenvectors' squared moduli (phase-free: the oracle, autograd, fixes the eigenvectors'
+        phase differently than NumPy)."""
+        M = self.general_square()
+        if M is None:
+            return False
+        guards = [("repeated or defective eigenvalues", f"general_eig_gap({M})")]
+        if tag == "eig_values":
+            expr = f"np.real(np.linalg.eigvals({M}) * (1.0 + 0.5j))"
+        elif tag == "eig_abs":
+            expr = f"np.abs(np.linalg.eigvals({M}))"
+            guards.append(("an eigenvalue near 0", f"min_abs(onp.linalg.eigvals({M}))"))
+        else:
+            expr = f"np.abs(np.linalg.eig({M})[1]) ** 2"
+            guards.append(("an eigenvector component near 0",
+                           f"min_abs(onp.linalg.eig({M})[1])"))
+        return self.add(expr, f"linalg:{tag}", guards)
+
     def linalg(self):
-        tag = self.choose("linalg", LINALG_SPD + LINALG_GENERAL)
+        tag = self.choose("linalg", LINALG_SPD + LINALG_GENERAL + LINALG_EIG)
         if tag is None:
             return False
+        if tag in LINALG_EIG:
+            return self.eig(tag)
         if tag in LINALG_SPD:
             M = self.spd()
             if M is None:
@@ -989,6 +1028,16 @@ def eig_gap(m):
     return float(onp.min(d / (1.0 + onp.abs(w).max()))) if d.size else float("inf")
 
 
+def general_eig_gap(m):
+    """The smallest distance between eigenvalues of a general matrix, relative, and 0 for a
+    (nearly) defective one (eigenvectors nearly dependent)."""
+    w, v = onp.linalg.eig(m)
+    n = w.shape[-1]
+    d = onp.where(onp.eye(n, dtype=bool), onp.inf, onp.abs(w[..., :, None] - w[..., None, :]))
+    gap = float(onp.min(d / (1.0 + onp.abs(w).max()))) if n > 1 else float("inf")
+    return min(gap, float(onp.min(1.0 / onp.linalg.cond(v))))
+
+
 def sv_gap(x):
     s = onp.linalg.svd(x, compute_uv=False)
     d = -onp.diff(s, axis=-1)
@@ -997,4 +1046,4 @@ def sv_gap(x):
 
 
 GUARD_HELPERS = dict(min_abs=min_abs, gap_max=gap_max, gap_sort=gap_sort, inv_cond=inv_cond,
-                     eig_gap=eig_gap, sv_gap=sv_gap)
+                     eig_gap=eig_gap, sv_gap=sv_gap, general_eig_gap=general_eig_gap)

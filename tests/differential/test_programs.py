@@ -49,7 +49,7 @@ KNOWN_FAILURES_AT_KINKS = {
 }
 # Not failures but undefined: eigen- and singular vectors at repeated values have no derivative
 # (and near them, a derivative of size 1/gap), so the test at kinks leaves them out.
-UNDEFINED_AT_KINKS = {"linalg:eigh_vectors", "linalg:svd_vectors"}
+UNDEFINED_AT_KINKS = {"linalg:eigh_vectors", "linalg:svd_vectors", "linalg:eig_vectors"}
 
 SCALE = {"quick": 1, "thorough": 20}
 PHASES = [p for p in Phase if p is not Phase.explain]  # explain re-runs failures: slow here
