@@ -8,9 +8,10 @@ and the gradient of a real function of z = x + iy is df/dx - i df/dy. See docs/c
 """
 import numpy as np
 
-from ..core.tracer import Tracer, bottom, primal
+from ..core.tracer import Tracer, bottom
 from .declaration import declare
 from .samples import uniform, through
+from .shape import shape_of, dtype_of
 
 
 def is_complex(x):
@@ -40,8 +41,9 @@ def real(val):
 
 def imag(val):
     """np.imag: the imaginary part (a constant zero for a real value)."""
-    v = primal(val)
-    return imag_p(val) if is_complex(v) else np.zeros(np.shape(v), dtype=np.result_type(v))
+    if is_complex(val):
+        return imag_p(val)
+    return np.zeros(shape_of(val), dtype=dtype_of(val))  # shape and dtype only: nothing read
 
 
 def conj(x):

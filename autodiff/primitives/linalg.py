@@ -2,7 +2,7 @@
 log-absolute-determinant (slogdet and det build on it), cholesky, eigh and svd."""
 import numpy as np
 
-from ..core.tracer import bottom, primal
+from ..core.tracer import bottom
 from .declaration import declare
 from .samples import uniform, well_conditioned, spd, distinct_spectrum, through
 from .products import matmul_p, swap_last
@@ -146,7 +146,7 @@ def _gap_quotient(num, w, used=None):
     eye = np.eye(w.shape[-1])
     used = None if used is None else used * (1.0 - eye)
     gaps = row(w) - _col(w) + eye
-    return _quotient(num * (1.0 - eye), gaps, used, _ties(primal(gaps), primal(w)))
+    return _quotient(num * (1.0 - eye), gaps, used, _ties(bottom(gaps), bottom(w)))
 
 
 TIE = np.sqrt(np.finfo(float).eps)  # relative: closer eigenvalues count as equal
@@ -162,8 +162,8 @@ def _ties(gaps, w):
 
 def _touched(g):
     """Nonzero at (i, j) where the cotangent g of a matrix of eigenvectors (singular vectors)
-    touches column i or column j (plain values)."""
-    c = np.sum(np.abs(primal(g)), axis=-2)
+    touches column i or column j (plain values; staged under ad.jit, see core.tracer.bottom)."""
+    c = np.sum(np.abs(bottom(g)), axis=-2)
     return c[..., :, None] + c[..., None, :]
 
 
@@ -247,7 +247,7 @@ def _over_s(num, den, s):
     values) counts as zero (`_quotient`), as equal values count as ties. (The 1 / s_i terms keep
     exact zeros only: there a huge quotient times a cotangent of the size of s_i, as of
     sum(s ** 2), is the right finite product, where NaN would spread.)"""
-    return _quotient(num, den, zero=_ties(primal(den), primal(s)))
+    return _quotient(num, den, zero=_ties(bottom(den), bottom(s)))
 
 
 def _svd_vjp(g, out, a_shape):

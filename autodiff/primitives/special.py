@@ -4,7 +4,7 @@ dependency: it is imported when one of them is first computed, not with autodiff
 import numpy as np
 
 from .._optional import require
-from ..core.tracer import bottom, primal
+from ..core.tracer import bottom
 from .declaration import declare
 from .elementwise import exp, log, log1p, where
 from .samples import positive, through, uniform
@@ -98,8 +98,8 @@ kl_div = _binary("kl_div", lambda x, y: log(x / y), lambda x, y: 1.0 - x / y, x=
 
 # --- exponentially scaled Bessel functions -------------------------------------------------------
 # i0e = exp(-|x|) I0(x), i1e = exp(-|x|) I1(x); I0' = I1 and I1' = I0 - I1 / x (1/2 at 0).
-i1e = _unary("i1e", lambda out, x: i0e(x) - _quotient(out, x, 0.5) - np.sign(primal(x)) * out)
-i0e = _unary("i0e", lambda out, x: i1e(x) - np.sign(primal(x)) * out)
+i1e = _unary("i1e", lambda out, x: i0e(x) - _quotient(out, x, 0.5) - np.sign(bottom(x)) * out)
+i0e = _unary("i0e", lambda out, x: i1e(x) - np.sign(bottom(x)) * out)
 
 # --- incomplete gamma and beta functions, Student's t distribution ------------------------------
 # Their derivatives in the integration limit are closed forms; in the shape parameters they are
@@ -161,7 +161,7 @@ def _order(name, partial, sample=positive(3)):
 
 iv = _order("iv", lambda v, x: 0.5 * (iv(v - 1.0, x) + iv(v + 1.0, x)))
 ive = _order("ive", lambda out, v, x: 0.5 * (ive(v - 1.0, x) + ive(v + 1.0, x))
-             - np.sign(primal(x)) * out)
+             - np.sign(bottom(x)) * out)
 jv = _order("jv", lambda v, x: 0.5 * (jv(v - 1.0, x) - jv(v + 1.0, x)))
 yv = _order("yv", lambda v, x: 0.5 * (yv(v - 1.0, x) - yv(v + 1.0, x)))
 jn = _order("jn", lambda v, x: 0.5 * (jn(v - 1, x) - jn(v + 1, x)))

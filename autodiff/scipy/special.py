@@ -9,7 +9,7 @@ from typing import Any, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from ..core.tracer import Tracer, primal
+from ..core.tracer import Tracer, bottom
 from ..numpy import functions as F
 from ..numpy.names import SERVED, serves
 from ..primitives import elementwise as E, reductions as R
@@ -35,7 +35,7 @@ def multigammaln(a: ArrayLike, d: int) -> Array:
     """scipy.special.multigammaln(a, d): the log of the multivariate gamma function of
     dimension d (a constant integer)."""
     d = int(d)
-    if np.any(primal(a) <= 0.5 * (d - 1)):
+    if np.any(bottom(a) <= 0.5 * (d - 1)):
         raise ValueError(f"multigammaln: condition a > (d-1)/2 = {0.5 * (d - 1)} not met")
     terms = gammaln(F.expand_dims(F.asarray(a), -1) - 0.5 * np.arange(d))
     return d * (d - 1) / 4.0 * np.log(np.pi) + R.sum(terms, -1)
@@ -51,7 +51,7 @@ def logsumexp(a: ArrayLike, axis: Axis = None, b: Optional[ArrayLike] = None,
     a = F._as_array(a)
     if b is not None:  # as scipy: the axes are those of a and b broadcast together
         a = F.broadcast_to(a, np.broadcast_shapes(np.shape(a), np.shape(b)))
-    m = np.amax(primal(a), axis=axis, keepdims=True)
+    m = np.amax(bottom(a), axis=axis, keepdims=True)  # staged under ad.jit
     m = np.where(np.isfinite(m), m, 0.0)  # all -inf (or an inf): no shift
     e = E.exp(a - m)
     if b is not None:
@@ -59,7 +59,7 @@ def logsumexp(a: ArrayLike, axis: Axis = None, b: Optional[ArrayLike] = None,
     s = F.sum(e, axis=axis, keepdims=keepdims)
     shift = m if keepdims else np.squeeze(m, axis=axis)
     if return_sign:
-        return E.log(E.absolute(s)) + shift, np.sign(primal(s))
+        return E.log(E.absolute(s)) + shift, np.sign(bottom(s))
     return E.log(s) + shift  # NaN, as scipy's, where weights b make the sum negative
 
 

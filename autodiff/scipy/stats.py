@@ -18,10 +18,11 @@ from typing import Callable, Optional, Tuple
 
 import numpy as np
 
-from ..core.tracer import primal
+from ..core.tracer import Tracer, bottom
 from ..numpy import functions as F
 from ..primitives import elementwise as E, reductions as R
 from ..primitives import special as S
+from ..primitives.shape import shape_of
 from ..numpy import linalg as L
 from ..typing import Array, ArrayLike
 
@@ -31,8 +32,16 @@ _LOG_2PI = np.log(2.0 * np.pi)
 def _inside(condition, value, outside):
     """value where the (constant) condition holds, else `outside`: computed on safe values
     there (`value` is a function of a mask of safe places), so no NaN reaches any derivative."""
-    condition = np.asarray(primal(condition), dtype=bool)
+    condition = bottom(condition) if isinstance(condition, Tracer) else \
+        np.asarray(condition, dtype=bool)  # under ad.jit a staged mask (core.tracer.bottom)
     return E.where(condition, value(condition), outside)
+
+
+def _plain(x):
+    """x as a constant float array: its innermost value (a staged one under ad.jit, so that a
+    replay recomputes what depends on it: see core.tracer.bottom)."""
+    x = bottom(x)
+    return x * 1.0 if isinstance(x, Tracer) else np.asarray(x, dtype=float)
 
 
 def _safe(mask, x, fill):
@@ -48,7 +57,7 @@ class _Continuous:
     shapes: Tuple[str, ...] = ()  # the names of its shape parameters, in scipy's order
 
     def _support(self, z, *shapes):
-        return np.ones(np.shape(primal(z)), dtype=bool)
+        return np.ones(shape_of(z), dtype=bool)
 
     def _args(self, args, kwargs, fname):
         names = self.shapes + ("loc", "scale")
@@ -171,7 +180,7 @@ class _Laplace(_Continuous):
         return -np.log(2.0) - E.absolute(z)
 
     def _cdf(self, z):
-        return E.where(primal(z) < 0, 0.5 * E.exp(E.minimum(z, 0.0)),
+        return E.where(bottom(z) < 0, 0.5 * E.exp(E.minimum(z, 0.0)),
                        1.0 - 0.5 * E.exp(-E.maximum(z, 0.0)))
 
     def _sf(self, z):
@@ -201,7 +210,7 @@ class _Gamma(_Continuous):
     name, shapes, _inner = "gamma", ("a",), 1.0
 
     def _support(self, z, a):
-        return primal(z) > 0
+        return bottom(z) > 0
 
     def _logpdf(self, z, a):
         return (a - 1.0) * E.log(z) - z - S.gammaln(a)
@@ -217,7 +226,7 @@ class _Beta(_Continuous):
     name, shapes = "beta", ("a", "b")
 
     def _support(self, z, a, b):
-        zv = primal(z)
+        zv = bottom(z)
         return (zv > 0) & (zv < 1)
 
     def _logpdf(self, z, a, b):
@@ -234,7 +243,7 @@ class _Expon(_Continuous):
     name, _inner = "expon", 1.0
 
     def _support(self, z):
-        return primal(z) >= 0
+        return bottom(z) >= 0
 
     def _logpdf(self, z):
         return -z
@@ -253,14 +262,14 @@ class _Lognorm(_Continuous):
     name, shapes, _inner = "lognorm", ("s",), 1.0
 
     def _support(self, z, s):
-        return primal(z) > 0
+        return bottom(z) > 0
 
     def _logpdf(self, z, s):
         log_z = E.log(z)
         return -0.5 * (log_z / s) ** 2 - log_z - E.log(s) - 0.5 * _LOG_2PI
 
     def _w(self, z, s):
-        zv = primal(z) > 0
+        zv = bottom(z) > 0
         return E.where(zv, E.log(E.where(zv, z, 1.0)) / s, -np.inf)
 
     def _cdf(self, z, s):
@@ -299,7 +308,7 @@ class _Discrete:
         return [F._as_array(values[n]) for n in self.shapes], values.get("loc", 0)
 
     def _k(self, k: ArrayLike, loc: ArrayLike) -> np.ndarray:
-        return np.asarray(primal(k), dtype=float) - np.asarray(primal(loc), dtype=float)
+        return _plain(k) - _plain(loc)
 
     def logpmf(self, k: ArrayLike, *args: ArrayLike, **kwargs: ArrayLike) -> Array:
         shapes, loc = self._args(args, kwargs, "logpmf")
@@ -362,10 +371,10 @@ class _Binom(_Discrete):
     name, shapes = "binom", ("n", "p")
 
     def _support(self, k, n, p):
-        return (k >= 0) & (k <= np.asarray(primal(n)))
+        return (k >= 0) & (k <= bottom(n))
 
     def _above(self, k, n, p):
-        return k >= np.asarray(primal(n))
+        return k >= bottom(n)
 
     def _logpmf(self, k, n, p):
         return (S.gammaln(n + 1.0) - S.gammaln(k + 1.0) - S.gammaln(n - k + 1.0)
