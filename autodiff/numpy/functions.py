@@ -429,7 +429,7 @@ def sort(a, axis=-1, kind=None, order=None, *, stable=None):
         raise refuse("sort", "order", "it sorts structured arrays by field")
     if axis is None:
         a, axis = ravel(a), 0
-    return take_along_axis(a, np.argsort(primal(a), axis=axis, kind="stable"), axis)
+    return take_along_axis(a, np.argsort(bottom(a), axis=axis, kind="stable"), axis)
 
 
 @serves()
@@ -595,7 +595,7 @@ def asarray(a, dtype=None, order=None, *, device=None, copy=None, like=None):
 def mod(x, y):
     """np.mod / the % operator: x - floor(x / y) * y (the floor is piecewise constant)."""
     x, y = _as_array(x), _as_array(y)
-    return x - np.floor(np.true_divide(primal(x), primal(y))) * y
+    return x - np.floor(np.true_divide(bottom(x), bottom(y))) * y
 
 
 @serves()

@@ -129,10 +129,10 @@ def _matrix_norm(x, ord, axes, keepdims):
         # A zero matrix has all its singular values at 0, where even the singular values alone
         # have no second derivative; as for vectors, its derivatives are taken as 0: the norm
         # is computed on a stand-in with distinct singular values, masked out.
-        zero = np.all(primal(m) == 0, axis=(-2, -1), keepdims=True)
+        zero = np.all(bottom(m) == 0, axis=(-2, -1), keepdims=True)
         if zero.any():
             r, c = shape_of(m)[-2:]
-            dtype = primal(m).dtype
+            dtype = dtype_of(m)
             stand_in = np.eye(r, c, dtype=dtype) * np.arange(1, c + 1, dtype=dtype)
             m = E.where(zero, stand_in, m)
         s = svd(m, compute_uv=False)
@@ -274,12 +274,12 @@ def _hermitian_svd(a, compute_uv):
     """The SVD of a symmetric matrix from its eigendecomposition (its lower triangle is read):
     s = |w| descending, U the eigenvectors in that order, Vh = (U * sign(w))^T."""
     w, v = eigh(a)
-    order = np.argsort(np.abs(primal(w)), axis=-1)[..., ::-1]
+    order = np.argsort(np.abs(bottom(w)), axis=-1)[..., ::-1]
     s = take_along_axis(E.absolute(w), order, axis=-1)
     if not compute_uv:
         return s
     u = take_along_axis(v, np.broadcast_to(order[..., None, :], shape_of(v)), axis=-1)
-    sign = np.take_along_axis(np.sign(primal(w)), order, axis=-1)
+    sign = np.take_along_axis(np.sign(bottom(w)), order, axis=-1)
     return SVDResult(u, s, swap_last(u * sign[..., None, :]))
 
 
@@ -293,9 +293,9 @@ def svdvals(x, /):
 def _kept(s, rcond, shape):
     """The singular values above rcond * largest (rcond None: max(m, n) * machine epsilon):
     a constant mask, so derivatives hold where the rank does not change."""
-    sv = primal(s)
+    sv = bottom(s)  # staged under ad.jit: a replay recomputes the mask
     if rcond is None:
-        rcond = max(shape[-2:]) * np.finfo(np.result_type(sv)).eps
+        rcond = max(shape[-2:]) * np.finfo(dtype_of(s)).eps
     return sv > np.asarray(rcond)[..., None] * np.max(sv, axis=-1, keepdims=True)
 
 
