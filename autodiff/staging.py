@@ -349,6 +349,7 @@ class Program:
         outs = [x.ref if type(x) is Staged else _Frozen(_snapshot(x)) for x in out_leaves]
         self._recording = (trace.steps, outs)
         self._steps = self._outs = self._run = self._source = None
+        self.merged = {}  # after optimizing: {a merged step's ref: the ref replacing it} (ad.viz)
         self._lock = threading.Lock()
 
     def _prepare(self):
@@ -361,6 +362,7 @@ class Program:
     def _optimize(self):
         steps, outs = self._recording
         steps, alias = self._merge(steps)
+        self.merged = alias
         outs = [alias.get(r, r) if type(r) is int else r for r in outs]
         live = {r for r in outs if type(r) is int} | set(self.guards)
         kept = []
@@ -378,6 +380,13 @@ class Program:
         if self._run is None:
             self._prepare()
         return self._steps
+
+    @property
+    def outputs(self):
+        """What a replay returns: step refs (ints), or constants (`.value`)."""
+        if self._run is None:
+            self._prepare()
+        return self._outs
 
     @property
     def source(self):

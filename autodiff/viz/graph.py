@@ -9,6 +9,7 @@ from ..transforms import grad as grad_transform, hvp as hvp_transform
 from .collapse import collapse, merge_calls
 from .record import record, model_from_trace, mark_tangent_flow, argument_names
 from .record import GraphModel
+from .program import record_program, program_model, input_names as program_input_names
 from .render import to_digraph, run_dot, INSTALL_HINT
 from ..typing import ArgNums, Fun, PyTree
 
@@ -149,3 +150,24 @@ def hvp_graph(f: Fun, x: PyTree, v: PyTree, args: tuple = (), values: bool = Tru
     model = model_from_trace(trace, outs, title or f"hvp({_name(f)}): forward-over-reverse")
     mark_tangent_flow(model, [n.index for n in inputs[len(inputs) // 2:]])
     return _finish(model, max_nodes, values, rankdir)
+
+
+def program_graph(fun: Fun, *args: PyTree, optimized: bool = True, values: bool = True,
+                  max_nodes: int = DEFAULT_MAX_NODES, rankdir: str = "TB",
+                  title: Optional[str] = None) -> Graph:
+    """The program `ad.jit` replays for fun at args (fun jitted or not: `ad.jit(ad.grad(f))`
+    and `ad.grad(f)` draw the same program): its steps (one NumPy call each, named as the
+    primitive it runs, with the value's shape), inputs, constants, guards and outputs.
+    optimized=True draws the steps a replay runs; False draws every recorded step, those the
+    optimization dropped (no output needs them) or merged (a repeated computation) marked so.
+    fun is recorded afresh for the picture (its Python side effects happen once more)."""
+    trace, program, leaves, outs = record_program(fun, args)
+    names = program_input_names(fun, args)
+    n_kept, n_recorded = len(program.steps), program.recorded_steps
+    if title is None:
+        title = f"ad.jit({_name(getattr(fun, 'fun', fun))}): " + (
+            f"the program a replay runs ({n_kept} steps of {n_recorded} recorded)" if optimized
+            else f"the program as recorded ({n_recorded} steps; {n_recorded - n_kept} dropped "
+                 "or merged by the optimization)")
+    model = program_model(trace, program, leaves, outs, names, optimized, title)
+    return Graph(collapse(model, max_nodes), values, rankdir)

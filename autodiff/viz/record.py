@@ -169,10 +169,11 @@ class RecordingTrace(ReverseTrace):
 
 
 class GraphNode:
-    """One node of a picture: kind is input, op, const, output or group (collapsed)."""
+    """One node of a picture: kind is input, op, const, output, group (collapsed) or guard (a
+    value ad.jit's replay checks)."""
 
     __slots__ = ("id", "kind", "op", "label", "shape", "dtype", "value", "grad", "scope",
-                 "flow", "count", "ops", "order", "call")
+                 "flow", "count", "ops", "order", "call", "status", "note")
 
     def __init__(self, id, kind, op, shape=None, dtype=None, value=None, scope=(),
                  flow="primal", label=None):
@@ -181,6 +182,8 @@ class GraphNode:
         self.scope, self.flow, self.count, self.ops = scope, flow, 1, None
         self.order = id if isinstance(id, int) else float("inf")  # tape position
         self.call = None  # (key, name) of the NumPy-level call or derivative it belongs to
+        self.status = None  # a staged program's step the optimization "dropped" or "merged"
+        self.note = None  # a line of small print under the label
 
 
 class GraphModel:

@@ -18,6 +18,11 @@ FLOW_STYLE = {  # fill colour, edge colour, edge style, legend text
     "tangent": ("#fde3c3", "#e67e22", "dashed", "tangents (forward mode)"),
     "cotangent": ("#f7d4d4", "#c0392b", "solid", "cotangents (reverse sweep)"),
     "tangent_cotangent": ("#e6d3f2", "#8e44ad", "dashed", "tangents of cotangents (H·v)"),
+    "step": ("#dbe9f6", "#34495e", "solid", "step (one NumPy call)"),  # of a staged program
+}
+STATUS_STYLE = {  # fill colour, legend text: steps of a staged program not run by the replay
+    "dropped": ("#eeeeee", "dropped by optimization (dead)"),
+    "merged": ("#fff4cc", "merged by optimization (repeated)"),
 }
 INSTALL_HINT = ("Graphviz's `dot` program is needed to render images: install it with "
                 "`apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` (macOS) or "
@@ -43,6 +48,9 @@ def summarize(value, limit=4):
         return ""
     if a.size == 0:
         return "[]"
+    if a.dtype.kind == "b":  # masks: True / False, not 1 / 0
+        text = " ".join(str(bool(v)) for v in a.ravel()[:limit])
+        return text if a.ndim == 0 else f"[{text}{' …' if a.size > limit else ''}]"
     if a.ndim == 0:
         return f"{float(a) + 0.0:.4g}"  # + 0.0 turns -0 into 0
     if a.size <= limit:
@@ -78,6 +86,8 @@ def _label(node, values):
         text = summarize(node.value)
         if text:
             rows.append(f'<FONT POINT-SIZE="9">{html.escape(text)}</FONT>')
+    if node.note:
+        rows.append(small.format(html.escape(node.note)))
     if node.grad is not None:
         rows.append(f'<FONT POINT-SIZE="9" COLOR="#c0392b">grad {html.escape(summarize(node.grad))}</FONT>')
     cells = "".join(f"<TR><TD>{r}</TD></TR>" for r in rows)
@@ -96,6 +106,11 @@ def _node_attrs(node):
         return dict(shape="doubleoctagon", style="filled", fillcolor="#ffe08a", color="#b7950b")
     if node.kind == "group":
         return dict(shape="box3d", style="filled", fillcolor=fill, color="#555555")
+    if node.kind == "guard":
+        return dict(shape="hexagon", style="filled", fillcolor="#fadbd8", color="#a93226")
+    if node.status in STATUS_STYLE:  # a step ad.jit's optimization took out of the program
+        return dict(shape="box", style="rounded,filled,dashed", fillcolor=STATUS_STYLE[
+            node.status][0], color="#999999", fontcolor="#777777")
     return dict(shape="box", style="rounded,filled", fillcolor=fill, color="#7f8c8d")
 
 
@@ -157,6 +172,14 @@ def _legend(dot, model):
                     color=FLOW_STYLE[flow][1])))
         if "group" in kinds:
             entries.append(("group", "folded ops (count)", _node_attrs_for("group")))
+        statuses = {n.status for n in model.nodes.values()}
+        for status, (_, text) in STATUS_STYLE.items():
+            if status in statuses:
+                node = GraphNode("legend", "op", status)
+                node.status = status
+                entries.append((status, text, _node_attrs(node)))
+        if "guard" in kinds:
+            entries.append(("guard", "guard (checked at each replay)", _node_attrs_for("guard")))
         entries.append(("output", "output", _node_attrs_for("output")))
         previous = None
         for key, text, attrs in entries:
