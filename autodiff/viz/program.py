@@ -149,7 +149,7 @@ def program_model(trace, program, leaves, outs, input_names, optimized, title):
     consts = {}
     for impl, params, refs, ref in steps:
         v = env.get(ref)
-        label = step_name(impl, names)
+        op = label = step_name(impl, names)
         inline = [k for k, r in enumerate(refs) if type(r) is not int and _single(r.value)]
         # constants that are not numbers (None for a new buffer, a shape tuple) are not drawn
         if inline:
@@ -157,7 +157,7 @@ def program_model(trace, program, leaves, outs, input_names, optimized, title):
                                      for k, r in enumerate(refs)) + ")"
         ptext = _params_text(params)
         node = model.add(GraphNode(
-            ref, "op", label, None if v is None else np.shape(v),
+            ref, "op", op, None if v is None else np.shape(v),
             None if v is None else np.result_type(v), v,
             flow="step", label=f"{label} {ptext}".strip() + f"  → v{ref}"))
         if not optimized and ref not in kept:

@@ -354,3 +354,95 @@ def test_command_line_hvp_with_data_and_one_line_errors(tmp_path, capsys):
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and err.startswith("python -m autodiff.viz: error: ") \
             and "Traceback" not in err, err
+
+
+# --- pictures of ad.jit's programs -------------------------------------------------------------
+def twice_sin(x):  # sin(x) twice (merged), f's own value unused by an HVP (dropped)
+    return np.sum(np.sin(x) * x[::-1]) + np.sum(np.sin(x))
+
+
+def test_program_graph_draws_the_steps_a_replay_runs(tmp_path):
+    jitted = ad.jit(ad.grad(twice_sin))
+    x = np.array([0.3, -1.2, 2.0])
+    jitted(x)
+    program, = jitted.programs(x)
+    g = ad.viz.program_graph(jitted, x)
+    steps = [n for n in g.model.nodes.values() if n.kind == "op"]
+    assert len(steps) == len(program.steps) < program.recorded_steps
+    assert {n.id for n in steps} == {step[3] for step in program.steps}
+    # each node names the variable of the replayed Python, and its shape
+    source = program.source
+    for n in steps:
+        assert f"v{n.id} = " in source and f"→ v{n.id}" in n.label
+    labels = " ".join(n.label for n in steps)
+    assert "sin" in labels and "cos" in labels and "getitem [::-1]" in labels
+    assert "(in place)" in labels  # the reverse sweep's accumulation into a buffer
+    assert "3 float64" in g.source and "output" in g.source and "ad.jit(grad(twice_sin))" in \
+        g.source
+    # the same program whether the function given is jitted or not
+    same = ad.viz.program_graph(ad.grad(twice_sin), x)
+    assert sorted(map(str, same.model.nodes)) == sorted(map(str, g.model.nodes))
+
+
+def test_program_graph_before_optimization_marks_dropped_and_merged_steps():
+    x, v = np.array([0.3, -1.2, 2.0]), np.ones(3)
+    hvp = ad.jit(lambda x, v: ad.hvp(twice_sin, x, v))
+    hvp(x, v)
+    after = ad.viz.program_graph(hvp, x, v)
+    before = ad.viz.program_graph(hvp, x, v, optimized=False)
+    program = hvp.programs(x, v)[0]
+    ran = {n.id for n in after.model.nodes.values() if n.kind == "op"}
+    recorded = {n.id: n for n in before.model.nodes.values() if n.kind == "op"}
+    assert len(recorded) == program.recorded_steps and ran < set(recorded)
+    statuses = {n.status for n in recorded.values()}
+    assert statuses == {None, "dropped", "merged"}
+    assert {i for i, n in recorded.items() if n.status is None} == ran
+    for n in recorded.values():
+        if n.status == "merged":  # into a step that runs, of the same operation
+            target = int(n.note.split()[2][1:])
+            assert target in ran and recorded[target].op == n.op
+    sin_steps = [n for n in recorded.values() if n.op == "sin"]
+    assert len(sin_steps) > 1 and sum(n.status is None for n in sin_steps) == 1
+    assert "dropped by optimization" in before.source and "merged by optimization" in \
+        before.source
+    assert "dropped" not in after.source
+
+
+def test_program_graph_shows_guards_and_constant_outputs():
+    def branchy(x):
+        if x[0] > 0:
+            return np.sum(x ** 2)
+        return np.sum(np.cos(x))
+    for point, outcome in ((np.array([1.0, 2.0]), "True"), (np.array([-1.0, 2.0]), "False")):
+        g = ad.viz.program_graph(ad.jit(ad.grad(branchy)), point)
+        guards = [n for n in g.model.nodes.values() if n.kind == "guard"]
+        assert len(guards) == 1 and guards[0].label.endswith(f"== {outcome}")
+        assert "guard (checked at each replay)" in g.source
+    g = ad.viz.program_graph(ad.hessian(lambda x: np.sum(3.0 * x)), np.ones(2))  # H = 0
+    assert "output (constant)" in g.source
+
+
+def test_program_graph_of_an_unstaged_function_says_why():
+    def reads_a_float(x):
+        return np.sum(x) * float(x[0])
+    with pytest.raises(ValueError, match="does not stage.*floating value"):
+        ad.viz.program_graph(ad.jit(reads_a_float), np.array([1.0, 2.0]))
+
+
+@needs_dot
+def test_program_graph_renders_and_folds_large_programs(tmp_path):
+    x = np.array([0.3, -1.2, 2.0])
+    g = ad.viz.program_graph(ad.jit(lambda x, v: ad.hvp(twice_sin, x, v)), x, x,
+                             optimized=False)
+    png = g.render(str(tmp_path / "program"), format="png")
+    assert png.endswith("program.png")
+    assert open(png, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+    assert "<svg" in g._repr_svg_()
+
+    def chain(x):
+        for _ in range(300):
+            x = np.tanh(x) * 1.01
+        return np.sum(x)
+    g = ad.viz.program_graph(ad.grad(chain), np.ones(2), max_nodes=40)
+    assert g.num_nodes <= 40 and g.notes
+    g.render(str(tmp_path / "chain.svg"))
