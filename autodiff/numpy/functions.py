@@ -878,10 +878,15 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     if period is not None:
         raise refuse("interp", "period", "periodic interpolation is not implemented; wrap x "
                      "into one period first (x % period) and extend xp, fp by one period")
-    xv, xpv = np.asarray(primal(x), dtype=float), np.asarray(primal(xp), dtype=float)
     if isinstance(xp, Tracer):
         raise NotImplementedError("autodiff.numpy.interp: xp (the breakpoints) must be constant")
-    k = np.clip(np.searchsorted(xpv, xv, side="right") - 1, 0, len(xpv) - 2)
+    xv, xpv = bottom(x), np.asarray(xp, dtype=float)
+    if isinstance(xv, Tracer):  # staged (ad.jit): the interval found by staged steps, not read
+        k = np.count_nonzero(xv[..., None] >= xpv, axis=-1)  # = searchsorted(side="right")
+    else:
+        xv = np.asarray(xv, dtype=float)
+        k = np.searchsorted(xpv, xv, side="right")
+    k = np.clip(k - 1, 0, len(xpv) - 2)
     x0, x1 = xpv[k], xpv[k + 1]
     f0, f1 = take(fp, k), take(fp, k + 1)
     w = (x - x0) / (x1 - x0)

@@ -23,6 +23,9 @@ def _stand_in(obj):
         b = bottom(obj)
         if not isinstance(b, Tracer):
             return b
+        flags = getattr(b, "flags", None)
+        if flags is not None and flags.f_contiguous and not flags.c_contiguous:
+            return np.zeros(b.shape, b.dtype, order="F")  # zeros_like(x) keeps x's layout
         return np.broadcast_to(np.zeros((), b.dtype), b.shape)
     if isinstance(obj, (list, tuple)):
         return type(obj)(_stand_in(o) for o in obj)
@@ -61,7 +64,8 @@ NONDIFF_FUNCTIONS = [
     "searchsorted", "iscomplexobj", "isrealobj", "isscalar", "unique", "digitize", "histogram",
 ]
 
-ONLY_SHAPES = {"shape", "ndim", "size", "result_type", "iscomplexobj", "isrealobj"}
+ONLY_SHAPES = {"shape", "ndim", "size", "result_type", "iscomplexobj", "isrealobj", "zeros_like",
+               "ones_like", "empty_like"}
 # recorded by ad.jit like primitives (autodiff/staging.py): elementwise, or of an output shape
 # that follows from the arguments' shapes (not nonzero, unique, ...)
 STAGED_UFUNCS = frozenset(NONDIFF_UFUNCS) - {"floor_divide", "heaviside"} | {
