@@ -3,11 +3,11 @@ from collections import namedtuple
 
 import numpy as np
 
-from ..core.tracer import bottom, primal
+from ..core.tracer import bottom
 from ..primitives import elementwise as E, reductions as R, complex as C
 from ..primitives.products import matmul_p, swap_last
-from ..primitives.linalg import (inv_p, solve_p, logabsdet_p, cholesky_p, eigh_p, svd_p,
-                                 svd_parts, row)
+from ..primitives.linalg import (inv_p, solve_p, logabsdet_p, det_sign_p, cholesky_p, eigh_p,
+                                 svd_p, svd_parts, row)
 from ..primitives.eig import eig_p, eig_parts
 from ..primitives.shape import dtype_of, shape_of, reshape_p, getitem, normalize_axis
 from .functions import _as_array, dot, moveaxis, take_along_axis
@@ -61,7 +61,7 @@ def slogdet(a):
     a = _as_array(a)
     _square(a, "slogdet")
     _real_only(a, "slogdet (and det)")
-    return SlogdetResult(np.linalg.slogdet(primal(a))[0], logabsdet_p(a))
+    return SlogdetResult(det_sign_p(bottom(a)), logabsdet_p(a))  # (the sign: a constant)
 
 
 @serves("linalg.det")
@@ -107,7 +107,7 @@ def _vector_norm(x, ord, axis, keepdims):
     if ord == -np.inf:
         return R.amin(E.absolute(x), axis=axis, keepdims=keepdims)
     if ord == 0:  # the count of nonzero entries: piecewise constant
-        return np.sum(primal(x) != 0, axis=axis, keepdims=keepdims).astype(float)
+        return np.sum(bottom(x) != 0, axis=axis, keepdims=keepdims).astype(float)
     if ord == 1:
         return R.sum(E.absolute(x), axis=axis, keepdims=keepdims)
     if ord > 0:
@@ -235,7 +235,7 @@ def eig(a):
     a = _as_array(a)
     _square(a, "eig")
     w, v = eig_parts(eig_p(a))
-    if not C.is_complex(a) and not np.any(np.imag(primal(w))):
+    if not C.is_complex(a) and not np.any(np.imag(bottom(w))):  # (a guard under ad.jit)
         w, v = C.real_p(w), C.real_p(v)  # NumPy's real results (their derivatives are real)
     return EigResult(w, v)
 

@@ -48,6 +48,15 @@ logabsdet_p = declare("logabsdet", lambda a: np.linalg.slogdet(a)[1], ("a",),
                       doc="log |det a| (the second output of np.linalg.slogdet)")
 
 
+# The sign of det a (the first output of np.linalg.slogdet): piecewise constant, so its
+# derivative is zero. A primitive, so that ad.jit records it (a replay recomputes the sign)
+# rather than read a's value in Python.
+det_sign_p = declare("det_sign", lambda a: np.linalg.slogdet(a)[0], ("a",),
+                     jvp=[lambda t: None], vjp=[lambda g: None], sparsity="dense",
+                     samples=[(well_conditioned(3),)],
+                     doc="the sign of det a (the first output of np.linalg.slogdet)")
+
+
 # --- Cholesky ----------------------------------------------------------------------------------
 # np.linalg.cholesky reads only the lower triangle of a, so its derivative is taken with respect
 # to that triangle: a perturbation t acts as its symmetric lower-triangle reading
