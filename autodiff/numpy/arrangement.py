@@ -2,7 +2,7 @@
 (their derivatives move cotangents back to where the entries came from)."""
 import numpy as np
 
-from ..core.tracer import primal
+from ..core.tracer import bottom
 from ..primitives import shape as S
 from ..primitives.shape import shape_of, normalize_axis
 from .functions import (_as_array, _ndim, concatenate, flip, moveaxis, reshape, split, swapaxes,
@@ -132,7 +132,7 @@ def partition(a, kth, axis=-1, kind="introselect", order=None):
         raise NotImplementedError("partition(order=...) sorts structured arrays by field")
     if axis is None:
         a, axis = reshape(a, -1), 0
-    return take_along_axis(a, np.argpartition(primal(a), kth, axis=axis), axis)
+    return take_along_axis(a, np.argpartition(bottom(a), kth, axis=axis), axis)
 
 
 class _Concatenator:

@@ -8,8 +8,8 @@ import functools
 
 import numpy as np
 
-from ..core.tracer import Tracer, primal
-from ..primitives.shape import cast_p
+from ..core.tracer import Tracer, bottom
+from ..primitives.shape import cast_p, dtype_of
 from ..primitives import complex as C
 
 
@@ -42,15 +42,14 @@ def cast(a, dtype, fname="astype", casting="unsafe"):
     if dtype is None:
         return a
     dtype = np.dtype(dtype)
-    value = primal(a)
-    src = np.result_type(value)
+    src = dtype_of(a)  # (its value is not read: ad.jit stages what follows)
     if casting != "unsafe" and not np.can_cast(src, dtype, casting):
         raise TypeError(f"np.{fname}: cannot cast from {src} to {dtype} according to the rule "
                         f"{casting!r}")
     if not isinstance(a, Tracer):
         return np.asarray(a, dtype=dtype)
     if dtype.kind not in "fc":
-        return np.asarray(value).astype(dtype)  # integers and bools carry no derivative
+        return cast_p(bottom(a), dtype=dtype)  # integers and bools carry no derivative
     if src.kind == "c" and dtype.kind == "f":
         a = C.real(a)  # NumPy keeps the real part (with a ComplexWarning)
     return a if dtype == a.dtype else cast_p(a, dtype=dtype)
@@ -60,7 +59,8 @@ def mask(where, shape):
     """A where= argument as a constant boolean mask of `shape` (None for where=True)."""
     if where is True:
         return None
-    return np.broadcast_to(np.asarray(primal(where), dtype=bool), shape)
+    where = bottom(where) != 0 if isinstance(where, Tracer) else np.asarray(where, dtype=bool)
+    return np.broadcast_to(where, shape)  # (a traced mask: staged under ad.jit)
 
 
 def ufunc_inputs(fname, inputs, kwargs):

@@ -70,7 +70,8 @@ ONLY_SHAPES = {"shape", "ndim", "size", "result_type", "iscomplexobj", "isrealob
 # that follows from the arguments' shapes (not nonzero, unique, ...)
 STAGED_UFUNCS = frozenset(NONDIFF_UFUNCS) - {"floor_divide", "heaviside"} | {
     "bitwise_and", "bitwise_or", "bitwise_xor", "invert"}
-STAGED_FUNCTIONS = frozenset(["any", "all", "argmax", "argmin", "argsort", "count_nonzero"])
+STAGED_FUNCTIONS = frozenset(["any", "all", "argmax", "argmin", "argpartition", "argsort",
+                              "count_nonzero"])
 
 NAMESPACE = {name: nondiff(getattr(np, name), name in ONLY_SHAPES,
                            name in STAGED_UFUNCS or name in STAGED_FUNCTIONS)

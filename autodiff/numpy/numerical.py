@@ -2,9 +2,9 @@
 finite differences (gradient), linspace with traced endpoints, select."""
 import numpy as np
 
-from ..core.tracer import Tracer, bottom, primal
+from ..core.tracer import Tracer, bottom
 from ..primitives import elementwise as E, special
-from ..primitives.shape import getitem, shape_of, normalize_axes
+from ..primitives.shape import dtype_of, getitem, shape_of, normalize_axes
 from .functions import _as_array, _ndim, concatenate, moveaxis
 from .names import serves
 
@@ -68,14 +68,16 @@ def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
     """np.nan_to_num: NaN and infinities replaced by constants (derivative 0 there, 1 elsewhere).
     copy has no effect on traced values (immutable)."""
     x = _as_array(x)
-    v = primal(x)
-    if not np.issubdtype(np.result_type(v), np.floating):
+    v = bottom(x)  # the masks are staged under ad.jit (core.tracer.bottom)
+    if not np.issubdtype(dtype_of(x), np.floating):
         return x
-    info = np.finfo(np.result_type(v))
+    info = np.finfo(dtype_of(x))
     posinf = info.max if posinf is None else posinf
     neginf = info.min if neginf is None else neginf
     out = x
-    for mask, value in ((np.isnan(v), nan), (np.isposinf(v), posinf), (np.isneginf(v), neginf)):
+    infinite, negative = np.isinf(v), np.signbit(v)
+    for mask, value in ((np.isnan(v), nan), (infinite & ~negative, posinf),
+                        (infinite & negative, neginf)):
         if np.any(mask):
             out = E.where(mask, value, out)
     return out
@@ -162,5 +164,6 @@ def select(condlist, choicelist, default=0):
         raise ValueError("list of cases must be same length as list of conditions")
     out = _as_array(default)
     for cond, choice in zip(reversed(condlist), reversed(choicelist)):
-        out = E.where(np.asarray(primal(cond), dtype=bool), _as_array(choice), out)
+        cond = cond if isinstance(cond, Tracer) else np.asarray(cond, dtype=bool)
+        out = E.where(cond, _as_array(choice), out)  # (a traced cond: staged under ad.jit)
     return out
