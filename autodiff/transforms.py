@@ -638,8 +638,9 @@ def hessian(fun: ScalarFun, argnums: ArgNums = 0, *, chunk_size: Optional[int] =
 
 
 def stop_gradient(x: PyTree) -> PyTree:
-    """A constant copy of x (every derivative level stripped); works on pytrees."""
-    return tree_map(primal, x)
+    """A constant copy of x (every derivative level stripped); works on pytrees. Under ad.jit
+    it stays a staged value (a replay recomputes it), not a value read at recording."""
+    return tree_map(bottom, x)
 
 
 def _name(wrapper, kind, fun):
