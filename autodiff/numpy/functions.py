@@ -251,8 +251,9 @@ def _fortran(a, order, fname, allowed):
         raise ValueError(f"{fname}: order must be one of {', '.join(map(repr, allowed))}, "
                          f"got {order!r}")
     if key in ("A", "K"):
-        value = primal(a)
-        if not isinstance(value, np.ndarray) or value.ndim < 2 or value.flags.c_contiguous:
+        value = bottom(a)  # its layout only (a staged value's is fixed per recording)
+        if not isinstance(value, (np.ndarray, Tracer)) or len(shape_of(value)) < 2 or \
+                value.flags.c_contiguous:
             return False
         if value.flags.f_contiguous:
             return True

@@ -137,6 +137,7 @@ NUMPY_FUNCTIONS = {  # whose piecewise-constant parts (masks, counts, indices) a
     "interp": lambda x: np.sum(np.interp(x, [-1.0, 0.0, 0.5, 2.0], [0.0, 1.0, -1.0, 3.0]) ** 2),
     "imag of a real value": lambda x: np.sum(x ** 2 + np.imag(x)),
     "stop_gradient": lambda x: np.sum(x ** 2) * ad.stop_gradient(np.sum(x)),
+    "ravel(order=K)": lambda x: np.sum(np.ravel(np.outer(x, x ** 2), order="K") ** 2),
 }
 
 
