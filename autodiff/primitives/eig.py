@@ -24,15 +24,15 @@ Where derivatives do not exist (docs/complex.md has the reasons):
 """
 import numpy as np
 
-from ..core.tracer import primal
+from ..core.tracer import bottom
 from .declaration import declare
 from .samples import uniform, nondefective, through
 from .products import matmul_p, swap_last
 from .reductions import sum_p
 from .elementwise import where
 from .complex import real_p, imag_p, conj_p
-from .shape import concatenate
-from .linalg import (inv_p, row, _diagonal, _eigh_parts as eig_parts, _gap_quotient,
+from .shape import concatenate, getitem
+from .linalg import (inv_p, svd_p, row, _diagonal, _eigh_parts as eig_parts, _gap_quotient,
                      _quotient, TIE)
 
 
@@ -50,21 +50,25 @@ def _column_sums(x):
 def _largest(v):
     """(a one-hot mask of each eigenvector's largest component, a mask of the eigenvectors
     whose two largest components are equal up to TIE), as constants."""
-    m = np.abs(primal(v))
+    m = np.abs(bottom(v))  # staged under ad.jit: a replay recomputes the masks
     n = m.shape[-2]
     k = np.argmax(m, axis=-2)
     onehot = np.arange(n)[:, None] == k[..., None, :]
     if n < 2:
         return onehot, np.zeros(k.shape, dtype=bool)
-    top2 = np.sort(m, axis=-2)[..., -2:, :]
-    return onehot, top2[..., 1, :] - top2[..., 0, :] <= TIE * top2[..., 1, :]
+    first = np.max(m, axis=-2)
+    second = np.max(np.where(onehot, -np.inf, m), axis=-2)  # the largest but that one
+    return onehot, first - second <= TIE * first
 
 
 def _defective(v):
     """Matrices whose eigenvectors are (nearly) linearly dependent, as a mask broadcasting
     against the packed output: V^-1 would amplify round-off beyond 1 / TIE."""
+    b = bottom(v)  # staged under ad.jit: the singular values by a staged step
+    n = b.shape[-2]
+    s = np.real(getitem(svd_p(b), (Ellipsis, slice(None), n)))  # descending
     with np.errstate(all="ignore"):
-        cond = np.linalg.cond(primal(v))
+        cond = s[..., 0] / s[..., -1]  # np.linalg.cond's 2-norm condition number
     return ~(cond < 1 / TIE)[..., None, None]
 
 
@@ -88,13 +92,13 @@ def _eig_vjp(g, out, a_dtype):
     gw, gv = eig_parts(g)
     onehot, tie = _largest(v)
     if a_dtype.kind != "c":  # the eigenvectors of real eigenvalues are real: no phase to jump
-        tie = tie & (np.imag(primal(w)) != 0)
+        tie = tie & (np.imag(bottom(w)) != 0)
     s = _column_sums(v * gv)  # pairs with c_i: Re(sum gV o (V diag(c))) = Re(sum_i c_i s_i)
     phase = _quotient(imag_p(s), real_p(_column_sums(v * onehot)), zero=tie)
     gu = gv - conj_p(v) * row(real_p(s)) - 1j * onehot * row(phase)
     # the eigenvectors g reads (not only gu's columns: one whose norm alone g reads still has
     # no derivative at a repeated eigenvalue, where it jumps)
-    touched = np.sum(np.abs(primal(gv)), axis=-2)[..., None, :]
+    touched = np.sum(np.abs(bottom(gv)), axis=-2)[..., None, :]
     gk = _gap_quotient(matmul_p(swap_last(v), gu), w, touched) \
         + row(gw) * np.eye(v.shape[-1])
     ga = matmul_p(matmul_p(swap_last(inv_p(v)), gk), swap_last(v))
