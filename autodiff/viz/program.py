@@ -8,6 +8,7 @@ value's shape, dtype and value, as the replay would compute them.
 import numpy as np
 
 from ..core.primitive import REGISTRY
+from ..core.tracer import Tracer
 from ..pytree import flatten, unflatten
 from .record import GraphModel, GraphNode, argument_names, _single, _fmt
 
@@ -23,7 +24,7 @@ def record_program(fun, args):
     staged = [trace.input(x) for x in leaves]
     out_leaves, out_tree = flatten(fun(*unflatten(tree, staged)))
     for x in out_leaves:
-        if not isinstance(x, Staged) and hasattr(x, "_trace"):
+        if isinstance(x, Tracer) and not (isinstance(x, Staged) and x._trace is trace):
             trace.unstageable = "the function returns a traced value of another trace"
     if trace.unstageable is not None:
         raise ValueError(f"program_graph: ad.jit does not stage this function at these "
