@@ -1,9 +1,9 @@
 """Every Python sample in the docs and the README runs (each page's blocks in order, sharing one
 namespace), and the documentation builds in strict mode."""
 import glob
+import importlib.util
 import os
 import re
-import shutil
 import subprocess
 import sys
 
@@ -45,7 +45,9 @@ def test_shown_code_is_the_source():
 
 
 def test_docs_build_strict(tmp_path):
-    if shutil.which("mkdocs") is None and not os.environ.get("CI"):
+    # the Python that runs `-m mkdocs` below, not whatever `mkdocs` is on the PATH (a venv's
+    # python run without activating the venv has its mkdocs off the PATH)
+    if importlib.util.find_spec("mkdocs") is None and not os.environ.get("CI"):
         pytest.skip("mkdocs is not installed (pip install -e '.[dev]')")
     result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d",
                              str(tmp_path / "site")], cwd=ROOT, capture_output=True, text=True)

@@ -69,3 +69,21 @@ def test_the_wheel_carries_name_version_licence_and_type_hints(tmp_path):
     assert licence.startswith("MIT License")
     assert "autodiff/py.typed" in names
     assert "autodiff/transforms.py" in names and "autodiff/sparse/hessian.py" in names
+
+
+def test_ci_uses_a_venv_where_the_system_python_refuses_pip(tmp_path):
+    """A fresh Debian/Ubuntu has no `python` (and its python3 refuses pip, PEP 668): .ci/run must
+    then install into a venv, and otherwise into the Python it was given."""
+    script = (ROOT / ".ci" / "run").read_text()
+    function = re.search(r"^system_python_refuses_pip\(\) \{\n.*?^\}\n", script, re.M | re.S)
+    assert function, ".ci/run decides nowhere whether it needs a venv"
+    bare, ours = tmp_path / "bare", tmp_path / "ours"
+    bare.mkdir()
+    ours.mkdir()
+    # `python` is this test's own Python, into which pip installed the dev extra
+    (ours / "python").write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    (ours / "python").chmod(0o755)
+    bash = shutil.which("bash")
+    decide = function.group(0) + "system_python_refuses_pip"
+    assert subprocess.run([bash, "-c", decide], env={"PATH": str(bare)}).returncode == 0
+    assert subprocess.run([bash, "-c", decide], env={"PATH": str(ours)}).returncode == 1
