@@ -63,40 +63,51 @@ def _np(name):
         else getattr(np, name)
 
 
-@pytest.mark.parametrize("name", TOP + ["linalg." + n for n in LINALG])
+LIST_BUILDS = (lambda x: [x[0], x[1], x[2]],
+               lambda x: [[x[0], x[1], 1.0], [x[2], 2.0, x[0]], [0.5, x[1], 3.0]])
+PAIR_ORDERS = ((0, 1), (1, 0))
+
+
+def _lists_taken(name):
+    """The list builds np.<name> takes alone (of plain values)."""
+    return [b for b in LIST_BUILDS if _plain(_np(name), b(X)) is not None]
+
+
+def _pairs_taken(name):
+    """The orders in which np.<name> takes (array, list) (of plain values)."""
+    plain = (X.copy(), list(X[[1, 0, 2]]))
+    return [o for o in PAIR_ORDERS if _plain(_np(name), *(plain[i] for i in o)) is not None]
+
+
+# only the functions that take such arguments at all (the others would be skips)
+TAKING_LISTS = [n for n in TOP + ["linalg." + n for n in LINALG] if _lists_taken(n)]
+TAKING_PAIRS = [n for n in TOP if _pairs_taken(n)]
+
+
+def test_the_list_cases_cover_the_served_functions():
+    assert len(TAKING_LISTS) > 50 and len(TAKING_PAIRS) > 40
+
+
+@pytest.mark.parametrize("name", TAKING_LISTS)
 def test_a_list_of_traced_values_alone(name):
     """np.f([x0, x1, x2]) (or of a 3 x 3 nested list): the error, as nothing traced is there
     for NumPy to dispatch on, or (np.stack, np.hstack: NumPy dispatches on the list's entries)
     the derivative."""
     fn = _np(name)
-    tried = 0
-    for build in (lambda x: [x[0], x[1], x[2]],
-                  lambda x: [[x[0], x[1], 1.0], [x[2], 2.0, x[0]], [0.5, x[1], 3.0]]):
-        if _plain(fn, build(X)) is None:
-            continue
-        tried += 1
+    for build in _lists_taken(name):
         _check(lambda x, build=build: fn(build(x)))
-    if not tried:
-        pytest.skip(f"np.{name} takes no such list")
 
 
-@pytest.mark.parametrize("name", TOP)
+@pytest.mark.parametrize("name", TAKING_PAIRS)
 def test_a_list_beside_a_traced_value(name):
     """np.f(x, [x1, x0, x2]) and np.f([x1, x0, x2], x): dispatched on x, the list is read with
     its traced values."""
     fn = _np(name)
-    tried = 0
-    for order in ((0, 1), (1, 0)):
+    for order in _pairs_taken(name):
         def call(x, order=order):
             args = (x, [x[1], x[0], x[2]])
             return fn(*(args[i] for i in order))
-        plain = (X.copy(), list(X[[1, 0, 2]]))
-        if _plain(fn, *(plain[i] for i in order)) is None:
-            continue
-        tried += 1
         _check(call)
-    if not tried:
-        pytest.skip(f"np.{name} takes no (array, list) pair")
 
 
 def test_dispatched_lists_are_differentiated():
