@@ -22,7 +22,7 @@ import functools
 import itertools
 import sys
 import threading
-from collections import OrderedDict
+from collections import OrderedDict, namedtuple
 
 import numpy as np
 
@@ -30,6 +30,7 @@ from .core.tracer import Tracer, Trace, bind, bottom, ops
 from .core.shortcuts import state as _shortcuts, NAMES as _SHORTCUTS
 from .pytree import flatten, unflatten
 from .numpy.nondiff import STAGED_FUNCTIONS, STAGED_UFUNCS
+from . import staging_fusion
 
 RECORDINGS_PER_STRUCTURE = 8  # guard outcomes kept per input structure (least recent dropped)
 STRUCTURES = 32  # input structures kept per jitted function (the oldest dropped)
@@ -200,16 +201,19 @@ class StagingTrace(Trace):
     ref); `guards` maps a ref to the value Python read of it; `unstageable` says why the
     recording must not be replayed (None: it may)."""
 
-    __slots__ = ("steps", "guards", "unstageable", "count", "_frozen")
+    __slots__ = ("steps", "guards", "unstageable", "count", "meta", "_frozen")
 
     def __init__(self):
         super().__init__()
         self.steps, self.guards, self.unstageable = [], {}, None
         self.count = itertools.count().__next__
+        self.meta = {}  # ref -> _meta of its value (what the optimizer may assume of it)
         self._frozen = {}
 
     def input(self, value):
-        return Staged(self, value, self.count())
+        ref = self.count()
+        self.meta[ref] = _meta(value)
+        return Staged(self, value, ref)
 
     def read(self, x):
         """Python is reading a staged value: guard it (exact booleans and integers), or give
@@ -251,7 +255,8 @@ class StagingTrace(Trace):
 
     def _record(self, impl, params, refs, out):
         ref = self.count()
-        self.steps.append((impl, _snapshot(params), refs, ref))
+        self.steps.append(Step(impl, _snapshot(params), refs, ref))
+        self.meta[ref] = _meta(out)
         return Staged(self, out, ref)
 
     def _foreign(self, prim, args, params):
@@ -279,7 +284,8 @@ class StagingTrace(Trace):
             refs.append(got[1])
         out = fn(*values, **params)
         ref = self.count()
-        self.steps.append((_InPlace(fn), _snapshot(params), refs, ref))
+        self.steps.append(Step(_InPlace(fn), _snapshot(params), refs, ref))
+        self.meta[ref] = _meta(out)
         if type(buffer) is Staged:
             buffer._value, buffer.ref = out, ref
             return buffer
@@ -301,6 +307,25 @@ class StagingTrace(Trace):
         return self._record(fn, kwargs, refs, fn(*values, **kwargs))
 
 
+def _meta(v):
+    """(is an ndarray, shape, dtype, C-contiguous) of a recorded value: fixed per recording,
+    as the inputs' shapes, dtypes and layouts are part of its key."""
+    if type(v) is np.ndarray:
+        return True, v.shape, v.dtype, v.flags.c_contiguous
+    return False, np.shape(v), getattr(v, "dtype", None), False
+
+
+class Step(namedtuple("Step", "impl params refs ref")):
+    """One step of a program: out[ref] = impl(*args(refs), **params); an argument ref is an
+    int (a value of the program) or a constant (`.value`). `label` names it for people."""
+
+    __slots__ = ()
+
+    @property
+    def label(self):
+        return staging_fusion.step_name(self.impl)
+
+
 class _InPlace:
     """A step that writes into its first argument (a buffer of the reverse sweep). The
     program hands it its buffer only if nothing else reads that value, else a copy."""
@@ -309,6 +334,10 @@ class _InPlace:
 
     def __init__(self, fn):
         self.fn = fn
+
+    @property
+    def label(self):
+        return staging_fusion.step_name(self.fn) + " (in place)"
 
 
 class _Miss(Exception):
@@ -327,12 +356,21 @@ OPERATORS = {np.add: "{} + {}", np.subtract: "{} - {}", np.multiply: "{} * {}",
 PLAIN_CONSTANTS = (np.ndarray, np.generic, float, int, bool)
 
 
+def _hashable(v):
+    """v as a hashable key that tells types apart (1, 1.0 and True index differently); slices
+    (unhashable before Python 3.12) as tuples. TypeError if v has no such form."""
+    if type(v) in (tuple, list):
+        return (type(v).__name__,) + tuple(_hashable(x) for x in v)
+    if type(v) is slice:
+        return ("slice", _hashable(v.start), _hashable(v.stop), _hashable(v.step))
+    hash(v)
+    return type(v).__name__, v
+
+
 def _params_key(params):
     """A hashable form of a step's parameters, or None (then the step is never merged)."""
     try:
-        key = tuple(sorted(params.items()))
-        hash(key)
-        return key
+        return tuple(sorted((k, _hashable(v)) for k, v in params.items()))
     except TypeError:
         return None
 
@@ -348,6 +386,8 @@ class Program:
         self.recorded_steps = len(trace.steps)
         outs = [x.ref if type(x) is Staged else _Frozen(_snapshot(x)) for x in out_leaves]
         self._recording = (trace.steps, outs)
+        self._meta = trace.meta
+        self.fused = _shortcuts.fusion  # part of the recording's key: fixed per program
         self._steps = self._outs = self._run = self._source = None
         self.merged = {}  # after optimizing: {a merged step's ref: the ref replacing it} (ad.viz)
         self._lock = threading.Lock()
@@ -371,12 +411,16 @@ class Program:
                 kept.append(step)
                 live.update(r for r in step[2] if type(r) is int)
         kept.reverse()
+        if self.fused and staging_fusion.available():
+            keep = {r for r in outs if type(r) is int} | set(self.guards)
+            kept = staging_fusion.fuse(kept, self._meta, keep, self.n_inputs)
         self._steps, self._outs, self._recording = kept, outs, None
         self._compile()
 
     @property
     def steps(self):
-        """The steps a replay runs: (function, parameters, argument refs, output ref)."""
+        """The steps a replay runs: `Step`s (function, parameters, argument refs, output ref;
+        `label` names each, fused steps as fused(sin, multiply, ...))."""
         if self._run is None:
             self._prepare()
         return self._steps
@@ -408,7 +452,7 @@ class Program:
                 continue
             if key is not None:
                 seen[key] = ref
-            merged.append((impl, params, refs, ref))
+            merged.append(Step(impl, params, refs, ref))
         # a guard on a merged value guards the value that replaced it
         self.guards = {alias.get(r, r): g for r, g in self.guards.items()}
         return merged, alias
@@ -423,6 +467,7 @@ class Program:
                     last_use[r] = k
                     uses[r] = uses.get(r, 0) + 1
         keep = {r for r in outs if type(r) is int} | set(self.guards)
+        owned = _owned_buffers(steps, self._meta, n_inputs)
         names = {}
 
         def name_of(r):
@@ -449,7 +494,8 @@ class Program:
                     args[0] = f"_copy({args[0]})" if type(buffer) is int or \
                         type(buffer.value) is np.ndarray else args[0]
                 impl = impl.fn
-            operator = OPERATORS.get(impl) if not params and all(
+            reuse = _reusable(impl, params, refs, ref, k, self._meta, owned, last_use, keep)
+            operator = OPERATORS.get(impl) if not params and reuse is None and all(
                 type(r) is int or isinstance(r.value, PLAIN_CONSTANTS) for r in refs) else None
             if operator is not None and operator.count("{}") == len(args):
                 lines.append(f"    v{ref} = " + operator.format(*args))
@@ -458,6 +504,8 @@ class Program:
                 if params:
                     env[f"p{k}"] = params
                     args.append(f"**p{k}")
+                if reuse is not None:  # writes into an argument's buffer nothing reads later
+                    args.append(f"out=v{reuse}")
                 lines.append(f"    v{ref} = f{k}({', '.join(args)})")
             if ref in self.guards:
                 env[f"g{ref}"] = self.guards[ref]
@@ -476,7 +524,7 @@ class Program:
         lines.append(f"    return [{', '.join(results)}]")
         self._source = "\n".join(lines)
         exec(compile(self._source, "<ad.jit program>", "exec"), env)
-        self._run = env["replay"]
+        self._run, self._meta = env["replay"], None
 
     def __call__(self, leaves):
         if self._run is None:
@@ -484,6 +532,38 @@ class Program:
         if self.out_tree.kind == "leaf":
             return self._run(*leaves)[0]
         return unflatten(self.out_tree, self._run(*leaves))
+
+
+def _writes_fresh(impl, params):
+    """Whether a step's output is always a new array (a ufunc's, a fused step's), never a
+    view of an argument or an array anyone else holds."""
+    return (type(impl) is np.ufunc and impl.nout == 1 and not params) or \
+        type(impl) is staging_fusion.Fused
+
+
+def _owned_buffers(steps, meta, n_inputs):
+    """The values whose arrays only the program holds and only elementwise steps read: an
+    elementwise step may write into one of them once nothing reads it later. A value read by
+    any other step is left alone (that step may return a view of it, or keep it)."""
+    owned = {ref for impl, params, _, ref in steps
+             if ref >= n_inputs and _writes_fresh(impl, params) and meta[ref][0]
+             and meta[ref][3]}
+    for impl, params, refs, _ in steps:
+        if not _writes_fresh(impl, params):
+            owned.difference_update(r for r in refs if type(r) is int)
+    return owned
+
+
+def _reusable(impl, params, refs, ref, k, meta, owned, last_use, keep):
+    """The argument whose buffer step k may write its result into (None: a new array): an
+    owned array read last here, not returned or guarded, of the output's shape and dtype."""
+    if not _writes_fresh(impl, params) or not meta[ref][0]:
+        return None
+    for r in refs:
+        if type(r) is int and r in owned and last_use.get(r) == k and r not in keep and \
+                meta[r][1:] == meta[ref][1:]:
+            return r
+    return None
 
 
 def _structure_key(tree):
