@@ -506,7 +506,9 @@ class Program:
                     args.append(f"**p{k}")
                 if reuse is not None:  # writes into an argument's buffer nothing reads later
                     args.append(f"out=v{reuse}")
-                lines.append(f"    v{ref} = f{k}({', '.join(args)})")
+                lines.append(f"    v{ref} = f{k}({', '.join(args)})" + (
+                    f"  # {impl.label}: {impl.expression}"
+                    if type(impl) is staging_fusion.Fused else ""))
             if ref in self.guards:
                 env[f"g{ref}"] = self.guards[ref]
                 lines.append(f"    if not _same(v{ref}, g{ref}): raise _Miss")

@@ -67,6 +67,8 @@ def _scalar_form(impl, params, refs):
 
 def _scalar_constant(value):
     """A constant the loop can take as a literal: a finite Python or float64 scalar."""
+    if type(value) is np.ndarray and value.shape == () and value.dtype == _FLOAT64:
+        value = value[()]
     if type(value) in (float, int) or (isinstance(value, np.generic) and value.dtype == _FLOAT64):
         v = float(value)
         return repr(v) if math.isfinite(v) else None
@@ -144,7 +146,10 @@ def _fits(info, shape):
 
 
 def step_name(impl):
-    return getattr(impl, "label", None) or getattr(impl, "__name__", None) or type(impl).__name__
+    """A step's function for people: `multiply`, `power` (not `_power_impl`), `fused(...)`."""
+    name = getattr(impl, "label", None) or getattr(impl, "__name__", None) or \
+        type(impl).__name__
+    return name[:-len("_impl")].lstrip("_") if name.endswith("_impl") else name
 
 
 def fuse(steps, meta, keep, n_inputs):

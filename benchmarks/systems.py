@@ -58,6 +58,24 @@ class AutodiffPlain(Autodiff):
         return run
 
 
+class AutodiffJit(Autodiff):
+    """autodiff's derivatives staged by ad.jit (recorded once, replayed as plain NumPy); the
+    "(record)" ops time a first call (a fresh ad.jit each time: recording included)."""
+    name = "autodiff-jit"
+
+    def ops(self, f, x, v):
+        ad = self.ad
+        fns = {"grad": (ad.grad(f), (x,)), "hvp": (lambda x, v: ad.hvp(f, x, v), (x, v)),
+               "hessian": (ad.hessian(f), (x,))}
+        ops = {"f": lambda: f(x)}
+        for op, (fn, args) in fns.items():
+            jitted = ad.jit(fn)
+            ops[op] = lambda jitted=jitted, args=args: jitted(*args)
+            ops[op + " (record)"] = lambda fn=fn, args=args: ad.jit(fn)(*args)
+            ops[op + " (unstaged)"] = lambda fn=fn, args=args: fn(*args)
+        return ops
+
+
 class Autograd(System):
     name = "autograd"
 
@@ -127,6 +145,7 @@ class _TorchNamespace:
 
 def available(names=None):
     makers = {"numpy": NumPy, "autodiff": Autodiff, "autodiff-plain": AutodiffPlain,
+              "autodiff-jit": AutodiffJit,
               "autograd": Autograd,
               "jax-eager": lambda: Jax(False), "jax-jit": lambda: Jax(True),
               "torch.func": TorchFunc}
