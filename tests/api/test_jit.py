@@ -269,3 +269,69 @@ def test_autodiff_numpy_style_works_too():
     x = np.array([0.1, 0.2, -0.3])
     assert identical(jitted(x), ad.hessian(f)(x))
     assert identical(jitted(x + 1.0), ad.hessian(f)(x + 1.0))
+
+
+def test_a_buffer_a_view_still_reads_is_never_written():
+    def f(x):  # y's buffer is read later through the view z: sin must not write into it
+        y = x * 2.0
+        z = y[1:]
+        w = np.sin(y)
+        return np.sum(w) + np.sum(z * z)
+    x = np.linspace(0.1, 1.0, 50)
+    for fn in (f, ad.grad(f)):
+        jitted = ad.jit(fn)
+        for point in (x, x + 0.5, x):
+            assert identical(jitted(point), fn(point))
+
+
+def test_elementwise_steps_reuse_dead_buffers_bit_for_bit():
+    f = lambda x: np.sum(np.sin(x * 3.0) * np.exp(-x) + (x - 1.0) ** 2)  # noqa: E731
+    with ad.shortcuts.disabled("fusion"):
+        jitted = ad.jit(ad.grad(f))
+        x = np.linspace(-1.0, 1.0, 1000)
+        jitted(x)
+        assert identical(jitted(x + 0.25), ad.grad(f)(x + 0.25))
+        (program,) = jitted.programs(x)
+    assert "out=" in program.source  # the reuse is there, and changed no bit
+
+
+@pytest.mark.skipif(not ad.staging_fusion.available(), reason="numba is not installed")
+def test_fusion_on_large_arrays_agrees_to_round_off_and_is_labelled():
+    n = 2 * ad.staging_fusion.MIN_SIZE
+    x = np.random.default_rng(3).uniform(-0.5, 0.5, n)
+    v = np.random.default_rng(4).standard_normal(n)
+    fn = lambda x, v: ad.hvp(rosenbrock, x, v)  # noqa: E731
+    jitted = ad.jit(fn)
+    for _ in range(ad.staging_fusion.WARMUP + 2):  # past the unfused warm-up calls
+        got = jitted(x, v)
+    want = fn(x, v)
+    assert np.max(np.abs(got - want)) <= 1e-12 * np.max(np.abs(want))
+    (program,) = jitted.programs(x, v)
+    fused = [s for s in program.steps if s.label.startswith("fused(")]
+    assert fused and all(type(s.impl) is ad.staging_fusion.Fused for s in fused)
+    assert "fused(" in program.source
+    with ad.shortcuts.disabled("fusion"):  # the switch: a program of its own, exact
+        plain = ad.jit(fn)
+        plain(x, v)
+        assert identical(plain(x, v), want)
+        assert not any(s.label.startswith("fused(") for s in plain.programs(x, v)[0].steps)
+
+
+def test_without_numba_nothing_is_fused(monkeypatch):
+    monkeypatch.setattr(ad.staging_fusion, "_numba", False)
+    n = 2 * ad.staging_fusion.MIN_SIZE
+    x = np.linspace(-0.5, 0.5, n)
+    jitted = ad.jit(ad.grad(rosenbrock))
+    for _ in range(ad.staging_fusion.WARMUP + 2):
+        got = jitted(x)
+    assert identical(got, ad.grad(rosenbrock)(x))
+    assert not any(s.label.startswith("fused(") for s in jitted.programs(x)[0].steps)
+
+
+def test_steps_have_readable_labels():
+    jitted = ad.jit(ad.grad(rosenbrock))
+    x = np.ones(4)
+    jitted(x)
+    labels = [s.label for s in jitted.programs(x)[0].steps]
+    assert "power" in labels and "multiply" in labels
+    assert any(label.endswith("(in place)") for label in labels)
