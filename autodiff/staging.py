@@ -52,8 +52,17 @@ class Staged(Tracer):
         return self._value
 
     # shapes and dtypes are fixed per recording: reading them is free
-    shape = property(lambda self: np.shape(self._value))
-    dtype = property(lambda self: np.result_type(self._value))
+    @property
+    def shape(self):
+        v = self._value
+        return v.shape if type(v) is np.ndarray or isinstance(v, np.generic) else np.shape(v)
+
+    @property
+    def dtype(self):
+        v = self._value
+        return v.dtype if type(v) is np.ndarray or isinstance(v, np.generic) else \
+            np.result_type(v)
+
     ndim = property(lambda self: np.ndim(self._value))
     size = property(lambda self: int(np.size(self._value)))
 
@@ -158,6 +167,8 @@ class _Frozen:
 
 def _snapshot(v):
     """A copy of a writeable array (the recording must not see later changes to it)."""
+    if type(v) is dict and not v:  # most steps' parameters
+        return v
     if type(v) is np.ndarray and v.flags.writeable:
         return np.array(v, copy=True, order="K")
     if type(v) is tuple:
@@ -189,6 +200,8 @@ def _identical(a, b):
     bits = f"u{a.dtype.itemsize}"
     if a.dtype.itemsize in (1, 2, 4, 8) and a.flags.c_contiguous and b.flags.c_contiguous:
         return np.array_equal(a.view(bits), b.view(bits))  # one pass over the bits
+    if a.dtype.itemsize in (1, 2, 4, 8) and a.flags.f_contiguous and b.flags.f_contiguous:
+        return np.array_equal(a.T.view(bits), b.T.view(bits))  # a transposed matrix
     if a.dtype.kind in "fc":
         return np.array_equal(a, b, equal_nan=True) and \
             np.array_equal(np.signbit(a.real), np.signbit(b.real)) and \
@@ -201,14 +214,15 @@ class StagingTrace(Trace):
     ref); `guards` maps a ref to the value Python read of it; `unstageable` says why the
     recording must not be replayed (None: it may)."""
 
-    __slots__ = ("steps", "guards", "unstageable", "count", "meta", "_frozen")
+    __slots__ = ("steps", "guards", "unstageable", "count", "meta", "_frozen", "_roots")
 
     def __init__(self):
         super().__init__()
         self.steps, self.guards, self.unstageable = [], {}, None
         self.count = itertools.count().__next__
         self.meta = {}  # ref -> _meta of its value (what the optimizer may assume of it)
-        self._frozen = {}
+        self._frozen = {}  # id of a constant -> (it, its _Frozen)
+        self._roots = {}  # id of an array whose views are constants -> (it, its snapshot)
 
     def input(self, value):
         ref = self.count()
@@ -238,13 +252,40 @@ class StagingTrace(Trace):
         frozen = self._frozen.get(id(a))
         if frozen is None or frozen[0] is not a or (
                 type(a) is np.ndarray and not _identical(frozen[1].value, a)):
-            frozen = (a, _Frozen(_snapshot(a)))  # keeps `a` alive: its id is not reused
+            frozen = (a, _Frozen(self._snapshot_view(a) if type(a) is np.ndarray else
+                                 _snapshot(a)))  # keeps `a` alive: its id is not reused
             self._frozen[id(a)] = frozen
         return a, frozen[1]
+
+    def _snapshot_view(self, a):
+        """A copy of array `a` as it is now. The views of one array (X, X.T, X[:, 0], ...)
+        share one copy of it: the same view of the copy, after checking that its bits are
+        still those of `a` (the function may have written into the array meanwhile)."""
+        root = a if a.base is None else a.base
+        if type(root) is not np.ndarray or not a.flags.writeable or not (
+                root.flags.c_contiguous or root.flags.f_contiguous):
+            return _snapshot(a)
+        known = self._roots.get(id(root))
+        if known is not None and known[0] is root:
+            view = np.ndarray(a.shape, a.dtype, buffer=known[1],
+                              offset=a.ctypes.data - root.ctypes.data, strides=a.strides)
+            if _identical(view, a):
+                return view
+        copy = np.array(root, copy=True, order="K")
+        if copy.strides != root.strides:
+            return _snapshot(a)
+        copy.flags.writeable = False
+        self._roots[id(root)] = (root, copy)  # keeps root alive: its id is not reused
+        return np.ndarray(a.shape, a.dtype, buffer=copy,
+                          offset=a.ctypes.data - root.ctypes.data, strides=a.strides)
 
     def process(self, prim, args, params):
         values, refs = [], []
         for a in args:
+            if type(a) is Staged and a._trace is self:  # the common case, inlined
+                values.append(a._value)
+                refs.append(a.ref)
+                continue
             got = self._arg(a)
             if got is None:
                 return self._foreign(prim, args, params)
@@ -255,7 +296,7 @@ class StagingTrace(Trace):
 
     def _record(self, impl, params, refs, out):
         ref = self.count()
-        self.steps.append(Step(impl, _snapshot(params), refs, ref))
+        self.steps.append((impl, _snapshot(params), refs, ref))  # a Step once optimized
         self.meta[ref] = _meta(out)
         return Staged(self, out, ref)
 
@@ -284,7 +325,7 @@ class StagingTrace(Trace):
             refs.append(got[1])
         out = fn(*values, **params)
         ref = self.count()
-        self.steps.append(Step(_InPlace(fn), _snapshot(params), refs, ref))
+        self.steps.append((_InPlace(fn), _snapshot(params), refs, ref))
         self.meta[ref] = _meta(out)
         if type(buffer) is Staged:
             buffer._value, buffer.ref = out, ref

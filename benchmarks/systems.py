@@ -65,11 +65,14 @@ class AutodiffJit(Autodiff):
 
     def ops(self, f, x, v):
         ad = self.ad
+        from autodiff import staging_fusion as fusion
         fns = {"grad": (ad.grad(f), (x,)), "hvp": (lambda x, v: ad.hvp(f, x, v), (x, v)),
                "hessian": (ad.hessian(f), (x,))}
         ops = {"f": lambda: f(x)}
         for op, (fn, args) in fns.items():
             jitted = ad.jit(fn)
+            for _ in range(fusion.WARMUP + 2):  # recorded, then fused steps compiled (once)
+                jitted(*args)
             ops[op] = lambda jitted=jitted, args=args: jitted(*args)
             ops[op + " (record)"] = lambda fn=fn, args=args: ad.jit(fn)(*args)
             ops[op + " (unstaged)"] = lambda fn=fn, args=args: fn(*args)
