@@ -335,3 +335,20 @@ def test_steps_have_readable_labels():
     labels = [s.label for s in jitted.programs(x)[0].steps]
     assert "power" in labels and "multiply" in labels
     assert any(label.endswith("(in place)") for label in labels)
+
+
+def test_a_closed_over_array_changed_between_uses_is_recorded_as_each_use_saw_it():
+    X = np.arange(6.0).reshape(2, 3)
+
+    def f(w):  # writes into X between two uses, and restores it: a replay must see both
+        a = np.sum(X @ w)
+        X[0, 0] += 10.0
+        b = np.sum((X.T @ np.ones(2)) * w)
+        X[0, 0] -= 10.0
+        return a * b
+
+    jitted = ad.jit(ad.grad(f))
+    w = np.array([0.5, -1.0, 2.0])
+    for point in (w, w + 1.0):
+        assert identical(jitted(point), ad.grad(f)(point))
+    assert jitted.programs(w)
