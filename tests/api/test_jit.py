@@ -343,7 +343,7 @@ def test_a_closed_over_array_changed_between_uses_is_recorded_as_each_use_saw_it
     def f(w):  # writes into X between two uses, and restores it: a replay must see both
         a = np.sum(X @ w)
         X[0, 0] += 10.0
-        b = np.sum((X.T @ np.ones(2)) * w)
+        b = np.sum((w @ X.T) ** 2)
         X[0, 0] -= 10.0
         return a * b
 
