@@ -28,6 +28,7 @@ import numpy as np
 
 from .core.tracer import Tracer, Trace, bind, bottom, ops
 from .core.shortcuts import state as _shortcuts, NAMES as _SHORTCUTS
+import operator as _operator
 from .pytree import flatten, unflatten
 from .numpy.nondiff import STAGED_FUNCTIONS, STAGED_UFUNCS
 from . import staging_fusion
@@ -35,6 +36,7 @@ from . import staging_fusion
 RECORDINGS_PER_STRUCTURE = 8  # guard outcomes kept per input structure (least recent dropped)
 STRUCTURES = 32  # input structures kept per jitted function (the oldest dropped)
 RERECORDS_BEFORE_GIVING_UP = 32  # guard misses per structure after which it runs unstaged
+_switches = _operator.attrgetter(*_SHORTCUTS)  # the shortcuts' state as a tuple, in one call
 
 class Staged(Tracer):
     """A value of a recording: `ref` is its slot in the program. Its value is read only
@@ -424,6 +426,7 @@ class Program:
     def __init__(self, trace, n_inputs, out_tree, out_leaves):
         self.guards = dict(trace.guards)
         self.out_tree, self.n_inputs = out_tree, n_inputs
+        self._leaf = out_tree.kind == "leaf"
         self.recorded_steps = len(trace.steps)
         outs = [x.ref if type(x) is Staged else _Frozen(_snapshot(x)) for x in out_leaves]
         self._recording = (trace.steps, outs)
@@ -452,6 +455,7 @@ class Program:
                 kept.append(step)
                 live.update(r for r in step[2] if type(r) is int)
         kept.reverse()
+        kept = [_simplified(step) for step in kept]
         if self.fused and staging_fusion.available():
             keep = {r for r in outs if type(r) is int} | set(self.guards)
             kept = staging_fusion.fuse(kept, self._meta, keep, self.n_inputs)
@@ -500,7 +504,8 @@ class Program:
 
     def _compile(self):
         steps, outs, n_inputs = self._steps, self._outs, self.n_inputs
-        env = {"_same": _same, "_Miss": _Miss, "_copy": np.copy}
+        env = {"_same": _same, "_Miss": _Miss, "_copy": np.copy, "_zeros": np.zeros}
+        env.update((f"_{t.name}", t) for t in map(np.dtype, "?bhilqBHILQefdgFDG"))
         last_use, uses = {}, {}
         for k, (_, _, refs, _) in enumerate(steps):
             for r in refs:
@@ -535,10 +540,17 @@ class Program:
                     args[0] = f"_copy({args[0]})" if type(buffer) is int or \
                         type(buffer.value) is np.ndarray else args[0]
                 impl = impl.fn
-            reuse = _reusable(impl, params, refs, ref, k, self._meta, owned, last_use, keep)
+            inline = _indexing(impl, params, refs, args, ref, self._meta)
+            if inline is not None:  # x[index] and buffer[index] += g as Python writes them
+                env[f"i{k}"] = inline[0]
+                lines += [f"    {line.format(index=f'i{k}')}" for line in inline[1]]
+                impl = None
+            reuse = None if impl is None else _reusable(impl, params, refs, ref, k, self._meta, owned, last_use, keep)
             operator = OPERATORS.get(impl) if not params and reuse is None and all(
                 type(r) is int or isinstance(r.value, PLAIN_CONSTANTS) for r in refs) else None
-            if operator is not None and operator.count("{}") == len(args):
+            if impl is None:
+                pass
+            elif operator is not None and operator.count("{}") == len(args):
                 lines.append(f"    v{ref} = " + operator.format(*args))
             else:
                 env[f"f{k}"] = impl
@@ -572,9 +584,43 @@ class Program:
     def __call__(self, leaves):
         if self._run is None:
             self._prepare()
-        if self.out_tree.kind == "leaf":
+        if self._leaf:
             return self._run(*leaves)[0]
         return unflatten(self.out_tree, self._run(*leaves))
+
+
+def _simplified(step):
+    """The step as a plainer one computing the same bits: x ** 2 as np.square(x) (what the
+    power primitive's impl runs), so that it is an elementwise step like the others."""
+    impl, params, refs, ref = step
+    if getattr(impl, "__name__", "") == "_power_impl" and len(refs) == 2 and \
+            type(refs[1]) is not int and type(refs[1].value) is int and refs[1].value == 2:
+        return Step(np.square, {}, refs[:1], ref)
+    return step
+
+
+def _indexing(impl, params, refs, args, ref, meta):
+    """(index, lines) doing a getitem step, or a slice cotangent's addition into its buffer,
+    as plain indexing (what the primitive's impl itself runs, without its call and checks);
+    None for other steps, and for batched indexes that move axes or add at repeated ones."""
+    from .primitives import shape
+    if impl is shape._getitem_impl:
+        index, move = shape._batched(params["index"], params["lead"])
+        return None if move else (index, [f"v{ref} = {args[0]}[{{index}}]"])
+    if impl is shape._getitem_accumulate and type(refs[2]) is not int:
+        batch = refs[2].value
+        index, move = shape._batched(params["index"], params["lead"] + len(batch))
+        if move or any(shape._is_array_index(i) for i in params["index"]):
+            return None
+        if type(refs[0]) is int:
+            return index, [f"v{ref} = {args[0]}", f"v{ref}[{{index}}] += {args[1]}"]
+        g, x = refs[1], refs[3]
+        if refs[0].value is not None or type(g) is not int or meta[g][2] is None:
+            return None
+        zeros = batch + (meta[x][1] if type(x) is int else np.shape(x.value))
+        return index, [f"v{ref} = _zeros({zeros!r}, _{meta[g][2].name})",
+                       f"v{ref}[{{index}}] = {args[1]}"]
+    return None
 
 
 def _writes_fresh(impl, params):
@@ -621,8 +667,8 @@ def _structure_key(tree):
 def _key_of(args):
     """The key __call__ computes for these arguments."""
     if all(type(x) is np.ndarray and x.dtype.kind in "biufc" for x in args):
-        return (len(args), tuple([(x.shape, x.dtype.str, x.strides) for x in args]),
-                tuple([getattr(_shortcuts, n) for n in _SHORTCUTS]))
+        return (len(args), tuple([(x.shape, x.dtype, x.strides) for x in args]),
+                _switches(_shortcuts))
     leaves, tree = flatten(args)
     return _key(tree, leaves)
 
@@ -632,9 +678,9 @@ def _key(tree, leaves):
     loops, and so the last bit of a sum, can depend on strides), and the speed shortcuts'
     switches (they choose how a derivative is computed)."""
     return (_structure_key(tree),
-            tuple((x.shape, x.dtype.str, x.strides) if type(x) is np.ndarray else
-                  (np.shape(x), np.result_type(x).str) for x in leaves),
-            tuple([getattr(_shortcuts, n) for n in _SHORTCUTS]))
+            tuple((x.shape, x.dtype, x.strides) if type(x) is np.ndarray else
+                  (np.shape(x), np.result_type(x)) for x in leaves),
+            _switches(_shortcuts))
 
 
 class _Entry:
@@ -660,11 +706,16 @@ class Jitted:
         if kwargs:
             raise TypeError("ad.jit: keyword arguments are not supported (pass them "
                             "positionally, or bind them with functools.partial)")
-        flat = all(type(x) is np.ndarray and x.dtype.kind in "biufc" for x in args)
+        for x in args:
+            if type(x) is not np.ndarray or x.dtype.kind not in "biufc":
+                flat = False
+                break
+        else:
+            flat = True
         if flat:  # arrays only, the common case: no pytree to flatten
             leaves, tree = args, None
-            key = (len(args), tuple([(x.shape, x.dtype.str, x.strides) for x in args]),
-                   tuple([getattr(_shortcuts, n) for n in _SHORTCUTS]))
+            key = (len(args), tuple([(x.shape, x.dtype, x.strides) for x in args]),
+                   _switches(_shortcuts))
         else:
             leaves, tree = flatten(args)
             if any(isinstance(x, Tracer) for x in leaves):
