@@ -171,6 +171,7 @@ JIT_TARGETS = [
 ] + [(f"first call, {w} n = {n}: {op}", w, n, op, 3.0, "x unstaged")
      for w, n, op in (("chain", 1000, "grad"), ("chain", 1000, "hvp"), ("rosenbrock", 10, "hvp"),
                       ("rosenbrock", 100_000, "grad"), ("rosenbrock", 100_000, "hvp"),
+                      ("logistic", 100, "grad"), ("logistic", 100, "hvp"),
                       ("logistic", 100, "hessian"))]
 JIT_SYSTEMS = ("numpy", "autodiff", "autodiff-jit", "jax-jit")
 
