@@ -456,7 +456,7 @@ class Program:
                 live.update(r for r in step[2] if type(r) is int)
         kept.reverse()
         kept = [_simplified(step) for step in kept]
-        if self.fused and staging_fusion.available():
+        if self.fused:  # (numba is imported only where there is something to fuse)
             keep = {r for r in outs if type(r) is int} | set(self.guards)
             kept = staging_fusion.fuse(kept, self._meta, keep, self.n_inputs)
         self._steps, self._outs, self._recording = kept, outs, None

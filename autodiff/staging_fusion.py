@@ -153,7 +153,8 @@ def step_name(impl):
 
 
 def fuse(steps, meta, keep, n_inputs):
-    """steps with each fusable group replaced by one `Fused` step (see the module).
+    """steps with each fusable group replaced by one `Fused` step (see the module); the steps
+    unchanged if numba is not installed.
 
     A step is fusable if it is an elementwise operation SCALAR_FORMS knows, its output is a
     float64 array of at least MIN_SIZE elements, and each array argument is a C-contiguous
@@ -184,7 +185,7 @@ def fuse(steps, meta, keep, n_inputs):
         group_of[ref] = sorted(group)
     fused_at, dropped = {}, set()
     for ref, group in group_of.items():
-        if len(group) < MIN_STEPS:
+        if len(group) < MIN_STEPS or not available():
             continue
         members = [steps[k] for k in group]
         produced = {s[3] for s in members}
