@@ -35,6 +35,8 @@ import tracemalloc  # noqa: E402
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# this checkout's autodiff, not another one installed (as jit_speed.py does)
+sys.path.insert(1, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import systems as S  # noqa: E402
 import workloads as W  # noqa: E402
 
