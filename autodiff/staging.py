@@ -222,13 +222,14 @@ class StagingTrace(Trace):
         super().__init__()
         self.steps, self.guards, self.unstageable = [], {}, None
         self.count = itertools.count().__next__
-        self.meta = {}  # ref -> _meta of its value (what the optimizer may assume of it)
+        self.meta = {}  # ref -> _meta of its array (what the optimizer may assume of it)
         self._frozen = {}  # id of a constant -> (it, its _Frozen)
         self._roots = {}  # id of an array whose views are constants -> (it, its snapshot)
 
     def input(self, value):
         ref = self.count()
-        self.meta[ref] = _meta(value)
+        if type(value) is np.ndarray:
+            self.meta[ref] = _meta(value)
         return Staged(self, value, ref)
 
     def read(self, x):
@@ -298,8 +299,9 @@ class StagingTrace(Trace):
 
     def _record(self, impl, params, refs, out):
         ref = self.count()
-        self.steps.append((impl, _snapshot(params), refs, ref))  # a Step once optimized
-        self.meta[ref] = _meta(out)
+        self.steps.append((impl, _snapshot(params) if params else params, refs, ref))
+        if type(out) is np.ndarray:
+            self.meta[ref] = _meta(out)
         return Staged(self, out, ref)
 
     def _foreign(self, prim, args, params):
@@ -328,7 +330,8 @@ class StagingTrace(Trace):
         out = fn(*values, **params)
         ref = self.count()
         self.steps.append((_InPlace(fn), _snapshot(params), refs, ref))
-        self.meta[ref] = _meta(out)
+        if type(out) is np.ndarray:
+            self.meta[ref] = _meta(out)
         if type(buffer) is Staged:
             buffer._value, buffer.ref = out, ref
             return buffer
@@ -351,11 +354,10 @@ class StagingTrace(Trace):
 
 
 def _meta(v):
-    """(is an ndarray, shape, dtype, C-contiguous) of a recorded value: fixed per recording,
-    as the inputs' shapes, dtypes and layouts are part of its key."""
-    if type(v) is np.ndarray:
-        return True, v.shape, v.dtype, v.flags.c_contiguous
-    return False, np.shape(v), getattr(v, "dtype", None), False
+    """(True, shape, dtype, C-contiguous) of a recorded ndarray (values that are not arrays
+    have none): fixed per recording, as the inputs' shapes, dtypes and layouts are part of
+    its key."""
+    return True, v.shape, v.dtype, v.flags.c_contiguous
 
 
 class Step(namedtuple("Step", "impl params refs ref")):
@@ -545,7 +547,8 @@ class Program:
                 env[f"i{k}"] = inline[0]
                 lines += [f"    {line.format(index=f'i{k}')}" for line in inline[1]]
                 impl = None
-            reuse = None if impl is None else _reusable(impl, params, refs, ref, k, self._meta, owned, last_use, keep)
+            reuse = None if impl is None else \
+                _reusable(impl, params, refs, ref, k, self._meta, owned, last_use, keep)
             operator = OPERATORS.get(impl) if not params and reuse is None and all(
                 type(r) is int or isinstance(r.value, PLAIN_CONSTANTS) for r in refs) else None
             if impl is None:
@@ -615,10 +618,12 @@ def _indexing(impl, params, refs, args, ref, meta):
         if type(refs[0]) is int:
             return index, [f"v{ref} = {args[0]}", f"v{ref}[{{index}}] += {args[1]}"]
         g, x = refs[1], refs[3]
-        if refs[0].value is not None or type(g) is not int or meta[g][2] is None:
+        g_meta = meta.get(g) if type(g) is int else None
+        x_shape = meta[x][1] if type(x) is int and x in meta else \
+            np.shape(x.value) if type(x) is not int else None
+        if refs[0].value is not None or g_meta is None or x_shape is None:
             return None
-        zeros = batch + (meta[x][1] if type(x) is int else np.shape(x.value))
-        return index, [f"v{ref} = _zeros({zeros!r}, _{meta[g][2].name})",
+        return index, [f"v{ref} = _zeros({batch + x_shape!r}, _{g_meta[2].name})",
                        f"v{ref}[{{index}}] = {args[1]}"]
     return None
 
@@ -635,7 +640,7 @@ def _owned_buffers(steps, meta, n_inputs):
     elementwise step may write into one of them once nothing reads it later. A value read by
     any other step is left alone (that step may return a view of it, or keep it)."""
     owned = {ref for impl, params, _, ref in steps
-             if ref >= n_inputs and _writes_fresh(impl, params) and meta[ref][0]
+             if ref >= n_inputs and _writes_fresh(impl, params) and ref in meta
              and meta[ref][3]}
     for impl, params, refs, _ in steps:
         if not _writes_fresh(impl, params):
@@ -646,7 +651,7 @@ def _owned_buffers(steps, meta, n_inputs):
 def _reusable(impl, params, refs, ref, k, meta, owned, last_use, keep):
     """The argument whose buffer step k may write its result into (None: a new array): an
     owned array read last here, not returned or guarded, of the output's shape and dtype."""
-    if not _writes_fresh(impl, params) or not meta[ref][0]:
+    if not _writes_fresh(impl, params) or ref not in meta:
         return None
     for r in refs:
         if type(r) is int and r in owned and last_use.get(r) == k and r not in keep and \
