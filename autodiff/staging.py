@@ -408,6 +408,8 @@ def _hashable(v):
         return (type(v).__name__,) + tuple(_hashable(x) for x in v)
     if type(v) is slice:
         return ("slice", _hashable(v.start), _hashable(v.stop), _hashable(v.step))
+    if isinstance(v, (float, complex, np.inexact)):
+        return type(v).__name__, repr(v)  # 0.0 and -0.0 are equal but not the same parameter
     hash(v)
     return type(v).__name__, v
 

@@ -352,3 +352,21 @@ def test_a_closed_over_array_changed_between_uses_is_recorded_as_each_use_saw_it
     for point in (w, w + 1.0):
         assert identical(jitted(point), ad.grad(f)(point))
     assert jitted.programs(w)
+
+
+def test_merged_steps_have_the_same_parameters_exactly():
+    from autodiff.staging import _params_key
+    assert _params_key({"index": (slice(1, None),)}) == _params_key({"index": (slice(1, None),)})
+    assert _params_key({"index": (slice(1, None),)}) != _params_key({"index": (slice(None, -1),)})
+    assert _params_key({"a": 0.0}) != _params_key({"a": -0.0})  # equal, not the same
+    assert _params_key({"a": 1}) != _params_key({"a": True}) != _params_key({"a": 1.0})
+    assert _params_key({"a": np.zeros(2)}) is None  # never merged
+
+
+def test_repeated_slices_are_computed_once():
+    jitted = ad.jit(lambda x, v: ad.hvp(rosenbrock, x, v))
+    x, v = np.ones(5), np.ones(5)
+    jitted(x, v)
+    jitted(x, v)
+    source = jitted.programs(x, v)[0].source
+    assert source.count("v1[") == 2  # v[1:] and v[:-1], each once
