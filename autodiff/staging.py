@@ -294,8 +294,14 @@ class StagingTrace(Trace):
                 return self._foreign(prim, args, params)
             values.append(got[0])
             refs.append(got[1])
-        out = prim.impl(*values, **params)
-        return self._record(prim.impl, params, refs, out)
+        impl = prim.impl
+        scalar = SCALAR_OPERATORS.get(impl) if not params else None
+        if scalar is not None and np.float64 in (type(values[0]), type(values[-1])) and \
+                type(values[0]) in _SCALARS and type(values[-1]) in _SCALARS:
+            out = scalar(*values)  # NumPy's scalar arithmetic: the same bits, 8x faster
+        else:
+            out = impl(*values, **params)
+        return self._record(impl, params, refs, out)
 
     def _record(self, impl, params, refs, out):
         ref = self.count()
@@ -399,6 +405,9 @@ def _same(value, recorded):
 OPERATORS = {np.add: "{} + {}", np.subtract: "{} - {}", np.multiply: "{} * {}",
              np.true_divide: "{} / {}", np.negative: "-{}"}
 PLAIN_CONSTANTS = (np.ndarray, np.generic, float, int, bool)
+_SCALARS = (np.float64, float)
+SCALAR_OPERATORS = {np.add: _operator.add, np.subtract: _operator.sub, np.multiply: _operator.mul,
+                    np.true_divide: _operator.truediv, np.negative: _operator.neg}
 
 
 def _hashable(v):
