@@ -110,8 +110,8 @@ class Fused:
             if self.calls <= WARMUP or not available():
                 return self.unfused(args, out)
             kernel = self._compile()
-            if kernel is False:
-                return self.unfused(args, out)
+        if kernel is False:  # numba could not compile it
+            return self.unfused(args, out)
         if out is None:
             out = np.empty(self.shape)
         kernel(*[a.reshape(-1) for a in args], out.reshape(-1))

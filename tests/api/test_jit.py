@@ -370,3 +370,22 @@ def test_repeated_slices_are_computed_once():
     jitted(x, v)
     source = jitted.programs(x, v)[0].source
     assert source.count("v1[") == 2  # v[1:] and v[:-1], each once
+
+
+@pytest.mark.skipif(not ad.staging_fusion.available(), reason="numba is not installed")
+def test_a_loop_numba_cannot_compile_stays_unfused_and_exact(monkeypatch):
+    def broken(**options):
+        def compile_(fn):
+            raise RuntimeError("numba cannot compile this")
+        return compile_
+    monkeypatch.setattr(ad.staging_fusion._numba, "njit", broken)
+    monkeypatch.setattr(ad.staging_fusion, "_kernels", {})
+    n = 2 * ad.staging_fusion.MIN_SIZE
+    x = np.linspace(-0.5, 0.5, n)
+    jitted = ad.jit(ad.grad(rosenbrock))
+    for _ in range(ad.staging_fusion.WARMUP + 3):
+        got = jitted(x)
+    assert identical(got, ad.grad(rosenbrock)(x))
+    fused = [s.impl for s in jitted.programs(x)[0].steps if s.label.startswith("fused(")]
+    assert fused and all(f.kernel is False for f in fused)
+    assert len(jitted.programs(x)) == 1  # replayed each time, never recorded again
