@@ -17,9 +17,16 @@ value is watched:
   * a read of a floating value cannot be guarded usefully (it changes at every point): such a
     function is not staged, and every call of it runs the function itself.
 So a jitted call returns exactly what the function returns, or runs the function.
+
+Before its first replay a program is optimized (`Program._optimize`): dead code removed, repeated
+computations merged, x ** 2 as np.square, elementwise chains on large arrays fused
+(staging_fusion.py, the `fusion` switch), slices as plain indexing, and each elementwise step
+writing into an argument's buffer that nothing reads later (`_reusable`). Everything but fusion
+leaves the bits unchanged.
 """
 import functools
 import itertools
+import operator as _operator
 import sys
 import threading
 from collections import OrderedDict, namedtuple
@@ -28,7 +35,6 @@ import numpy as np
 
 from .core.tracer import Tracer, Trace, bind, bottom, ops
 from .core.shortcuts import state as _shortcuts, NAMES as _SHORTCUTS
-import operator as _operator
 from .pytree import flatten, unflatten
 from .numpy.nondiff import STAGED_FUNCTIONS, STAGED_UFUNCS
 from . import staging_fusion
