@@ -389,3 +389,16 @@ def test_a_loop_numba_cannot_compile_stays_unfused_and_exact(monkeypatch):
     fused = [s.impl for s in jitted.programs(x)[0].steps if s.label.startswith("fused(")]
     assert fused and all(f.kernel is False for f in fused)
     assert len(jitted.programs(x)) == 1  # replayed each time, never recorded again
+
+
+@pytest.mark.skipif(not ad.staging_fusion.available(), reason="numba is not installed")
+def test_a_fused_loop_leaves_floating_point_errors_to_numpy():
+    n = 2 * ad.staging_fusion.MIN_SIZE
+    f = lambda x, y: np.sum((x - y) / (x - y) * 2.0 + x)  # noqa: E731  (0/0 where x == y)
+    jitted = ad.jit(f)
+    x = np.linspace(0.0, 1.0, n)
+    for _ in range(ad.staging_fusion.WARMUP + 2):
+        jitted(x, x + 1.0)
+    assert any(s.label.startswith("fused(") for s in jitted.programs(x, x)[0].steps)
+    with np.errstate(invalid="raise"), pytest.raises(FloatingPointError):
+        jitted(x, x)  # as f(x, x) itself raises
