@@ -484,7 +484,7 @@ class Program:
     @property
     def steps(self):
         """The steps a replay runs: `Step`s (function, parameters, argument refs, output ref;
-        `label` names each, fused steps as fused(sin, multiply, ...))."""
+        `label` names each, fused steps as fused(subtract, multiply, ...))."""
         if self._run is None:
             self._prepare()
         return self._steps
