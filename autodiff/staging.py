@@ -17,12 +17,19 @@ value is watched:
   * a read of a floating value cannot be guarded usefully (it changes at every point): such a
     function is not staged, and every call of it runs the function itself.
 So a jitted call returns exactly what the function returns, or runs the function.
+
+Before its first replay a program is optimized (`Program._optimize`): dead code removed, repeated
+computations merged, x ** 2 as np.square, elementwise chains on large arrays fused
+(staging_fusion.py, the `fusion` switch), slices as plain indexing, and each elementwise step
+writing into an argument's buffer that nothing reads later (`_reusable`). Everything but fusion
+leaves the bits unchanged.
 """
 import functools
 import itertools
+import operator as _operator
 import sys
 import threading
-from collections import OrderedDict
+from collections import OrderedDict, namedtuple
 
 import numpy as np
 
@@ -30,10 +37,12 @@ from .core.tracer import Tracer, Trace, bind, bottom, ops
 from .core.shortcuts import state as _shortcuts, NAMES as _SHORTCUTS
 from .pytree import flatten, unflatten
 from .numpy.nondiff import STAGED_FUNCTIONS, STAGED_UFUNCS
+from . import staging_fusion
 
 RECORDINGS_PER_STRUCTURE = 8  # guard outcomes kept per input structure (least recent dropped)
 STRUCTURES = 32  # input structures kept per jitted function (the oldest dropped)
 RERECORDS_BEFORE_GIVING_UP = 32  # guard misses per structure after which it runs unstaged
+_switches = _operator.attrgetter(*_SHORTCUTS)  # the shortcuts' state as a tuple, in one call
 
 class Staged(Tracer):
     """A value of a recording: `ref` is its slot in the program. Its value is read only
@@ -51,8 +60,17 @@ class Staged(Tracer):
         return self._value
 
     # shapes and dtypes are fixed per recording: reading them is free
-    shape = property(lambda self: np.shape(self._value))
-    dtype = property(lambda self: np.result_type(self._value))
+    @property
+    def shape(self):
+        v = self._value
+        return v.shape if type(v) is np.ndarray or isinstance(v, np.generic) else np.shape(v)
+
+    @property
+    def dtype(self):
+        v = self._value
+        return v.dtype if type(v) is np.ndarray or isinstance(v, np.generic) else \
+            np.result_type(v)
+
     ndim = property(lambda self: np.ndim(self._value))
     size = property(lambda self: int(np.size(self._value)))
 
@@ -157,6 +175,8 @@ class _Frozen:
 
 def _snapshot(v):
     """A copy of a writeable array (the recording must not see later changes to it)."""
+    if type(v) is dict and not v:  # most steps' parameters
+        return v
     if type(v) is np.ndarray and v.flags.writeable:
         return np.array(v, copy=True, order="K")
     if type(v) is tuple:
@@ -188,6 +208,8 @@ def _identical(a, b):
     bits = f"u{a.dtype.itemsize}"
     if a.dtype.itemsize in (1, 2, 4, 8) and a.flags.c_contiguous and b.flags.c_contiguous:
         return np.array_equal(a.view(bits), b.view(bits))  # one pass over the bits
+    if a.dtype.itemsize in (1, 2, 4, 8) and a.flags.f_contiguous and b.flags.f_contiguous:
+        return np.array_equal(a.T.view(bits), b.T.view(bits))  # a transposed matrix
     if a.dtype.kind in "fc":
         return np.array_equal(a, b, equal_nan=True) and \
             np.array_equal(np.signbit(a.real), np.signbit(b.real)) and \
@@ -200,16 +222,21 @@ class StagingTrace(Trace):
     ref); `guards` maps a ref to the value Python read of it; `unstageable` says why the
     recording must not be replayed (None: it may)."""
 
-    __slots__ = ("steps", "guards", "unstageable", "count", "_frozen")
+    __slots__ = ("steps", "guards", "unstageable", "count", "meta", "_frozen", "_roots")
 
     def __init__(self):
         super().__init__()
         self.steps, self.guards, self.unstageable = [], {}, None
         self.count = itertools.count().__next__
-        self._frozen = {}
+        self.meta = {}  # ref -> _meta of its array (what the optimizer may assume of it)
+        self._frozen = {}  # id of a constant -> (it, its _Frozen)
+        self._roots = {}  # id of an array whose views are constants -> (it, its snapshot)
 
     def input(self, value):
-        return Staged(self, value, self.count())
+        ref = self.count()
+        if type(value) is np.ndarray:
+            self.meta[ref] = _meta(value)
+        return Staged(self, value, ref)
 
     def read(self, x):
         """Python is reading a staged value: guard it (exact booleans and integers), or give
@@ -234,24 +261,59 @@ class StagingTrace(Trace):
         frozen = self._frozen.get(id(a))
         if frozen is None or frozen[0] is not a or (
                 type(a) is np.ndarray and not _identical(frozen[1].value, a)):
-            frozen = (a, _Frozen(_snapshot(a)))  # keeps `a` alive: its id is not reused
+            frozen = (a, _Frozen(self._snapshot_view(a) if type(a) is np.ndarray else
+                                 _snapshot(a)))  # keeps `a` alive: its id is not reused
             self._frozen[id(a)] = frozen
         return a, frozen[1]
+
+    def _snapshot_view(self, a):
+        """A copy of array `a` as it is now. The views of one array (X, X.T, X[:, 0], ...)
+        share one copy of it: the same view of the copy, after checking that its bits are
+        still those of `a` (the function may have written into the array meanwhile)."""
+        root = a if a.base is None else a.base
+        if type(root) is not np.ndarray or not a.flags.writeable or not (
+                root.flags.c_contiguous or root.flags.f_contiguous):
+            return _snapshot(a)
+        known = self._roots.get(id(root))
+        if known is not None and known[0] is root:
+            view = np.ndarray(a.shape, a.dtype, buffer=known[1],
+                              offset=a.ctypes.data - root.ctypes.data, strides=a.strides)
+            if _identical(view, a):
+                return view
+        copy = np.array(root, copy=True, order="K")
+        if copy.strides != root.strides:
+            return _snapshot(a)
+        copy.flags.writeable = False
+        self._roots[id(root)] = (root, copy)  # keeps root alive: its id is not reused
+        return np.ndarray(a.shape, a.dtype, buffer=copy,
+                          offset=a.ctypes.data - root.ctypes.data, strides=a.strides)
 
     def process(self, prim, args, params):
         values, refs = [], []
         for a in args:
+            if type(a) is Staged and a._trace is self:  # the common case, inlined
+                values.append(a._value)
+                refs.append(a.ref)
+                continue
             got = self._arg(a)
             if got is None:
                 return self._foreign(prim, args, params)
             values.append(got[0])
             refs.append(got[1])
-        out = prim.impl(*values, **params)
-        return self._record(prim.impl, params, refs, out)
+        impl = prim.impl
+        scalar = SCALAR_OPERATORS.get(impl) if not params else None
+        if scalar is not None and np.float64 in (type(values[0]), type(values[-1])) and \
+                type(values[0]) in _SCALARS and type(values[-1]) in _SCALARS:
+            out = scalar(*values)  # NumPy's scalar arithmetic: the same bits, 8x faster
+        else:
+            out = impl(*values, **params)
+        return self._record(impl, params, refs, out)
 
     def _record(self, impl, params, refs, out):
         ref = self.count()
-        self.steps.append((impl, _snapshot(params), refs, ref))
+        self.steps.append((impl, _snapshot(params) if params else params, refs, ref))
+        if type(out) is np.ndarray:
+            self.meta[ref] = _meta(out)
         return Staged(self, out, ref)
 
     def _foreign(self, prim, args, params):
@@ -280,6 +342,8 @@ class StagingTrace(Trace):
         out = fn(*values, **params)
         ref = self.count()
         self.steps.append((_InPlace(fn), _snapshot(params), refs, ref))
+        if type(out) is np.ndarray:
+            self.meta[ref] = _meta(out)
         if type(buffer) is Staged:
             buffer._value, buffer.ref = out, ref
             return buffer
@@ -301,6 +365,24 @@ class StagingTrace(Trace):
         return self._record(fn, kwargs, refs, fn(*values, **kwargs))
 
 
+def _meta(v):
+    """(True, shape, dtype, C-contiguous) of a recorded ndarray (values that are not arrays
+    have none): fixed per recording, as the inputs' shapes, dtypes and layouts are part of
+    its key."""
+    return True, v.shape, v.dtype, v.flags.c_contiguous
+
+
+class Step(namedtuple("Step", "impl params refs ref")):
+    """One step of a program: out[ref] = impl(*args(refs), **params); an argument ref is an
+    int (a value of the program) or a constant (`.value`). `label` names it for people."""
+
+    __slots__ = ()
+
+    @property
+    def label(self):
+        return staging_fusion.step_name(self.impl)
+
+
 class _InPlace:
     """A step that writes into its first argument (a buffer of the reverse sweep). The
     program hands it its buffer only if nothing else reads that value, else a copy."""
@@ -309,6 +391,10 @@ class _InPlace:
 
     def __init__(self, fn):
         self.fn = fn
+
+    @property
+    def label(self):
+        return staging_fusion.step_name(self.fn) + " (in place)"
 
 
 class _Miss(Exception):
@@ -325,14 +411,28 @@ def _same(value, recorded):
 OPERATORS = {np.add: "{} + {}", np.subtract: "{} - {}", np.multiply: "{} * {}",
              np.true_divide: "{} / {}", np.negative: "-{}"}
 PLAIN_CONSTANTS = (np.ndarray, np.generic, float, int, bool)
+_SCALARS = (np.float64, float)
+SCALAR_OPERATORS = {np.add: _operator.add, np.subtract: _operator.sub, np.multiply: _operator.mul,
+                    np.true_divide: _operator.truediv, np.negative: _operator.neg}
+
+
+def _hashable(v):
+    """v as a hashable key that tells types apart (1, 1.0 and True index differently); slices
+    (unhashable before Python 3.12) as tuples. TypeError if v has no such form."""
+    if type(v) in (tuple, list):
+        return (type(v).__name__,) + tuple(_hashable(x) for x in v)
+    if type(v) is slice:
+        return ("slice", _hashable(v.start), _hashable(v.stop), _hashable(v.step))
+    if isinstance(v, (float, complex, np.inexact)):
+        return type(v).__name__, repr(v)  # 0.0 and -0.0 are equal but not the same parameter
+    hash(v)
+    return type(v).__name__, v
 
 
 def _params_key(params):
     """A hashable form of a step's parameters, or None (then the step is never merged)."""
     try:
-        key = tuple(sorted(params.items()))
-        hash(key)
-        return key
+        return tuple(sorted((k, _hashable(v)) for k, v in params.items()))
     except TypeError:
         return None
 
@@ -345,9 +445,12 @@ class Program:
     def __init__(self, trace, n_inputs, out_tree, out_leaves):
         self.guards = dict(trace.guards)
         self.out_tree, self.n_inputs = out_tree, n_inputs
+        self._leaf = out_tree.kind == "leaf"
         self.recorded_steps = len(trace.steps)
         outs = [x.ref if type(x) is Staged else _Frozen(_snapshot(x)) for x in out_leaves]
         self._recording = (trace.steps, outs)
+        self._meta = trace.meta
+        self.fused = _shortcuts.fusion  # part of the recording's key: fixed per program
         self._steps = self._outs = self._run = self._source = None
         self.merged = {}  # after optimizing: {a merged step's ref: the ref replacing it} (ad.viz)
         self._lock = threading.Lock()
@@ -371,12 +474,17 @@ class Program:
                 kept.append(step)
                 live.update(r for r in step[2] if type(r) is int)
         kept.reverse()
+        kept = [_simplified(step) for step in kept]
+        if self.fused:  # (numba is imported only where there is something to fuse)
+            keep = {r for r in outs if type(r) is int} | set(self.guards)
+            kept = staging_fusion.fuse(kept, self._meta, keep, self.n_inputs)
         self._steps, self._outs, self._recording = kept, outs, None
         self._compile()
 
     @property
     def steps(self):
-        """The steps a replay runs: (function, parameters, argument refs, output ref)."""
+        """The steps a replay runs: `Step`s (function, parameters, argument refs, output ref;
+        `label` names each, fused steps as fused(subtract, multiply, ...))."""
         if self._run is None:
             self._prepare()
         return self._steps
@@ -408,14 +516,15 @@ class Program:
                 continue
             if key is not None:
                 seen[key] = ref
-            merged.append((impl, params, refs, ref))
+            merged.append(Step(impl, params, refs, ref))
         # a guard on a merged value guards the value that replaced it
         self.guards = {alias.get(r, r): g for r, g in self.guards.items()}
         return merged, alias
 
     def _compile(self):
         steps, outs, n_inputs = self._steps, self._outs, self.n_inputs
-        env = {"_same": _same, "_Miss": _Miss, "_copy": np.copy}
+        env = {"_same": _same, "_Miss": _Miss, "_copy": np.copy, "_zeros": np.zeros}
+        env.update((f"_{t.name}", t) for t in map(np.dtype, "?bhilqBHILQefdgFDG"))
         last_use, uses = {}, {}
         for k, (_, _, refs, _) in enumerate(steps):
             for r in refs:
@@ -423,6 +532,7 @@ class Program:
                     last_use[r] = k
                     uses[r] = uses.get(r, 0) + 1
         keep = {r for r in outs if type(r) is int} | set(self.guards)
+        owned = _owned_buffers(steps, self._meta, n_inputs)
         names = {}
 
         def name_of(r):
@@ -449,16 +559,29 @@ class Program:
                     args[0] = f"_copy({args[0]})" if type(buffer) is int or \
                         type(buffer.value) is np.ndarray else args[0]
                 impl = impl.fn
-            operator = OPERATORS.get(impl) if not params and all(
+            inline = _indexing(impl, params, refs, args, ref, self._meta)
+            if inline is not None:  # x[index] and buffer[index] += g as Python writes them
+                env[f"i{k}"] = inline[0]
+                lines += [f"    {line.format(index=f'i{k}')}" for line in inline[1]]
+                impl = None
+            reuse = None if impl is None else \
+                _reusable(impl, params, refs, ref, k, self._meta, owned, last_use, keep)
+            operator = OPERATORS.get(impl) if not params and reuse is None and all(
                 type(r) is int or isinstance(r.value, PLAIN_CONSTANTS) for r in refs) else None
-            if operator is not None and operator.count("{}") == len(args):
+            if impl is None:
+                pass
+            elif operator is not None and operator.count("{}") == len(args):
                 lines.append(f"    v{ref} = " + operator.format(*args))
             else:
                 env[f"f{k}"] = impl
                 if params:
                     env[f"p{k}"] = params
                     args.append(f"**p{k}")
-                lines.append(f"    v{ref} = f{k}({', '.join(args)})")
+                if reuse is not None:  # writes into an argument's buffer nothing reads later
+                    args.append(f"out=v{reuse}")
+                lines.append(f"    v{ref} = f{k}({', '.join(args)})" + (
+                    f"  # {impl.label}: {impl.expression}"
+                    if type(impl) is staging_fusion.Fused else ""))
             if ref in self.guards:
                 env[f"g{ref}"] = self.guards[ref]
                 lines.append(f"    if not _same(v{ref}, g{ref}): raise _Miss")
@@ -476,14 +599,82 @@ class Program:
         lines.append(f"    return [{', '.join(results)}]")
         self._source = "\n".join(lines)
         exec(compile(self._source, "<ad.jit program>", "exec"), env)
-        self._run = env["replay"]
+        self._run, self._meta = env["replay"], None
 
     def __call__(self, leaves):
         if self._run is None:
             self._prepare()
-        if self.out_tree.kind == "leaf":
+        if self._leaf:
             return self._run(*leaves)[0]
         return unflatten(self.out_tree, self._run(*leaves))
+
+
+def _simplified(step):
+    """The step as a plainer one computing the same bits: x ** 2 as np.square(x) (what the
+    power primitive's impl runs), so that it is an elementwise step like the others."""
+    impl, params, refs, ref = step
+    if getattr(impl, "__name__", "") == "_power_impl" and len(refs) == 2 and \
+            type(refs[1]) is not int and type(refs[1].value) is int and refs[1].value == 2:
+        return Step(np.square, {}, refs[:1], ref)
+    return step
+
+
+def _indexing(impl, params, refs, args, ref, meta):
+    """(index, lines) doing a getitem step, or a slice cotangent's addition into its buffer,
+    as plain indexing (what the primitive's impl itself runs, without its call and checks);
+    None for other steps, and for batched indexes that move axes or add at repeated ones."""
+    from .primitives import shape
+    if impl is shape._getitem_impl:
+        index, move = shape._batched(params["index"], params["lead"])
+        return None if move else (index, [f"v{ref} = {args[0]}[{{index}}]"])
+    if impl is shape._getitem_accumulate and type(refs[2]) is not int:
+        batch = refs[2].value
+        index, move = shape._batched(params["index"], params["lead"] + len(batch))
+        if move or any(shape._is_array_index(i) for i in params["index"]):
+            return None
+        if type(refs[0]) is int:
+            return index, [f"v{ref} = {args[0]}", f"v{ref}[{{index}}] += {args[1]}"]
+        g, x = refs[1], refs[3]
+        g_meta = meta.get(g) if type(g) is int else None
+        x_shape = meta[x][1] if type(x) is int and x in meta else \
+            np.shape(x.value) if type(x) is not int else None
+        if refs[0].value is not None or g_meta is None or x_shape is None:
+            return None
+        return index, [f"v{ref} = _zeros({batch + x_shape!r}, _{g_meta[2].name})",
+                       f"v{ref}[{{index}}] = {args[1]}"]
+    return None
+
+
+def _writes_fresh(impl, params):
+    """Whether a step's output is always a new array (a ufunc's, a fused step's), never a
+    view of an argument or an array anyone else holds."""
+    return (type(impl) is np.ufunc and impl.nout == 1 and not params) or \
+        type(impl) is staging_fusion.Fused
+
+
+def _owned_buffers(steps, meta, n_inputs):
+    """The values whose arrays only the program holds and only elementwise steps read: an
+    elementwise step may write into one of them once nothing reads it later. A value read by
+    any other step is left alone (that step may return a view of it, or keep it)."""
+    owned = {ref for impl, params, _, ref in steps
+             if ref >= n_inputs and _writes_fresh(impl, params) and ref in meta
+             and meta[ref][3]}
+    for impl, params, refs, _ in steps:
+        if not _writes_fresh(impl, params):
+            owned.difference_update(r for r in refs if type(r) is int)
+    return owned
+
+
+def _reusable(impl, params, refs, ref, k, meta, owned, last_use, keep):
+    """The argument whose buffer step k may write its result into (None: a new array): an
+    owned array read last here, not returned or guarded, of the output's shape and dtype."""
+    if not _writes_fresh(impl, params) or ref not in meta:
+        return None
+    for r in refs:
+        if type(r) is int and r in owned and last_use.get(r) == k and r not in keep and \
+                meta[r][1:] == meta[ref][1:]:
+            return r
+    return None
 
 
 def _structure_key(tree):
@@ -498,8 +689,8 @@ def _structure_key(tree):
 def _key_of(args):
     """The key __call__ computes for these arguments."""
     if all(type(x) is np.ndarray and x.dtype.kind in "biufc" for x in args):
-        return (len(args), tuple([(x.shape, x.dtype.str, x.strides) for x in args]),
-                tuple([getattr(_shortcuts, n) for n in _SHORTCUTS]))
+        return (len(args), tuple([(x.shape, x.dtype, x.strides) for x in args]),
+                _switches(_shortcuts))
     leaves, tree = flatten(args)
     return _key(tree, leaves)
 
@@ -509,9 +700,9 @@ def _key(tree, leaves):
     loops, and so the last bit of a sum, can depend on strides), and the speed shortcuts'
     switches (they choose how a derivative is computed)."""
     return (_structure_key(tree),
-            tuple((x.shape, x.dtype.str, x.strides) if type(x) is np.ndarray else
-                  (np.shape(x), np.result_type(x).str) for x in leaves),
-            tuple([getattr(_shortcuts, n) for n in _SHORTCUTS]))
+            tuple((x.shape, x.dtype, x.strides) if type(x) is np.ndarray else
+                  (np.shape(x), np.result_type(x)) for x in leaves),
+            _switches(_shortcuts))
 
 
 class _Entry:
@@ -537,11 +728,16 @@ class Jitted:
         if kwargs:
             raise TypeError("ad.jit: keyword arguments are not supported (pass them "
                             "positionally, or bind them with functools.partial)")
-        flat = all(type(x) is np.ndarray and x.dtype.kind in "biufc" for x in args)
+        for x in args:
+            if type(x) is not np.ndarray or x.dtype.kind not in "biufc":
+                flat = False
+                break
+        else:
+            flat = True
         if flat:  # arrays only, the common case: no pytree to flatten
             leaves, tree = args, None
-            key = (len(args), tuple([(x.shape, x.dtype.str, x.strides) for x in args]),
-                   tuple([getattr(_shortcuts, n) for n in _SHORTCUTS]))
+            key = (len(args), tuple([(x.shape, x.dtype, x.strides) for x in args]),
+                   _switches(_shortcuts))
         else:
             leaves, tree = flatten(args)
             if any(isinstance(x, Tracer) for x in leaves):

@@ -1,6 +1,6 @@
-"""ad.jit's speed: each derivative, unstaged and replayed by ad.jit, as a ratio to one NumPy
-evaluation of f measured in the same run (one thread), and the first (recording) call as a
-ratio to the unstaged call.
+"""ad.jit's speed: each derivative, unstaged and replayed by ad.jit (with fusion, and without:
+`ad.shortcuts.disabled("fusion")`), as a ratio to one NumPy evaluation of f measured in the
+same run (one thread), and the first (recording) call as a ratio to the unstaged call.
 
     python benchmarks/jit_speed.py
 """
@@ -8,7 +8,7 @@ import os
 import sys
 import time
 
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 import numpy as np  # noqa: E402
@@ -53,8 +53,8 @@ def derivatives(f):
 
 
 def main():
-    print(f"{'workload':22} {'op':8} {'unstaged/f':>11} {'jit/f':>8} {'speed-up':>9} "
-          f"{'record/unstaged':>16}")
+    print(f"{'workload':22} {'op':8} {'unstaged/f':>11} {'jit/f':>8} {'unfused/f':>10} "
+          f"{'speed-up':>9} {'record/unstaged':>16}")
     for name, f, x, v, ops in cases():
         t_f = best(lambda: f(x))
         for op in ops:
@@ -67,10 +67,18 @@ def main():
                 t0 = time.perf_counter()
                 jitted(*args)
                 t_record = min(t_record, time.perf_counter() - t0)
-            assert np.array_equal(jitted(*args), fn(*args))
+            for _ in range(3):  # past fusion's warm-up: its loops compiled
+                got = jitted(*args)
+            want = fn(*args)
+            assert np.max(np.abs(got - want)) <= 1e-12 * np.max(np.abs(want))
             t_jit = best(lambda: jitted(*args))
+            with ad.shortcuts.disabled("fusion"):
+                unfused = ad.jit(fn)
+                unfused(*args)
+                assert np.array_equal(unfused(*args), want)  # bit for bit
+                t_unfused = best(lambda: unfused(*args))
             print(f"{name:22} {op:8} {t_plain / t_f:11.1f} {t_jit / t_f:8.2f} "
-                  f"{t_plain / t_jit:8.1f}x {t_record / t_plain:16.2f}")
+                  f"{t_unfused / t_f:10.2f} {t_plain / t_jit:8.1f}x {t_record / t_plain:16.2f}")
 
 
 if __name__ == "__main__":

@@ -20,7 +20,8 @@ if (__name__ == "__main__" and "--quick" not in sys.argv
             if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
     os.execve(sys.executable, [sys.executable] + sys.argv, _env)
 
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "XLA_FLAGS"):
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS",
+             "XLA_FLAGS"):
     os.environ.setdefault(_var, "1" if _var != "XLA_FLAGS" else
                           "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
 
@@ -34,6 +35,8 @@ import tracemalloc  # noqa: E402
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# this checkout's autodiff, not another one installed (as jit_speed.py does)
+sys.path.insert(1, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import systems as S  # noqa: E402
 import workloads as W  # noqa: E402
 
@@ -101,7 +104,7 @@ def run(systems, quick, workloads=WORKLOADS):
             f = make(system.xp, system.convert)
             x, v = system.convert(np.asarray(x0, dtype=float)), system.convert(np.asarray(v0))
             available = system.ops(f, x, v)
-            for op in ops:
+            for op in ops + tuple(f"{o} (record)" for o in ops):
                 if op not in available:
                     continue
                 seconds = measure(available[op], system.block)
@@ -157,6 +160,57 @@ def add_ratios(rows):
         r["x_autodiff"] = r["seconds"] / o if o else None
 
 
+# issue 14's targets for ad.jit: (description, workload, n, op, limit, unit); "x f": the
+# replay / one NumPy f; "x jax-jit": / JAX's jit of the same op; "x unstaged": the first
+# (recording) call / autodiff's unstaged call of the op
+JIT_TARGETS = [
+    ("chain 1000 ops: grad", "chain", 1000, "grad", 4.0, "x f"),
+    ("chain 1000 ops: hvp", "chain", 1000, "hvp", 8.0, "x f"),
+    ("Rosenbrock n = 10: hvp", "rosenbrock", 10, "hvp", 4.0, "x f"),
+    ("Rosenbrock n = 1e5: grad", "rosenbrock", 100_000, "grad", 2.0, "x f"),
+    ("Rosenbrock n = 1e5: hvp", "rosenbrock", 100_000, "hvp", 3.0, "x f"),
+    ("logistic 10000 x 100: hessian", "logistic", 100, "hessian", 1.0, "x jax-jit"),
+] + [(f"first call, {w} n = {n}: {op}", w, n, op, 3.0, "x unstaged")
+     for w, n, op in (("chain", 1000, "grad"), ("chain", 1000, "hvp"), ("rosenbrock", 10, "hvp"),
+                      ("rosenbrock", 100_000, "grad"), ("rosenbrock", 100_000, "hvp"),
+                      ("logistic", 100, "grad"), ("logistic", 100, "hvp"),
+                      ("logistic", 100, "hessian"))]
+JIT_SYSTEMS = ("numpy", "autodiff", "autodiff-jit", "jax-jit")
+
+
+def jit_targets(rows):
+    """Each ad.jit target with the measured ratio (None where a system of it was not run)."""
+    def seconds(system, workload, n, op):
+        return next((r["seconds"] for r in rows if r["system"] == system and
+                     r["workload"] == workload and r["n"] == n and r["op"] == op), None)
+    out = []
+    for desc, workload, n, op, limit, unit in JIT_TARGETS:
+        ours = seconds("autodiff-jit", workload, n, op + (" (record)" if unit == "x unstaged"
+                                                          else ""))
+        base = {"x f": seconds("numpy", workload, n, "f"),
+                "x jax-jit": seconds("jax-jit", workload, n, op),
+                "x unstaged": seconds("autodiff", workload, n, op)}[unit]
+        unstaged, jax = seconds("autodiff", workload, n, op), seconds("jax-jit", workload, n, op)
+        f = seconds("numpy", workload, n, "f")
+        if ours is None or base is None:
+            continue
+        out.append(dict(target=desc, limit=limit, unit=unit, measured=ours / base,
+                        unstaged_x_f=unstaged / f if unstaged and f else None,
+                        jax_x_f=jax / f if jax and f else None, met=bool(ours / base <= limit)))
+    return out
+
+
+def jit_targets_table(goals):
+    lines = ["| target | limit | autodiff-jit | margin (limit / measured) | met | autodiff "
+             "unstaged, x f | jax-jit, x f |", "|---|---|---|---|---|---|---|"]
+    for g in goals:
+        lines.append(f"| {g['target']} | <= {g['limit']:g} {g['unit']} | {g['measured']:.3g} "
+                     f"{g['unit']} | {g['limit'] / g['measured']:.2f} | "
+                     f"{'yes' if g['met'] else 'NO'} | {fmt(g['unstaged_x_f'])} | "
+                     f"{fmt(g['jax_x_f'])} |")
+    return lines
+
+
 PEERS = ["autodiff", "autodiff-plain", "autograd", "jax-eager", "jax-jit", "torch.func"]
 
 
@@ -193,10 +247,11 @@ def targets_table(goals):
     return lines
 
 
-def update_readme(md_targets, machine):
-    """Rewrite the targets block of benchmarks/README.md with this run's numbers."""
+def update_readme(md_targets, machine, block="targets"):
+    """Rewrite a block (`targets`, `jit-targets`) of benchmarks/README.md with this run's
+    numbers."""
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "README.md")
-    start, end = "<!-- targets:start -->", "<!-- targets:end -->"
+    start, end = f"<!-- {block}:start -->", f"<!-- {block}:end -->"
     text = open(path, encoding="utf-8").read()
     if start not in text or end not in text:
         return
@@ -254,6 +309,9 @@ def markdown(rows, memory, goals, missing, cpu=None):
     if missing:
         lines += [f"Not installed (skipped): {', '.join(missing)}.", ""]
     lines += targets_table(goals)
+    jit_goals = jit_targets(rows)
+    if jit_goals:
+        lines += ["", "ad.jit (issue 14):", ""] + jit_targets_table(jit_goals)
     lines += ["", "| autodiff peak memory (tracemalloc) | n | op | MB |", "|---|---|---|---|"]
     for m in memory:
         lines.append(f"| {m['workload']} | {m['n']} | {m['op']} | {m['peak_mb']:.1f} |")
@@ -303,7 +361,8 @@ def main(argv=None):
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small sizes, numpy + autodiff")
     parser.add_argument("--systems", help="comma-separated subset of: numpy, autodiff, "
-                        "autodiff-plain (every shortcut off), autograd, jax-eager, jax-jit, "
+                        "autodiff-plain (every shortcut off), autodiff-jit (ad.jit), autograd, "
+                        "jax-eager, jax-jit, "
                         "torch.func")
     parser.add_argument("--workloads", help="comma-separated subset of: " + ", ".join(WORKLOADS))
     parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results"))
@@ -337,6 +396,10 @@ def main(argv=None):
     plot(rows, os.path.join(opts.out, "time_vs_n.png"))
     if not opts.quick and not opts.systems and not opts.workloads:
         update_readme(targets_table(goals), machine_line(cpu))
+    ran = {s.name for s in systems}
+    if not opts.quick and set(JIT_SYSTEMS) <= ran and \
+            {"rosenbrock", "logistic", "chain"} <= set(workloads):
+        update_readme(jit_targets_table(jit_targets(rows)), machine_line(cpu), "jit-targets")
     return 0
 
 

@@ -58,6 +58,38 @@ class AutodiffPlain(Autodiff):
         return run
 
 
+class AutodiffJit(Autodiff):
+    """autodiff's derivatives staged by ad.jit (recorded once, replayed as plain NumPy); the
+    "(record)" ops time a first call (a fresh ad.jit each time: recording included)."""
+    name = "autodiff-jit"
+
+    def ops(self, f, x, v):
+        ad = self.ad
+        from autodiff import staging_fusion as fusion
+        fns = {"grad": (ad.grad(f), (x,)), "hvp": (lambda x, v: ad.hvp(f, x, v), (x, v)),
+               "hessian": (ad.hessian(f), (x,))}
+        ops = {"f": lambda: f(x)}
+        for op, (fn, args) in fns.items():
+            ops[op] = _warmed(ad.jit(fn), args, fusion.WARMUP + 2)
+            ops[op + " (record)"] = lambda fn=fn, args=args: ad.jit(fn)(*args)
+            ops[op + " (unstaged)"] = lambda fn=fn, args=args: fn(*args)
+        return ops
+
+
+def _warmed(jitted, args, calls):
+    """jitted(*args), whose first call makes `calls` calls: the recording, then the replays
+    after which fused steps are compiled (once), so that timings are of the steady replay."""
+    warm = []
+
+    def run():
+        if not warm:
+            for _ in range(calls):
+                jitted(*args)
+            warm.append(True)
+        return jitted(*args)
+    return run
+
+
 class Autograd(System):
     name = "autograd"
 
@@ -127,6 +159,7 @@ class _TorchNamespace:
 
 def available(names=None):
     makers = {"numpy": NumPy, "autodiff": Autodiff, "autodiff-plain": AutodiffPlain,
+              "autodiff-jit": AutodiffJit,
               "autograd": Autograd,
               "jax-eager": lambda: Jax(False), "jax-jit": lambda: Jax(True),
               "torch.func": TorchFunc}

@@ -29,6 +29,8 @@ DESCRIPTIONS = {
                      "instead of one tangent at a time",
     "zero_slices": "a slice of a batch of identity tangents that is all zero becomes a "
                    "symbolic zero",
+    "fusion": "ad.jit compiles chains of elementwise arithmetic on large arrays into one "
+              "pass (numba; results guaranteed to round-off, not bit for bit: docs/jit.md)",
 }
 NAMES = tuple(DESCRIPTIONS)
 

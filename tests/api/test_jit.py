@@ -269,3 +269,136 @@ def test_autodiff_numpy_style_works_too():
     x = np.array([0.1, 0.2, -0.3])
     assert identical(jitted(x), ad.hessian(f)(x))
     assert identical(jitted(x + 1.0), ad.hessian(f)(x + 1.0))
+
+
+def test_a_buffer_a_view_still_reads_is_never_written():
+    def f(x):  # y's buffer is read later through the view z: sin must not write into it
+        y = x * 2.0
+        z = y[1:]
+        w = np.sin(y)
+        return np.sum(w) + np.sum(z * z)
+    x = np.linspace(0.1, 1.0, 50)
+    for fn in (f, ad.grad(f)):
+        jitted = ad.jit(fn)
+        for point in (x, x + 0.5, x):
+            assert identical(jitted(point), fn(point))
+
+
+def test_elementwise_steps_reuse_dead_buffers_bit_for_bit():
+    f = lambda x: np.sum(np.sin(x * 3.0) * np.exp(-x) + (x - 1.0) ** 2)  # noqa: E731
+    with ad.shortcuts.disabled("fusion"):
+        jitted = ad.jit(ad.grad(f))
+        x = np.linspace(-1.0, 1.0, 1000)
+        jitted(x)
+        assert identical(jitted(x + 0.25), ad.grad(f)(x + 0.25))
+        (program,) = jitted.programs(x)
+    assert "out=" in program.source  # the reuse is there, and changed no bit
+
+
+@pytest.mark.skipif(not ad.staging_fusion.available(), reason="numba is not installed")
+def test_fusion_on_large_arrays_agrees_to_round_off_and_is_labelled():
+    n = 2 * ad.staging_fusion.MIN_SIZE
+    x = np.random.default_rng(3).uniform(-0.5, 0.5, n)
+    v = np.random.default_rng(4).standard_normal(n)
+    fn = lambda x, v: ad.hvp(rosenbrock, x, v)  # noqa: E731
+    jitted = ad.jit(fn)
+    for _ in range(ad.staging_fusion.WARMUP + 2):  # past the unfused warm-up calls
+        got = jitted(x, v)
+    want = fn(x, v)
+    assert np.max(np.abs(got - want)) <= 1e-12 * np.max(np.abs(want))
+    (program,) = jitted.programs(x, v)
+    fused = [s for s in program.steps if s.label.startswith("fused(")]
+    assert fused and all(type(s.impl) is ad.staging_fusion.Fused for s in fused)
+    assert "fused(" in program.source
+    with ad.shortcuts.disabled("fusion"):  # the switch: a program of its own, exact
+        plain = ad.jit(fn)
+        plain(x, v)
+        assert identical(plain(x, v), want)
+        assert not any(s.label.startswith("fused(") for s in plain.programs(x, v)[0].steps)
+
+
+def test_without_numba_nothing_is_fused(monkeypatch):
+    monkeypatch.setattr(ad.staging_fusion, "_numba", False)
+    n = 2 * ad.staging_fusion.MIN_SIZE
+    x = np.linspace(-0.5, 0.5, n)
+    jitted = ad.jit(ad.grad(rosenbrock))
+    for _ in range(ad.staging_fusion.WARMUP + 2):
+        got = jitted(x)
+    assert identical(got, ad.grad(rosenbrock)(x))
+    assert not any(s.label.startswith("fused(") for s in jitted.programs(x)[0].steps)
+
+
+def test_steps_have_readable_labels():
+    jitted = ad.jit(ad.grad(rosenbrock))
+    x = np.ones(4)
+    jitted(x)
+    labels = [s.label for s in jitted.programs(x)[0].steps]
+    assert "getitem" in labels and "multiply" in labels and "square" in labels
+    assert any(label.endswith("(in place)") for label in labels)
+
+
+def test_a_closed_over_array_changed_between_uses_is_recorded_as_each_use_saw_it():
+    X = np.arange(6.0).reshape(2, 3)
+
+    def f(w):  # writes into X between two uses, and restores it: a replay must see both
+        a = np.sum(X @ w)
+        X[0, 0] += 10.0
+        b = np.sum((w @ X.T) ** 2)
+        X[0, 0] -= 10.0
+        return a * b
+
+    jitted = ad.jit(ad.grad(f))
+    w = np.array([0.5, -1.0, 2.0])
+    for point in (w, w + 1.0):
+        assert identical(jitted(point), ad.grad(f)(point))
+    assert jitted.programs(w)
+
+
+def test_merged_steps_have_the_same_parameters_exactly():
+    from autodiff.staging import _params_key
+    assert _params_key({"index": (slice(1, None),)}) == _params_key({"index": (slice(1, None),)})
+    assert _params_key({"index": (slice(1, None),)}) != _params_key({"index": (slice(None, -1),)})
+    assert _params_key({"a": 0.0}) != _params_key({"a": -0.0})  # equal, not the same
+    assert _params_key({"a": 1}) != _params_key({"a": True}) != _params_key({"a": 1.0})
+    assert _params_key({"a": np.zeros(2)}) is None  # never merged
+
+
+def test_repeated_slices_are_computed_once():
+    jitted = ad.jit(lambda x, v: ad.hvp(rosenbrock, x, v))
+    x, v = np.ones(5), np.ones(5)
+    jitted(x, v)
+    jitted(x, v)
+    source = jitted.programs(x, v)[0].source
+    assert source.count("v1[") == 2  # v[1:] and v[:-1], each once
+
+
+@pytest.mark.skipif(not ad.staging_fusion.available(), reason="numba is not installed")
+def test_a_loop_numba_cannot_compile_stays_unfused_and_exact(monkeypatch):
+    def broken(**options):
+        def compile_(fn):
+            raise RuntimeError("numba cannot compile this")
+        return compile_
+    monkeypatch.setattr(ad.staging_fusion._numba, "njit", broken)
+    monkeypatch.setattr(ad.staging_fusion, "_kernels", {})
+    n = 2 * ad.staging_fusion.MIN_SIZE
+    x = np.linspace(-0.5, 0.5, n)
+    jitted = ad.jit(ad.grad(rosenbrock))
+    for _ in range(ad.staging_fusion.WARMUP + 3):
+        got = jitted(x)
+    assert identical(got, ad.grad(rosenbrock)(x))
+    fused = [s.impl for s in jitted.programs(x)[0].steps if s.label.startswith("fused(")]
+    assert fused and all(f.kernel is False for f in fused)
+    assert len(jitted.programs(x)) == 1  # replayed each time, never recorded again
+
+
+@pytest.mark.skipif(not ad.staging_fusion.available(), reason="numba is not installed")
+def test_a_fused_loop_leaves_floating_point_errors_to_numpy():
+    n = 2 * ad.staging_fusion.MIN_SIZE
+    f = lambda x, y: np.sum((x - y) / (x - y) * 2.0 + x)  # noqa: E731  (0/0 where x == y)
+    jitted = ad.jit(f)
+    x = np.linspace(0.0, 1.0, n)
+    for _ in range(ad.staging_fusion.WARMUP + 2):
+        jitted(x, x + 1.0)
+    assert any(s.label.startswith("fused(") for s in jitted.programs(x, x)[0].steps)
+    with np.errstate(invalid="raise"), pytest.raises(FloatingPointError):
+        jitted(x, x)  # as f(x, x) itself raises
