@@ -159,7 +159,8 @@ def program_graph(fun: Fun, *args: PyTree, optimized: bool = True, values: bool 
     and `ad.grad(f)` draw the same program): its steps (one NumPy call each, named as the
     primitive it runs, with the value's shape), inputs, constants, guards and outputs.
     optimized=True draws the steps a replay runs; False draws every recorded step, those the
-    optimization dropped (no output needs them) or merged (a repeated computation) marked so.
+    optimization dropped (no output needs them), merged (a repeated computation) or fused (run
+    inside one loop with others: ad.shortcuts "fusion") marked so.
     fun is recorded afresh for the picture (its Python side effects happen once more)."""
     trace, program, leaves, outs = record_program(fun, args)
     names = program_input_names(fun, args)
@@ -167,7 +168,7 @@ def program_graph(fun: Fun, *args: PyTree, optimized: bool = True, values: bool 
     if title is None:
         title = f"ad.jit({_name(getattr(fun, 'fun', fun))}): " + (
             f"the program a replay runs ({n_kept} steps of {n_recorded} recorded)" if optimized
-            else f"the program as recorded ({n_recorded} steps; {n_recorded - n_kept} dropped "
-                 "or merged by the optimization)")
+            else f"the program as recorded ({n_recorded} steps; {n_recorded - n_kept} dropped, "
+                 "merged or fused by the optimization)")
     model = program_model(trace, program, leaves, outs, names, optimized, title)
     return Graph(collapse(model, max_nodes), values, rankdir)

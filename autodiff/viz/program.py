@@ -131,11 +131,13 @@ def _params_text(params):
 
 def program_model(trace, program, leaves, outs, input_names, optimized, title):
     """A GraphModel of the program's steps: inputs, constants, steps, guards and outputs. Not
-    optimized: every recorded step, those the optimization dropped or merged marked so."""
+    optimized: every recorded step, those the optimization dropped, merged or fused marked so."""
     names = _names()
     kept_steps = program.steps
     kept = {step[3] for step in kept_steps}
     merged = dict(getattr(program, "merged", {}) or {})
+    fused_into = {inner[3]: step[3] for step in kept_steps if _is_fused(step[0])
+                  for inner in step[0].steps}  # a step run inside a fused loop: by its loop
     if optimized:
         steps, guards = kept_steps, program.guards
         outs = list(getattr(program, "outputs", outs))
@@ -163,9 +165,13 @@ def program_model(trace, program, leaves, outs, input_names, optimized, title):
             flow="step", label=f"{label} {ptext}".strip() + f"  → v{ref}"))
         if not optimized and ref not in kept:
             target = merged.get(ref)
-            node.status = "merged" if target is not None else "dropped"
-            node.note = f"merged into v{target} (the same step)" if target is not None else \
-                "dropped: no output or guard needs it"
+            if ref in fused_into:
+                node.status = "fused"
+                node.note = f"run inside the fused loop v{fused_into[ref]}"
+            elif target is not None:
+                node.status, node.note = "merged", f"merged into v{target} (the same step)"
+            else:
+                node.status, node.note = "dropped", "dropped: no output or guard needs it"
         for k, r in enumerate(refs):
             if type(r) is int:
                 model.edges.append((r, ref, 1))
@@ -195,6 +201,10 @@ def program_model(trace, program, leaves, outs, input_names, optimized, title):
             model.add(GraphNode(oid, "output", name, np.shape(v), np.result_type(v), v,
                                 label=f"{name} (constant)"))
     return model
+
+
+def _is_fused(impl):
+    return getattr(impl, "__name__", None) == "fused" and hasattr(impl, "steps")
 
 
 def input_names(fun, args):

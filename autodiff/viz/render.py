@@ -23,6 +23,7 @@ FLOW_STYLE = {  # fill colour, edge colour, edge style, legend text
 STATUS_STYLE = {  # fill colour, legend text: steps of a staged program not run by the replay
     "dropped": ("#eeeeee", "dropped by optimization (dead)"),
     "merged": ("#fff4cc", "merged by optimization (repeated)"),
+    "fused": ("#e0f2e9", "fused into one loop with others"),
 }
 INSTALL_HINT = ("Graphviz's `dot` program is needed to render images: install it with "
                 "`apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` (macOS) or "

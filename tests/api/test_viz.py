@@ -408,6 +408,26 @@ def test_program_graph_before_optimization_marks_dropped_and_merged_steps():
     assert "dropped" not in after.source
 
 
+def test_program_graph_before_optimization_marks_fused_steps():
+    """Steps run inside a fused loop (ad.shortcuts "fusion", large arrays) are marked with
+    their loop, not as dead code."""
+    def rosenbrock(x):
+        return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+
+    grad = ad.jit(ad.grad(rosenbrock))
+    x = np.linspace(-1.0, 1.0, 10000)
+    before = ad.viz.program_graph(grad, x, optimized=False)
+    after = ad.viz.program_graph(grad, x)
+    fused = [n for n in before.model.nodes.values() if n.status == "fused"]
+    loops = {n.id for n in after.model.nodes.values() if n.kind == "op" and "fused" in n.op}
+    assert fused and loops
+    assert all(int(n.note.split()[-1][1:]) in loops for n in fused)
+    with ad.shortcuts.disabled("fusion"):
+        plain = ad.viz.program_graph(grad, x, optimized=False)
+    dead = {n.id for n in plain.model.nodes.values() if n.status == "dropped"}
+    assert {n.id for n in before.model.nodes.values() if n.status == "dropped"} == dead
+
+
 def test_program_graph_shows_guards_and_constant_outputs():
     def branchy(x):
         if x[0] > 0:
