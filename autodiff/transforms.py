@@ -17,6 +17,7 @@ from .core.tracer import Tracer, bottom, primal
 from .pytree import flatten, unflatten, tree_map
 from .distributed import Problem, check_executor, run, ship
 from .fpwarnings import user_line
+from .staged_calls import Repeated, traced, use_staging
 from .primitives.shape import concatenate, getitem, reshape, transpose, shape_of, cast_p
 from .primitives.broadcasting import broadcast_to
 from .numpy.functions import stack
@@ -596,19 +597,28 @@ def hvp(fun: ScalarFun, x: PyTree, v: PyTree, *, batched: bool = False) -> PyTre
 
 
 @user_line()
-def hvp_fn(fun: ScalarFun, x: PyTree, *, args: Any = ()) -> HVPFun:
+def hvp_fn(fun: ScalarFun, x: PyTree, *, args: Any = (), jit: Optional[bool] = None) -> HVPFun:
     """v -> H(x) v, for many products at one point x (CG, Lanczos, Newton-CG): ∇f is recorded
     once and each product is one reverse sweep over that recording (H is symmetric, so the
     VJP of the gradient is H v). H is that of fun(x, *args) in x: args are data, held fixed
-    (as in scipy). For a single product, `hvp` is cheaper."""
+    (as in scipy). For a single product, `hvp` is cheaper.
+
+    jit=True stages the sweep with ad.jit: recorded at the second product, replayed (bit for
+    bit the same numbers) from the third on; None (the default) follows
+    ad.shortcuts 'staged_toolkit' (on unless switched off), False never stages."""
     _no_complex("hvp_fn", x)
+    use = use_staging(jit, "hvp_fn")
     args = tuple(args) if isinstance(args, (tuple, list)) else (args,)
     _, vjp_fn = vjp(grad(lambda z: fun(z, *args)) if args else grad(fun), x)
+    sweep = lambda v: vjp_fn(v)[0]  # noqa: E731
+    if use and not traced(x):  # a traced x (an enclosing transform's) is not staged
+        sweep = Repeated(sweep)
 
     @user_line()
     def hessian_vector_product(v):
         _check_direction("hvp_fn", x, v)
-        return vjp_fn(v)[0]
+        return sweep(v)
+    hessian_vector_product.staged = sweep if type(sweep) is Repeated else None
     return hessian_vector_product
 
 

@@ -29,6 +29,9 @@ DESCRIPTIONS = {
                      "instead of one tangent at a time",
     "zero_slices": "a slice of a batch of identity tangents that is all zero becomes a "
                    "symbolic zero",
+    "staged_toolkit": "the toolkit (hvp_fn, hessian_operator, minimize, sparse_hessian, the "
+                      "curvature estimators) replays a derivative it evaluates again and again "
+                      "with ad.jit instead of tracing it at every call",
 }
 NAMES = tuple(DESCRIPTIONS)
 
