@@ -89,8 +89,10 @@ class ScipyObjective:
         return np.asarray(self._hvp(np.asarray(p, dtype=float)), dtype=float)
 
 
-def scipy_objective(f: ScalarFun, x0: PyTree, args: Sequence[Any] = ()) -> ScipyObjective:
+def scipy_objective(f: ScalarFun, x0: PyTree, args: Sequence[Any] = (),
+                    jit: Optional[bool] = None) -> ScipyObjective:
     """`ScipyObjective` for f at the structure of x0 (a pytree). Use as
     `scipy.optimize.minimize(obj.fun, obj.x0, jac=obj.jac, hessp=obj.hessp, method=...)`,
-    then `obj.unravel(result.x)` gives the parameters back in x0's structure."""
-    return ScipyObjective(f, x0, args)
+    then `obj.unravel(result.x)` gives the parameters back in x0's structure. jit: see
+    ScipyObjective."""
+    return ScipyObjective(f, x0, args, jit)
