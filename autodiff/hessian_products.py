@@ -83,7 +83,7 @@ class HessianColumns(Problem):
         self._sweeps = sweeps
 
     def solve(self, directions):
-        if self._sweeps is None:
+        if getattr(self, "_sweeps", None) is None:  # (not pickled: made again on a worker)
             self._sweeps = column_sweeps(self.f, self.jit and not traced(self.x))
         return np.asarray(primal(self._sweeps(self.x, directions)))
 

@@ -38,24 +38,35 @@ def _arrays_only(args):
 
 
 class Repeated:
-    """fun run as it is at its first call, then through ad.jit: recorded at the second call
-    (per input structure), replayed after. Arguments that ad.jit does not take (Python numbers,
-    complex arrays) run fun unstaged."""
+    """fun through ad.jit from its second call on (recorded then, replayed after). `plain`
+    (default: fun itself) computes the same numbers another way, bit for bit: it runs the
+    first call, calls with arguments ad.jit does not take (Python numbers, complex arrays),
+    and every call once ad.jit has given fun up (a float read by Python, guards that kept
+    changing), which is checked at the 2nd, 4th, 8th, ... call."""
 
-    __slots__ = ("fun", "jitted")
+    __slots__ = ("fun", "plain", "jitted", "calls", "given_up")
 
-    def __init__(self, fun):
-        self.fun, self.jitted = fun, None
+    def __init__(self, fun, plain=None):
+        self.fun, self.plain = fun, fun if plain is None else plain
+        self.jitted, self.calls, self.given_up = None, 0, False
 
     def __call__(self, *args):
-        if not _arrays_only(args):
-            return self.fun(*args)
+        if self.given_up or not _arrays_only(args):
+            return self.plain(*args)
+        self.calls += 1
         if self.jitted is None:
             self.jitted = _jit(self.fun)
-            return self.fun(*args)
-        return self.jitted(*args)
+            return self.plain(*args)
+        out = self.jitted(*args)
+        if self.calls & (self.calls - 1) == 0 and \
+                self.jitted.unstaged_reason(*args) is not None:
+            self.given_up = True  # plain is at least as fast as fun run unstaged
+        return out
 
 
-def staged(fun, jit, where):
-    """fun, staged from its second call on if use_staging(jit, where)."""
-    return Repeated(fun) if use_staging(jit, where) else fun
+def staged(fun, jit, where, plain=None):
+    """fun staged from its second call on (Repeated) if use_staging(jit, where), else plain
+    (default: fun)."""
+    if use_staging(jit, where):
+        return Repeated(fun, plain)
+    return fun if plain is None else plain

@@ -48,8 +48,10 @@ class ScipyObjective:
         flat = lambda z, *data: f(self.unravel(z), *data, *closed)  # noqa: E731
         self._value_and_grad = staged(value_and_grad(flat), self.jit, "minimize")
         self._hessian = staged(hessian(flat), self.jit, "minimize")
+        # hessp: the whole product (x, p) -> H(x) p staged across iterates (a replay recomputes
+        # the gradient, and still beats an unstaged hvp_fn made at each iterate)
         self._products = staged(lambda z, p, *data: hvp_fn(flat, z, args=data, jit=False)(p),
-                                self.jit, "minimize")
+                                self.jit, "minimize", plain=self._hessp_at_iterate)
 
     def _at(self, x: npt.ArrayLike) -> np.ndarray:
         x = np.asarray(x, dtype=float)
@@ -75,18 +77,17 @@ class ScipyObjective:
         self.nhev += 1
         return np.asarray(self._hessian(np.asarray(x, dtype=float), *self._data), dtype=float)
 
-    HESSP = "A"
-
     def hessp(self, x: npt.ArrayLike, p: npt.ArrayLike) -> np.ndarray:
-        x = np.asarray(x, dtype=float)
         self.nhvp += 1
-        if self.jit and self.HESSP == "A":
-            return np.asarray(self._products(x, np.asarray(p, dtype=float), *self._data),
-                              dtype=float)
+        x, p = np.asarray(x, dtype=float), np.asarray(p, dtype=float)
+        return np.asarray(self._products(x, p, *self._data), dtype=float)
+
+    def _hessp_at_iterate(self, x: np.ndarray, p: np.ndarray, *data: Any) -> np.ndarray:
+        """The unstaged product: hvp_fn recorded once per iterate, one sweep per product."""
         if self._hx is None or not np.array_equal(x, self._hx):
-            self._hvp = hvp_fn(self._flat_f, x, jit=self.jit)
+            self._hvp = hvp_fn(self._flat_f, x, jit=False)
             self._hx = x.copy()
-        return np.asarray(self._hvp(np.asarray(p, dtype=float)), dtype=float)
+        return self._hvp(p)
 
 
 def scipy_objective(f: ScalarFun, x0: PyTree, args: Sequence[Any] = (),
