@@ -11,7 +11,7 @@ import numpy as np
 
 from .core.tracer import primal
 from .distributed import Problem, check_executor, run, ship
-from .staged_calls import staged, traced, use_staging
+from .staged_calls import _arrays_only, staged, traced, use_staging
 from .transforms import hvp, DEFAULT_CHUNK_SIZE, ONE_SWEEP_UP_TO
 from .typing import ArrayLike, ScalarFun
 
@@ -23,8 +23,8 @@ def hessian_times_matrix(f: ScalarFun, x: ArrayLike, V: ArrayLike, *,
     `chunk_size` columns go through each sweep, bounding memory (default as ad.hessian: all
     of them up to 128, else 64 at a time). With an `executor` (a concurrent.futures.Executor
     or a dask.distributed Client) each chunk is a task on its workers, f and x sent once.
-    jit: stage the sweeps with ad.jit (from the second chunk on; the same numbers) -- None
-    follows ad.shortcuts 'staged_toolkit'."""
+    jit: stage the sweeps with ad.jit (from the third chunk on, where that pays; the same
+    numbers) -- None follows ad.shortcuts 'staged_toolkit'."""
     if executor is not None:
         check_executor(executor, "hessian_times_matrix")
     return times_matrix(HessianColumns(f, np.asarray(x), use_staging(jit, "hessian_times_matrix")),
@@ -66,26 +66,31 @@ def times_matrix(columns: "HessianColumns", V: ArrayLike, chunk_size: Optional[i
     return np.concatenate(blocks, axis=0).T
 
 
-def column_sweeps(f: ScalarFun, jit: bool):
-    """(x, directions (k, n)) -> H(x) times them, (k, n): one batched forward-over-reverse
-    sweep, staged from its second call if jit (one program per number of directions)."""
-    return staged(lambda x, directions: hvp(f, x, directions, batched=True), jit,
-                  "hessian_times_matrix")
+def column_sweeps(f: ScalarFun, jit: bool, closed=()):
+    """(x, directions (k, n), *data) -> H(x) times them, (k, n), for f(x, *data, *closed): one
+    batched forward-over-reverse sweep, staged from its third call if jit (one program per
+    number of directions)."""
+    return staged(lambda x, directions, *data: hvp(lambda z: f(z, *data, *closed), x,
+                                                   directions, batched=True),
+                  jit, "hessian_times_matrix")
 
 
 class HessianColumns(Problem):
-    """H(x) times a chunk of directions (k, n), by one batched forward-over-reverse sweep.
-    `sweeps` (from column_sweeps) may be shared by the problems of several x (a Newton loop's);
-    on a worker, the problem makes its own (attributes starting with _ are not pickled)."""
+    """H(x) of f(x, *args) times a chunk of directions (k, n), by one batched
+    forward-over-reverse sweep. `sweeps` (from column_sweeps) may be shared by the problems of
+    several x (a Newton loop's); on a worker, the problem makes its own (attributes starting
+    with _ are not pickled). Array args are arguments of the staged sweeps (not copied)."""
 
-    def __init__(self, f, x, jit=False, sweeps=None):
+    def __init__(self, f, x, jit=False, sweeps=None, args=()):
         self.f, self.x, self.jit = f, x, jit
+        self.data = tuple(args) if _arrays_only(tuple(args)) else ()
+        self.closed = () if self.data else tuple(args)
         self._sweeps = sweeps
 
     def solve(self, directions):
         if getattr(self, "_sweeps", None) is None:  # (not pickled: made again on a worker)
-            self._sweeps = column_sweeps(self.f, self.jit and not traced(self.x))
-        return np.asarray(primal(self._sweeps(self.x, directions)))
+            self._sweeps = column_sweeps(self.f, self.jit and not traced(self.x), self.closed)
+        return np.asarray(primal(self._sweeps(self.x, directions, *self.data)))
 
     def describe(self, directions):
         return f"{directions.shape[0]} directions"

@@ -1,17 +1,23 @@
 """The toolkit's use of `ad.jit`: a derivative that an entry point evaluates again and again
 (hvp_fn's products, an operator's matvecs and matmats, an optimizer's gradients and Hessians,
-a sparse Hessian's sweeps) is recorded at its second call and replayed from the third on.
+a sparse Hessian's sweeps) is recorded at its third call and replayed from then on, unless the
+replays turn out no faster than the unstaged calls (timed: see Repeated).
 
-Not at the first call: recording costs a few unstaged calls, and many uses need one product
-(curvature along a direction, a dense eigendecomposition). A replay is bit for bit the unstaged
-call (docs/jit.md), so staging never changes a number; it is a speed shortcut, switched by
-`ad.shortcuts` ("staged_toolkit") or by an entry point's `jit=` keyword."""
+Not at the first call: recording costs a few unstaged calls, and many uses need one or two
+products (curvature along a direction, a dense eigendecomposition). A replay is bit for bit
+the unstaged call (docs/jit.md), so staging never changes a number, and the choice may be made
+by timing; it is a speed shortcut, switched by `ad.shortcuts` ("staged_toolkit") or by an entry
+point's `jit=` keyword."""
+import time
+
 import numpy as np
 
 from .core.shortcuts import state
 from .core.tracer import Tracer
 from .pytree import flatten
 from .staging import jit as _jit
+
+_clock = time.perf_counter
 
 
 def use_staging(jit, where):
@@ -37,29 +43,49 @@ def _arrays_only(args):
     return all(type(a) is np.ndarray and a.dtype.kind in "biuf" for a in leaves)
 
 
-class Repeated:
-    """fun through ad.jit from its second call on (recorded then, replayed after). `plain`
-    (default: fun itself) computes the same numbers another way, bit for bit: it runs the
-    first call, calls with arguments ad.jit does not take (Python numbers, complex arrays),
-    and every call once ad.jit has given fun up (a float read by Python, guards that kept
-    changing), which is checked at the 2nd, 4th, 8th, ... call."""
+PLAIN_CALLS = 2  # calls run (and timed) unstaged before the recording
+TIMED_REPLAYS = 2  # replays timed after it (the first one compiles the program)
 
-    __slots__ = ("fun", "plain", "jitted", "calls", "given_up")
+
+class Repeated:
+    """fun through ad.jit where that pays: the first PLAIN_CALLS calls run `plain` (timed), the
+    next records, the following replay. `plain` (default: fun itself) computes the same numbers
+    another way, bit for bit; it also runs calls with arguments ad.jit does not take (Python
+    numbers, complex arrays), and every call once staging is given up:
+      * if the first TIMED_REPLAYS replays are not faster than the fastest plain call (a replay
+        can lose where fun closes over large arrays, which a recording holds as copies, or
+        where `plain` reuses work that a replay redoes);
+      * if ad.jit has given fun up (a float read by Python, guards that kept changing),
+        checked at the 4th, 8th, 16th, ... call."""
+
+    __slots__ = ("fun", "plain", "jitted", "calls", "given_up", "plain_time", "replay_time")
 
     def __init__(self, fun, plain=None):
         self.fun, self.plain = fun, fun if plain is None else plain
         self.jitted, self.calls, self.given_up = None, 0, False
+        self.plain_time = self.replay_time = float("inf")
 
     def __call__(self, *args):
         if self.given_up or not _arrays_only(args):
             return self.plain(*args)
         self.calls += 1
+        calls = self.calls
+        if calls <= PLAIN_CALLS:
+            start = _clock()
+            out = self.plain(*args)
+            self.plain_time = min(self.plain_time, _clock() - start)
+            return out
         if self.jitted is None:
             self.jitted = _jit(self.fun)
-            return self.plain(*args)
-        out = self.jitted(*args)
-        if self.calls & (self.calls - 1) == 0 and \
-                self.jitted.unstaged_reason(*args) is not None:
+        if calls - PLAIN_CALLS - 1 not in range(1, TIMED_REPLAYS + 1):
+            out = self.jitted(*args)
+        else:
+            start = _clock()
+            out = self.jitted(*args)
+            self.replay_time = min(self.replay_time, _clock() - start)
+            if calls == PLAIN_CALLS + 1 + TIMED_REPLAYS and self.replay_time >= self.plain_time:
+                self.given_up = True  # the replays do not pay here
+        if calls & (calls - 1) == 0 and self.jitted.unstaged_reason(*args) is not None:
             self.given_up = True  # plain is at least as fast as fun run unstaged
         return out
 

@@ -20,15 +20,16 @@ def hessian_operator(f, x, args=(), *, chunk_size=None, executor=None, jit=None)
     args sent once for all products; a matvec (one direction) stays in this process.
 
     jit: matvecs and matmats repeated (Lanczos, Hutchinson) are staged with ad.jit, recorded
-    at the second call and replayed after, with the same numbers; f's Python runs once per
-    recording. None (the default) follows ad.shortcuts 'staged_toolkit'; False never stages."""
+    at the third call and replayed after where that pays, with the same numbers; f's Python
+    runs once per recording; array args are arguments of the recordings, not copied into
+    them. None (the default) follows ad.shortcuts 'staged_toolkit'; False never stages."""
     scipy = require_scipy()
     use = use_staging(jit, "hessian_operator")
     args = tuple(args) if isinstance(args, (tuple, list)) else (args,)
     flat, unravel = ravel_pytree(x)
-    flat_f = lambda z: f(unravel(z), *args)
-    product = hvp_fn(flat_f, flat, jit=use)
-    columns = HessianColumns(flat_f, flat, use)  # its staged sweeps serve every matmat
+    flat_f = lambda z, *args: f(unravel(z), *args)  # noqa: E731
+    product = hvp_fn(flat_f, flat, args=args, jit=use)
+    columns = HessianColumns(flat_f, flat, use, args=args)  # its staged sweeps: every matmat
     shipment = []  # made on the first matmat, reused by the next ones
     if executor is not None:
         check_executor(executor, "hessian_operator")

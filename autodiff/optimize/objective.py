@@ -20,10 +20,11 @@ class ScipyObjective:
     Counters: nfev (forward passes), nhev (Hessians), nhvp (Hessian-vector products).
 
     jit=True stages the derivatives with ad.jit across iterates: value and gradient, the
-    Hessian, and the products (x, p) -> H(x) p of hvp_fn, each recorded at its second call
-    and replayed at every later iterate, with the same numbers; f's Python runs once per
-    recording (side effects in f happen then only). Array args are passed to the recordings
-    (not frozen into them). None follows ad.shortcuts 'staged_toolkit'; False never stages."""
+    Hessian, and the products (x, p) -> H(x) p of hvp_fn, each recorded at its third call
+    and replayed at every later iterate where that pays (timed), with the same numbers; f's
+    Python runs once per recording (side effects in f happen then only). Array args are
+    passed to the recordings (not frozen into them). None follows ad.shortcuts
+    'staged_toolkit'; False never stages."""
 
     def __init__(self, f: ScalarFun, x0: PyTree, args: Sequence[Any] = (),
                  jit: Optional[bool] = None) -> None:

@@ -48,8 +48,9 @@ class SparseHessian:
     (chunk_size colors each) run on its workers, f and x sent once per call.
 
     jit=True stages the sweeps with ad.jit: one program per number of colors, recorded at the
-    second sweep and replayed at every later one (this matrix's next calls at new x, the chunks
-    of many colors), with the same numbers; f's Python runs once per recording. None (the
+    third sweep and replayed at every later one where that pays (this matrix's next calls at
+    new x, the chunks of many colors), with the same numbers; f's Python runs once per
+    recording. None (the
     default) follows ad.shortcuts 'staged_toolkit'; False never stages."""
 
     def __init__(self, f: ScalarFun, sparsity: Optional["scipy.sparse.spmatrix"] = None,

@@ -13,6 +13,15 @@ from autodiff.curvature import (hessian_eigenvalues, hessian_operator, hessian_t
                                 spectral_density)
 from autodiff.optimize import minimize, scipy_objective  # noqa: E402
 from autodiff.pytree import ravel_pytree  # noqa: E402
+from autodiff import staged_calls  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def staging_never_timed_out(monkeypatch):
+    """Whether replays are kept depends on timing (staged_calls.Repeated); these tests check
+    staging itself, so it is kept (test_replays_slower_than_plain_calls_are_given_up checks
+    the timing)."""
+    monkeypatch.setattr(staged_calls, "TIMED_REPLAYS", 0)
 
 
 def rosenbrock(x):
@@ -136,7 +145,7 @@ def test_hessian_operator_is_the_same_on_and_off_and_stops_running_f(f, args, n)
     x = points(n, 1)[0]
     on, off = hessian_operator(g, x, args, jit=True), hessian_operator(f, x, args, jit=False)
     V = np.column_stack(points(n, 3, seed=3))
-    for v in points(n, 2, seed=6):  # the second calls record
+    for v in points(n, 3, seed=6):  # the third calls record
         assert np.array_equal(on.matmat(V), off.matmat(V))
         assert np.array_equal(on.matvec(v), off.matvec(v))
     before = len(calls)
@@ -181,7 +190,7 @@ def test_sparse_hessian_is_the_same_on_and_off_with_one_program_per_pattern(f, a
     for k, x in enumerate(points(n, 6)):
         a, b = on(x), off(x)
         assert (a != b).nnz == 0 and np.array_equal(a.toarray(), b.toarray())
-        if k == 2:
+        if k == 3:
             before = len(calls)
     if f is not branchy:  # (branchy's guards may record again)
         assert len(calls) == before, "replayed sweeps do not run f's Python"
@@ -284,3 +293,32 @@ def test_unravel_does_not_read_values():
     z = np.arange(6.0)
     assert f(z) == f(z) == 54.0
     assert f.unstaged_reason(z) is None and f.programs(z)
+
+
+@pytest.mark.parametrize("replay, given_up", [(0.5, False), (1.0, True), (2.0, True)])
+def test_replays_slower_than_plain_calls_are_given_up(monkeypatch, replay, given_up):
+    monkeypatch.setattr(staged_calls, "TIMED_REPLAYS", 2)
+    # the clock's readings: two plain calls of 1 s, then two replays of `replay` s
+    ticks = iter([0.0, 1.0, 1.0, 2.0, 2.0, 2.0 + replay, 3.0, 3.0 + replay])
+    monkeypatch.setattr(staged_calls, "_clock", lambda: next(ticks))
+    runs = []
+
+    def named(name):
+        def fun(x):
+            runs.append(name)
+            return x * 2.0
+        return fun
+    r = staged_calls.Repeated(named("fun"), named("plain"))
+    for k in range(8):
+        assert np.array_equal(r(np.full(3, float(k))), np.full(3, 2.0 * k))
+    assert r.given_up is given_up
+    # plain twice, fun recorded, then replays (no Python run), plain again if given up
+    assert runs == ["plain", "plain", "fun"] + ["plain"] * (3 if given_up else 0)
+
+
+def test_ad_jits_giving_up_is_noticed():
+    f = lambda x: x * float(x[0])  # noqa: E731
+    r = staged_calls.Repeated(f)
+    for k in range(5):
+        assert np.array_equal(r(np.full(2, 3.0)), np.full(2, 9.0))
+    assert r.given_up and r.jitted.unstaged_reason(np.full(2, 3.0))
