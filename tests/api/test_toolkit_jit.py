@@ -19,9 +19,10 @@ from autodiff import staged_calls  # noqa: E402
 @pytest.fixture(autouse=True)
 def staging_never_timed_out(monkeypatch):
     """Whether replays are kept depends on timing (staged_calls.Repeated); these tests check
-    staging itself, so it is kept (test_replays_slower_than_plain_calls_are_given_up checks
-    the timing)."""
+    staging itself, so it is kept, and recorded at the third call (the timing is checked by
+    test_replays_slower_than_plain_calls_are_given_up and test_recorded_once_...)."""
     monkeypatch.setattr(staged_calls, "TIMED_REPLAYS", 0)
+    monkeypatch.setattr(staged_calls, "RECORD_AFTER", 0.0)  # recorded at the third call
 
 
 def rosenbrock(x):
@@ -323,3 +324,24 @@ def test_ad_jits_giving_up_is_noticed():
     for k in range(5):
         assert np.array_equal(r(np.full(2, 3.0)), np.full(2, 9.0))
     assert r.given_up and r.jitted.unstaged_reason(np.full(2, 3.0))
+
+
+def test_recorded_once_the_plain_calls_took_what_a_recording_costs(monkeypatch):
+    monkeypatch.setattr(staged_calls, "RECORD_AFTER", 3.5)
+    now = [0.0]
+
+    def clock():
+        now[0] += 1.0  # each plain call takes 1 s
+        return now[0]
+    monkeypatch.setattr(staged_calls, "_clock", clock)
+    runs = []
+
+    def named(name):
+        def fun(x):
+            runs.append(name)
+            return x + 1.0
+        return fun
+    r = staged_calls.Repeated(named("fun"), named("plain"))
+    for k in range(7):
+        assert np.array_equal(r(np.full(2, float(k))), np.full(2, k + 1.0))
+    assert runs == ["plain"] * 4 + ["fun"]  # 4 s of plain calls, then the recording
