@@ -23,7 +23,7 @@ def hessian_times_matrix(f: ScalarFun, x: ArrayLike, V: ArrayLike, *,
     `chunk_size` columns go through each sweep, bounding memory (default as ad.hessian: all
     of them up to 128, else 64 at a time). With an `executor` (a concurrent.futures.Executor
     or a dask.distributed Client) each chunk is a task on its workers, f and x sent once.
-    jit: stage the sweeps with ad.jit (from the third chunk on, where that pays; the same
+    jit: stage the sweeps with ad.jit (after a few chunks, where that pays; the same
     numbers) -- None follows ad.shortcuts 'staged_toolkit'."""
     if executor is not None:
         check_executor(executor, "hessian_times_matrix")
@@ -68,7 +68,7 @@ def times_matrix(columns: "HessianColumns", V: ArrayLike, chunk_size: Optional[i
 
 def column_sweeps(f: ScalarFun, jit: bool, closed=()):
     """(x, directions (k, n), *data) -> H(x) times them, (k, n), for f(x, *data, *closed): one
-    batched forward-over-reverse sweep, staged from its third call if jit (one program per
+    batched forward-over-reverse sweep, staged after a few calls if jit (one program per
     number of directions)."""
     return staged(lambda x, directions, *data: hvp(lambda z: f(z, *data, *closed), x,
                                                    directions, batched=True),

@@ -604,10 +604,11 @@ def hvp_fn(fun: ScalarFun, x: PyTree, *, args: Any = (), jit: Optional[bool] = N
     (as in scipy). For a single product, `hvp` is cheaper.
 
     jit=True stages the products with ad.jit: the whole product (the gradient at x and the
-    sweep) as a function of (x, v, array args), recorded at the third product and replayed
-    from then on, with the same numbers, bit for bit, unless the replays (which recompute the
-    gradient) are timed no faster than the unstaged sweeps: they are about 2x faster for
-    small and medium problems, slower for large data. None (the default) follows
+    sweep) as a function of (x, v, array args), recorded once the unstaged products have
+    taken about what a recording costs (a few ms) and replayed from then on, with the same
+    numbers, bit for bit, unless the replays (which recompute the gradient) are timed no
+    faster than the unstaged sweeps: they are about 2x faster for small and medium problems,
+    slower for large data. None (the default) follows
     ad.shortcuts 'staged_toolkit' (on unless switched off); False never stages. See
     docs/toolkit.md."""
     _no_complex("hvp_fn", x)

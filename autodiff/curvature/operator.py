@@ -20,7 +20,7 @@ def hessian_operator(f, x, args=(), *, chunk_size=None, executor=None, jit=None)
     args sent once for all products; a matvec (one direction) stays in this process.
 
     jit: matvecs and matmats repeated (Lanczos, Hutchinson) are staged with ad.jit, recorded
-    at the third call and replayed after where that pays, with the same numbers; f's Python
+    after a few calls and replayed after where that pays, with the same numbers; f's Python
     runs once per recording; array args are arguments of the recordings, not copied into
     them. None (the default) follows ad.shortcuts 'staged_toolkit'; False never stages."""
     scipy = require_scipy()

@@ -20,7 +20,7 @@ class ScipyObjective:
     Counters: nfev (forward passes), nhev (Hessians), nhvp (Hessian-vector products).
 
     jit=True stages the derivatives with ad.jit across iterates: value and gradient, the
-    Hessian, and the products (x, p) -> H(x) p of hvp_fn, each recorded at its third call
+    Hessian, and the products (x, p) -> H(x) p of hvp_fn, each recorded after a few calls
     and replayed at every later iterate where that pays (timed), with the same numbers; f's
     Python runs once per recording (side effects in f happen then only). Array args are
     passed to the recordings (not frozen into them). None follows ad.shortcuts

@@ -47,11 +47,11 @@ class SparseHessian:
     With an `executor` (a concurrent.futures.Executor or a dask.distributed Client), the sweeps
     (chunk_size colors each) run on its workers, f and x sent once per call.
 
-    jit=True stages the sweeps with ad.jit: one program per number of colors, recorded at the
-    third sweep and replayed at every later one where that pays (this matrix's next calls at
+    jit=True stages the sweeps with ad.jit: one program per number of colors, recorded after a
+    few sweeps and replayed at every later one where that pays (this matrix's next calls at
     new x, the chunks of many colors), with the same numbers; f's Python runs once per
-    recording. None (the
-    default) follows ad.shortcuts 'staged_toolkit'; False never stages."""
+    recording. None (the default) follows ad.shortcuts 'staged_toolkit'; False never
+    stages."""
 
     def __init__(self, f: ScalarFun, sparsity: Optional["scipy.sparse.spmatrix"] = None,
                  chunk_size: Optional[int] = None, verify: bool = True, seed: int = 0,
