@@ -3,12 +3,13 @@ import numpy as np
 
 from .._optional import require_scipy
 from ..distributed import Shipment, check_executor
-from ..hessian_products import HessianColumns, hessian_times_matrix
+from ..hessian_products import HessianColumns, times_matrix
 from ..pytree import ravel_pytree
+from ..staged_calls import use_staging
 from ..transforms import hvp_fn
 
 
-def hessian_operator(f, x, args=(), *, chunk_size=None, executor=None):
+def hessian_operator(f, x, args=(), *, chunk_size=None, executor=None, jit=None):
     """H(x) of f(x, *args) as a `scipy.sparse.linalg.LinearOperator` on flat vectors (x may be a
     pytree: the operator's `.unravel` maps a flat vector back). The matrix is never formed:
     the gradient is recorded once and a matvec is one reverse sweep over it; a matmat
@@ -16,12 +17,19 @@ def hessian_operator(f, x, args=(), *, chunk_size=None, executor=None):
     `chunk_size` columns per sweep (see hessian_times_matrix). args are data, held fixed
     (a non-tuple is one argument, as in scipy). With an `executor` (a concurrent.futures
     Executor or a dask.distributed Client) the matmat's chunks run on its workers, f, x and
-    args sent once for all products; a matvec (one direction) stays in this process."""
+    args sent once for all products; a matvec (one direction) stays in this process.
+
+    jit: matvecs and matmats repeated (Lanczos, Hutchinson) are staged with ad.jit, recorded
+    after a few calls and replayed after where that pays, with the same numbers; f's Python
+    runs once per recording; array args are arguments of the recordings, not copied into
+    them. None (the default) follows ad.shortcuts 'staged_toolkit'; False never stages."""
     scipy = require_scipy()
+    use = use_staging(jit, "hessian_operator")
     args = tuple(args) if isinstance(args, (tuple, list)) else (args,)
     flat, unravel = ravel_pytree(x)
-    flat_f = lambda z: f(unravel(z), *args)
-    product = hvp_fn(flat_f, flat)
+    flat_f = lambda z, *args: f(unravel(z), *args)  # noqa: E731
+    product = hvp_fn(flat_f, flat, args=args, jit=use)
+    columns = HessianColumns(flat_f, flat, use, args=args)  # its staged sweeps: every matmat
     shipment = []  # made on the first matmat, reused by the next ones
     if executor is not None:
         check_executor(executor, "hessian_operator")
@@ -32,9 +40,9 @@ def hessian_operator(f, x, args=(), *, chunk_size=None, executor=None):
 
     def matmat(V):
         if executor is not None and not shipment:
-            shipment.append(Shipment(executor, HessianColumns(flat_f, flat), "hessian_operator"))
-        product = hessian_times_matrix(flat_f, flat, V, chunk_size=chunk_size,
-                                       executor=shipment[0] if shipment else None)
+            shipment.append(Shipment(executor, columns, "hessian_operator"))
+        product = times_matrix(columns, V, chunk_size, shipment[0] if shipment else None,
+                               "hessian_times_matrix")
         return np.asarray(product, dtype=float)
 
     op = scipy.sparse.linalg.LinearOperator((flat.size, flat.size), matvec=matvec,

@@ -64,7 +64,7 @@ def _dense_eigenpairs(op, k, which):
 
 
 def hessian_eigenvalues(f, x, k=1, which="LA", *, args=(), tol=1e-3, maxiter=None,
-                        return_eigenvectors=False, seed=0, executor=None):
+                        return_eigenvectors=False, seed=0, executor=None, jit=None):
     """The k extreme eigenvalues of H(x): which='LA' largest, 'SA' smallest (algebraic), 'LM'
     largest in magnitude. Lanczos (ARPACK eigsh) on exact HVPs; for small n, a dense
     eigendecomposition. Eigenvalues ascending; eigenvectors (flat) as columns if asked.
@@ -76,9 +76,10 @@ def hessian_eigenvalues(f, x, k=1, which="LA", *, args=(), tol=1e-3, maxiter=Non
     did are returned with a RuntimeWarning (fewer than k); if none did, the formed Hessian's
     (n <= 5000) with a warning, else a RuntimeError that says what to change. Lanczos takes
     one product at a time; an `executor` (see hessian_operator) computes the formed Hessian's
-    columns when there is one (small n, or the fallback)."""
+    columns when there is one (small n, or the fallback). jit: stage the products (see
+    hessian_operator)."""
     scipy = require_scipy()
-    op = hessian_operator(f, x, args, executor=executor)
+    op = hessian_operator(f, x, args, executor=executor, jit=jit)
     n = op.shape[0]
     if which not in ("LA", "SA", "LM"):
         raise ValueError(f"which must be 'LA', 'SA' or 'LM', got {which!r}")
@@ -135,7 +136,7 @@ def _lanczos_eigenpairs(scipy, op, k, which, tol, maxiter, v0, shift=None):
 
 
 def hessian_trace(f, x, args=(), *, max_samples=100, tol=1e-3, seed=0, num_samples=None,
-                  chunk_size=None, executor=None):
+                  chunk_size=None, executor=None, jit=None):
     """Hutchinson's estimate of tr H(x) = E[z^T H z] for Rademacher z, stopping once the
     standard error falls below tol * |estimate| (10 samples at least), or after max_samples
     products (tol=0: exactly max_samples). The probes are drawn and multiplied PROBE_BLOCK at a
@@ -143,14 +144,15 @@ def hessian_trace(f, x, args=(), *, max_samples=100, tol=1e-3, seed=0, num_sampl
     extra samples are dropped, not counted. Returns TraceEstimate(trace, stderr, samples).
     With an `executor` (see hessian_operator), each block's products run on its workers,
     `chunk_size` probes per task (e.g. 5 for two workers: the default puts a block in one).
-    num_samples is the deprecated name of max_samples."""
+    jit: stage the blocks' products (see hessian_operator). num_samples is the deprecated
+    name of max_samples."""
     if num_samples is not None:
         warnings.warn("hessian_trace: num_samples is deprecated, it is the most samples drawn "
                       "(fewer once the standard error reaches tol): use max_samples",
                       DeprecationWarning, stacklevel=2)
         max_samples = num_samples
     num_samples = max_samples
-    op = hessian_operator(f, x, args, chunk_size=chunk_size, executor=executor)
+    op = hessian_operator(f, x, args, chunk_size=chunk_size, executor=executor, jit=jit)
     rng = np.random.default_rng(seed)
     values = []
     while len(values) < num_samples and not _precise_enough(values, tol):
@@ -213,16 +215,17 @@ def lanczos_block(matmat, V0, steps):
 
 
 def spectral_density(f, x, args=(), *, num_steps=100, num_probes=1, sigma=None, grid_size=1000,
-                     seed=0, chunk_size=None, executor=None):
+                     seed=0, chunk_size=None, executor=None, jit=None):
     """The eigenvalue density of H(x) by stochastic Lanczos quadrature: per random probe, the
     Ritz values of `num_steps` Lanczos steps weighted by the squared first components of their
     eigenvectors, smoothed by Gaussians of width sigma (default: 1% of the spectral range).
     The probes' Lanczos runs go in lockstep (one batched product per step), so their
     num_probes Krylov bases of num_steps x n are held at once.
     With an `executor` (see hessian_operator), each step's products run on its workers,
-    `chunk_size` probes per task (one probe: its products stay in this process).
+    `chunk_size` probes per task (one probe: its products stay in this process). jit: stage
+    the Lanczos steps' products (see hessian_operator).
     Returns Density(grid, density, nodes, weights); the density integrates to about 1."""
-    op = hessian_operator(f, x, args, chunk_size=chunk_size, executor=executor)
+    op = hessian_operator(f, x, args, chunk_size=chunk_size, executor=executor, jit=jit)
     rng = np.random.default_rng(seed)
     probes = np.column_stack([rng.standard_normal(op.shape[0]) for _ in range(num_probes)])
     # for one probe, the recorded gradient's matvec is cheaper than a batched sweep

@@ -29,7 +29,8 @@ OWN_DISP = ("newton", "l-bfgs-b")
 def minimize(f: ScalarFun, x0: PyTree, method: str = "newton", *, args: Sequence[Any] = (),
              tol: Optional[float] = None, options: Optional[dict] = None,
              callback: Optional[Callable[[PyTree], Any]] = None, bounds: Any = None,
-             constraints: Any = ()) -> "scipy.optimize.OptimizeResult":
+             constraints: Any = (), jit: Optional[bool] = None
+             ) -> "scipy.optimize.OptimizeResult":
     """Minimize f(x, *args) over x, a pytree (dict of arrays, array, ...), from x0.
 
     method: 'newton' (exact Hessian, line search, indefinite Hessians modified to keep descent),
@@ -48,6 +49,10 @@ def minimize(f: ScalarFun, x0: PyTree, method: str = "newton", *, args: Sequence
     constraint or a `NonlinearConstraint` receives x in x0's structure (then *args for a dict's
     'args'), and gets its exact Jacobian when none is given.
 
+    jit: stage the derivatives with ad.jit across iterates (see ScipyObjective): the same
+    numbers, f's Python run once per recording. None (the default) follows ad.shortcuts
+    'staged_toolkit'; False never stages.
+
     Returns scipy's OptimizeResult (x in x0's structure, fun, jac, nit, nfev, njev, nhev, nhvp,
     success, message)."""
     scipy = require_scipy()
@@ -60,7 +65,7 @@ def minimize(f: ScalarFun, x0: PyTree, method: str = "newton", *, args: Sequence
     _check_bounds_and_constraints(method_l, bounds, constraints)
     # scipy's L-BFGS-B deprecates disp (1.15+): its summary, like newton's, is printed here
     own_disp = bool(options.pop("disp", False)) if method_l in OWN_DISP else False
-    obj = ScipyObjective(f, x0, args)
+    obj = ScipyObjective(f, x0, args, jit=jit)
     wrapped_callback = None if callback is None else (lambda xk, *a: callback(obj.unravel(xk)))
     if method_l == "newton":
         unknown = sorted(set(options) - set(NEWTON_OPTIONS) - {"disp"})

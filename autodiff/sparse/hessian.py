@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING, Any, Optional
 import numpy as np
 
 from ..distributed import Shipment, check_executor
-from ..hessian_products import HessianColumns, hessian_times_matrix
+from ..hessian_products import (HessianColumns, column_sweeps, hessian_times_matrix,  # noqa: F401
+                                times_matrix)
 from ..progress import logger
+from ..staged_calls import use_staging
 from .coloring import color_hessian, seed_matrix, recover, recovery_plan
 from .detect import hessian_sparsity
 from ..typing import ArrayLike, ScalarFun
@@ -43,12 +45,20 @@ class SparseHessian:
     verify=False skips the probe, for a pattern known not to depend on x.
 
     With an `executor` (a concurrent.futures.Executor or a dask.distributed Client), the sweeps
-    (chunk_size colors each) run on its workers, f and x sent once per call."""
+    (chunk_size colors each) run on its workers, f and x sent once per call.
+
+    jit=True stages the sweeps with ad.jit: one program per number of colors, recorded after a
+    few sweeps and replayed at every later one where that pays (this matrix's next calls at
+    new x, the chunks of many colors), with the same numbers; f's Python runs once per
+    recording. None (the default) follows ad.shortcuts 'staged_toolkit'; False never
+    stages."""
 
     def __init__(self, f: ScalarFun, sparsity: Optional["scipy.sparse.spmatrix"] = None,
                  chunk_size: Optional[int] = None, verify: bool = True, seed: int = 0,
-                 executor: Any = None) -> None:
+                 executor: Any = None, jit: Optional[bool] = None) -> None:
         self.f = f
+        self.jit = use_staging(jit, "sparse_hessian")
+        self._sweeps = column_sweeps(f, self.jit)  # shared by the calls at every x
         self.pattern: Any = sparsity  # a CSR pattern once known
         self.given = sparsity is not None
         self.coloring = self.plan = None
@@ -99,10 +109,14 @@ class SparseHessian:
 
     def _products(self, x, V):
         """H(x) V: on the executor if there is one (f and x shipped on first use at this x)."""
-        if self.executor is not None and self._shipment is None:
-            self._shipment = Shipment(self.executor, HessianColumns(self.f, x), "sparse_hessian")
-        return hessian_times_matrix(self.f, x, V, chunk_size=self.chunk_size,
-                                    executor=self._shipment)
+        if self.executor is not None:
+            if self._shipment is None:
+                self._shipment = Shipment(self.executor, HessianColumns(self.f, x, self.jit),
+                                          "sparse_hessian")
+            return times_matrix(self._shipment.problem, V, self.chunk_size, self._shipment,
+                                "hessian_times_matrix")
+        return times_matrix(HessianColumns(self.f, x, self.jit, self._sweeps), V,
+                            self.chunk_size, None, "hessian_times_matrix")
 
     def _missing(self, x, bad, most=64):
         """Of the rows the probe doubted (at most `most`), those with a nonzero outside the
@@ -163,9 +177,10 @@ class SparseHessian:
 
 def sparse_hessian(f: ScalarFun, sparsity: Optional["scipy.sparse.spmatrix"] = None, *,
                    chunk_size: Optional[int] = None, verify: bool = True,
-                   executor: Any = None) -> SparseHessian:
+                   executor: Any = None, jit: Optional[bool] = None) -> SparseHessian:
     """The exact Hessian of scalar f (of a flat vector) as a scipy.sparse matrix, computed with
     one batched HVP sweep per chunk of colors instead of n HVPs, each result checked against a
     random HVP of the same sweep (verify=False skips it); the sweeps run on `executor` if one
-    is given. See SparseHessian."""
-    return SparseHessian(f, sparsity, chunk_size, verify, executor=executor)
+    is given; jit stages them with ad.jit (None: ad.shortcuts 'staged_toolkit'). See
+    SparseHessian."""
+    return SparseHessian(f, sparsity, chunk_size, verify, executor=executor, jit=jit)
