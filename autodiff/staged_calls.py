@@ -3,7 +3,8 @@
 a sparse Hessian's sweeps) is recorded once its unstaged calls have taken about what a
 recording costs, and replayed from then on, unless the replays turn out no faster than the
 unstaged calls (timed: see Repeated). A replay is bit for bit the unstaged call
-(docs/jit.md), so staging never changes a number, and the choice may be made by timing; it is
+(docs/jit.md; to round-off where the fusion shortcut applies), so staging never changes a
+derivative beyond that, and the choice may be made by timing; it is
 a speed shortcut, switched by `ad.shortcuts` ("staged_toolkit") or by an entry point's `jit=`
 keyword."""
 import time
