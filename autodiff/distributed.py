@@ -31,6 +31,13 @@ from .progress import steps
 
 RETRIES = 2  # Dask reruns of a chunk that raised (a lost worker's chunks are rerun anyway)
 CACHE_SIZE = 4  # problems kept unpickled per worker process
+# The default chunking on an executor (chunk_size=None): about CHUNKS_PER_WORKER chunks per
+# worker, so that a slow or lost worker's share is small and the others even it out; never
+# fewer than MIN_CHUNK directions, so that a task's cost through the scheduler (about a
+# millisecond idle, tens under load: benchmarks/README.md) stays small next to its sweep;
+# never more than the serial DEFAULT_CHUNK_SIZE (the memory of a sweep grows with its chunk).
+CHUNKS_PER_WORKER = 4
+MIN_CHUNK = 8
 
 _problems: "OrderedDict[str, Any]" = OrderedDict()  # token -> problem, in each worker process
 _problems_lock = threading.Lock()  # a Dask worker may run several threads
@@ -138,6 +145,35 @@ def check_executor(executor, what):
                     f"{type(executor).__name__}")
 
 
+def worker_count(executor) -> Optional[int]:
+    """How many tasks `executor` runs at once (a Dask cluster's threads now, a pool's
+    processes), or None if it does not say. A Shipment counts once (an operator's matmats,
+    a Lanczos step each, do not ask the scheduler every time)."""
+    if isinstance(executor, Shipment):
+        if executor._workers == 0:
+            executor._workers = worker_count(executor.executor)
+        return executor._workers
+    client = _dask_client(executor)
+    if client is not None:
+        return sum(client.nthreads().values()) or None
+    count = getattr(executor, "_max_workers", None)  # ProcessPoolExecutor, loky
+    return count if isinstance(count, int) and count > 0 else None
+
+
+def default_chunk_size(n: int, executor: Any) -> Optional[int]:
+    """Directions per chunk for n directions on `executor` when chunk_size is not given, or
+    None for the serial default (no executor, one worker, or an executor that does not say how
+    many): about CHUNKS_PER_WORKER chunks per worker, at least MIN_CHUNK directions each, at
+    most the serial DEFAULT_CHUNK_SIZE. The result is bit for bit the serial result with this
+    chunk_size (a different chunking can change the last bits of a sum or a product)."""
+    from .transforms import DEFAULT_CHUNK_SIZE
+    workers = None if executor is None else worker_count(executor)
+    if workers is None or workers < 2:
+        return None
+    chunk = -(-n // (CHUNKS_PER_WORKER * workers))
+    return max(1, min(n, DEFAULT_CHUNK_SIZE, max(MIN_CHUNK, chunk)))
+
+
 class Shipment:
     """A problem sent to an executor: pickled once, then `map` runs chunks of it, as many times
     as needed (an operator's matmats reuse one shipment, so f and x travel once)."""
@@ -149,6 +185,7 @@ class Shipment:
         self.blob = _dumps(problem, what)
         self.token = hashlib.sha256(self.blob).hexdigest()
         self._scattered = None
+        self._workers: Optional[int] = 0  # worker_count's answer, asked on first use
 
     def _payload(self):
         """The blob, or on Dask a future of it: a task whose result is the blob, which each
@@ -230,7 +267,7 @@ def hessian_blocks(f: Callable[..., Any], x: Any, client: Any, *, args: Any = ()
     on the workers of a dask.distributed `client`: for a Hessian too big for this machine's
     memory. Take its diagonal, a slice, a trace or products with dask (`.compute()` brings a
     result back); the columns are those of ad.hessian (same chunking: chunk_size columns per
-    block, by default as hessian). The blocks are not cached: persist() them to reuse them."""
+    block, by default as hessian on this client). The blocks are not cached: persist() them to reuse them."""
     import numpy as np
     from .transforms import ONE_SWEEP_UP_TO, DEFAULT_CHUNK_SIZE, HessianSweeps
     da = require("dask.array", "distributed", "hessian_blocks", package="dask")
@@ -243,7 +280,9 @@ def hessian_blocks(f: Callable[..., Any], x: Any, client: Any, *, args: Any = ()
     if x.ndim != 1:
         raise ValueError(f"hessian_blocks expects a flat vector x, got shape {x.shape}")
     n = x.size
-    chunk = max(1, min(n, chunk_size or (n if n <= ONE_SWEEP_UP_TO else DEFAULT_CHUNK_SIZE)))
+    chunk = chunk_size or default_chunk_size(n, client) or \
+        (n if n <= ONE_SWEEP_UP_TO else DEFAULT_CHUNK_SIZE)
+    chunk = max(1, min(n, chunk))
     spans = [(start, min(chunk, n - start)) for start in range(0, n, chunk)]
     args = tuple(args) if isinstance(args, (tuple, list)) else (args,)
     shipment = Shipment(client, HessianSweeps(f, x, args), "hessian_blocks")
