@@ -17,6 +17,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")  # one thread per process: workers are the parallelism
 
 import argparse  # noqa: E402
+import json  # noqa: E402
 import math  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
@@ -186,24 +187,35 @@ def scheduler_costs(client, n, tasks=200, trips=30):
     return median(alone), per_task, 40 * n * CHUNK * 8 / max(seconds, 1e-9)
 
 
-def model(n, a1, b1, n1, per_task, trip, bandwidth, blob, ship, workers, gather=True):
-    """Predicted seconds of an n-parameter Hessian of the same kind on `workers` workers, and
-    the chunk size that minimizes it. The sweep cost per direction grows like n (b = b1 n/n1:
-    the MLP's work per direction is its size), the fixed cost a per sweep likewise;
-    T = shipping (each worker fetches and unpickles f + data, in parallel; the bytes counted
-    as if all came from one place) + ceil(C / W) rounds of (a + b k) + C tasks through the
-    scheduler + one task's round trip + the n^2 doubles gathered at the client."""
+def model_time(n, k, a1, b1, n1, per_task, trip, bandwidth, blob, ship, workers,
+               gather=True):
+    """Predicted seconds of an n-parameter Hessian of the same kind in chunks of k on `workers`
+    workers. The sweep cost per direction grows like n (b = b1 n/n1: the MLP's work per
+    direction is its size), the fixed cost a per sweep likewise; T = shipping (each worker
+    fetches and unpickles f + data, in parallel; the bytes counted as if all came from one
+    place) + ceil(C / W) rounds of (a + b k) + C tasks through the scheduler + one task's
+    round trip + the n^2 doubles gathered at the client."""
     a, b = a1 * n / n1, b1 * n / n1
-    best = None
-    for k in (8, 16, 32, 64, 128, 256, 512):
-        if k > n:
-            break
-        C = math.ceil(n / k)
-        t = (ship + blob * workers / bandwidth + math.ceil(C / workers) * (a + b * k)
-             + C * per_task + trip + gather * 8.0 * n * n / bandwidth)
-        if best is None or t < best[0]:
-            best = (t, k)
-    return best
+    C = math.ceil(n / k)
+    return (ship + blob * workers / bandwidth + math.ceil(C / workers) * (a + b * k)
+            + C * per_task + trip + gather * 8.0 * n * n / bandwidth)
+
+
+def model(n, *costs, gather=True):
+    """(seconds, k) of the chunk size k (a power of two from 8 to 512) that model_time finds
+    fastest, and (seconds, k) of the default chunking on an executor of that many workers."""
+    workers = costs[-1]
+    best = min((model_time(n, k, *costs, gather=gather), k)
+               for k in (8, 16, 32, 64, 128, 256, 512) if k <= n)
+    k = distributed.default_chunk_size(n, Workers(workers)) or (n if n <= 128 else CHUNK)
+    return best, (model_time(n, k, *costs, gather=gather), k)
+
+
+class Workers:
+    """Stands for an executor of that many workers (default_chunk_size reads _max_workers)."""
+
+    def __init__(self, count):
+        self._max_workers = count
 
 
 WIDTHS = (1, 2, 8, 16, 32, 64, 128, 256)
@@ -214,7 +226,12 @@ def main():
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=5, help="median of how many runs")
+    parser.add_argument("--save", help="write the measurements to this JSON file")
+    parser.add_argument("--report", help="print the tables of measurements saved by --save")
     args = parser.parse_args()
+    if args.report:
+        with open(args.report) as saved:
+            return report(**json.load(saved))
     from dask.distributed import Client, LocalCluster
     Xl, yl, Xm, ym = W.data()
     sizes = [("MLP 1409", 64)] + ([] if args.quick else [("MLP 4995", 227)])
@@ -238,8 +255,18 @@ def main():
         pool.shutdown()
         client.close()
         cluster.close()
+    measured = dict(rows=rows, trip=trip, per_task=per_task, bandwidth=bandwidth,
+                    workers=args.workers, repeats=repeats)
+    if args.save:
+        with open(args.save, "w") as out:
+            json.dump(measured, out, indent=1)
+    report(**measured)
+
+
+def report(rows, trip, per_task, bandwidth, workers, repeats):
+    """The measured table, and the model's predictions from the last (largest) Hessian."""
     loads = [x for r in rows for x in r["loads"]]
-    print(f"\n{args.workers} workers, one thread each; medians of {repeats} interleaved runs; "
+    print(f"\n{workers} workers, one thread each; medians of {repeats} interleaved runs; "
           f"1-minute load average {min(loads):.1f}-{max(loads):.1f} (median "
           f"{median(loads):.1f}) on {os.cpu_count()} cores")
     print(f"no-op task: {trip * 1e3:.1f} ms round trip alone, {per_task * 1e3:.2f} ms each when "
@@ -256,19 +283,25 @@ def main():
               f"{r['ship'] * 1e3:.0f} ms | {r['a'] * 1e3:.1f} ms + {r['b'] * 1e3:.2f} ms k "
               f"| {'yes' if r['equal'] else 'NO'} |")
     base = rows[-1]
-    print(f"\nModel (from {base['name']}): seconds (chunk size) for W workers; * where doubling "
-          "W stops gaining 10%\n")
-    print("| n | " + " | ".join(f"W={w}" for w in WIDTHS) + " |")
-    print("|---|" + "---|" * len(WIDTHS))
+    print(f"\nModel (from {base['name']}), seconds for W workers")
+    table = []
     for n, gather in ((1409, True), (4995, True), (20_000, True), (20_000, False),
                       (100_000, False)):
-        best = [model(n, base["a"], base["b"], base["n"], per_task, trip, bandwidth,
-                      base["blob"], base["ship"], w, gather) for w in WIDTHS]
-        stop = next((i for i in range(1, len(WIDTHS) - 1)
-                     if best[i + 1][0] > 0.9 * best[i][0]), len(WIDTHS) - 1)
-        cells = [f"{t:.3g} s ({k}){'*' if i == stop else ''}" for i, (t, k) in enumerate(best)]
-        where = "" if gather else " kept (hessian_blocks)"
-        print(f"| {n}{where} | " + " | ".join(cells) + " |")
+        table.append((n, gather, [model(n, base["a"], base["b"], base["n"], per_task, trip,
+                                        bandwidth, base["blob"], base["ship"], w,
+                                        gather=gather) for w in WIDTHS]))
+    for which, title in ((0, "the best chunk size"), (1, "the default chunking on W workers")):
+        print(f"\nWith {title}: seconds (chunk size); * where doubling W stops gaining 10%\n")
+        print("| n | " + " | ".join(f"W={w}" for w in WIDTHS) + " |")
+        print("|---|" + "---|" * len(WIDTHS))
+        for n, gather, cells in table:
+            best = [cell[which] for cell in cells]
+            stop = next((i for i in range(1, len(WIDTHS) - 1)
+                         if best[i + 1][0] > 0.9 * best[i][0]), len(WIDTHS) - 1)
+            text = [f"{t:.3g} s ({k}){'*' if i == stop else ''}"
+                    for i, (t, k) in enumerate(best)]
+            where = ", gathered" if gather else ", kept (hessian_blocks)"
+            print(f"| {n:,}{where} | " + " | ".join(text) + " |")
 
 
 if __name__ == "__main__":
