@@ -1,19 +1,21 @@
 """Chunks of directions (Hessian columns, probes, colors) on other processes or machines: any
 `concurrent.futures.Executor` (ProcessPoolExecutor, loky) or a Dask cluster (a
 `dask.distributed.Client` or its `get_executor()`), passed as `executor=` to hessian, jacfwd,
-jacrev, hessian_times_matrix, hessian_operator, sparse_hessian and the curvature estimators.
+jacrev, hessian_times_matrix, hessian_operator, sparse_hessian and the curvature estimators
+(hessian_trace, spectral_density, hessian_eigenvalues, condition_number).
 
     from dask.distributed import Client, LocalCluster
     client = Client(LocalCluster(n_workers=2))       # or Client("tcp://scheduler:8786")
-    H = ad.hessian(f, executor=client)(x)            # same chunks, same numbers as serial
+    H = ad.hessian(f, executor=client)(x)            # the serial numbers, chunk for chunk
 
 Each chunk is computed by the very function the serial loop calls, so results are identical
-(same chunking, same arithmetic). The problem (f, x, data) is pickled once (cloudpickle) into a
-blob keyed by its hash; a worker unpickles it once and keeps it (the last CACHE_SIZE problems).
-On Dask the blob is the result of one task, fetched once by each worker (and recomputed if
-the workers holding it die); a generic executor sends it with each task (it has no way to send
-data once per process), but it is still unpickled once per worker process. On Dask, a task
-whose worker dies is rerun elsewhere, and one that raises is retried RETRIES times; an
+(same chunking, same arithmetic); without a chunk_size, the work is split by the executor's
+number of workers (default_chunk_size). The problem (f, x, data) is pickled once (cloudpickle)
+into a blob keyed by its hash; a worker unpickles it once and keeps it (the last CACHE_SIZE
+problems). On Dask the blob is the result of one task, fetched once by each worker (and
+recomputed if the workers holding it die); a generic executor sends it with each task (it has no
+way to send data once per process), but it is still unpickled once per worker process. On Dask,
+a task whose worker dies is rerun elsewhere, and one that raises is retried RETRIES times; an
 exception from f comes back as itself, with the chunk named; a KeyboardInterrupt cancels the
 outstanding tasks. Dask is imported only by what uses it.
 """
@@ -267,7 +269,8 @@ def hessian_blocks(f: Callable[..., Any], x: Any, client: Any, *, args: Any = ()
     on the workers of a dask.distributed `client`: for a Hessian too big for this machine's
     memory. Take its diagonal, a slice, a trace or products with dask (`.compute()` brings a
     result back); the columns are those of ad.hessian (same chunking: chunk_size columns per
-    block, by default as hessian on this client). The blocks are not cached: persist() them to reuse them."""
+    block, by default as hessian on this client). The blocks are not cached: persist() them
+    to reuse them."""
     import numpy as np
     from .transforms import ONE_SWEEP_UP_TO, DEFAULT_CHUNK_SIZE, HessianSweeps
     da = require("dask.array", "distributed", "hessian_blocks", package="dask")

@@ -1,6 +1,7 @@
 """executor=: chunks of directions on a real Dask cluster (two worker processes), on a
-ProcessPoolExecutor and on loky's reusable executor give exactly the serial results; a worker lost mid-Hessian costs nothing
-but time; an exception in f comes back as itself with its chunk named; Ctrl-C cancels."""
+ProcessPoolExecutor and on loky's reusable executor give exactly the serial results; a worker
+lost mid-Hessian costs nothing but time; an exception in f comes back as itself with its chunk
+named; Ctrl-C cancels."""
 import multiprocessing
 import os
 import subprocess
