@@ -1,19 +1,21 @@
 """Chunks of directions (Hessian columns, probes, colors) on other processes or machines: any
 `concurrent.futures.Executor` (ProcessPoolExecutor, loky) or a Dask cluster (a
 `dask.distributed.Client` or its `get_executor()`), passed as `executor=` to hessian, jacfwd,
-jacrev, hessian_times_matrix, hessian_operator, sparse_hessian and the curvature estimators.
+jacrev, hessian_times_matrix, hessian_operator, sparse_hessian and the curvature estimators
+(hessian_trace, spectral_density, hessian_eigenvalues, condition_number).
 
     from dask.distributed import Client, LocalCluster
     client = Client(LocalCluster(n_workers=2))       # or Client("tcp://scheduler:8786")
-    H = ad.hessian(f, executor=client)(x)            # same chunks, same numbers as serial
+    H = ad.hessian(f, executor=client)(x)            # the serial numbers, chunk for chunk
 
 Each chunk is computed by the very function the serial loop calls, so results are identical
-(same chunking, same arithmetic). The problem (f, x, data) is pickled once (cloudpickle) into a
-blob keyed by its hash; a worker unpickles it once and keeps it (the last CACHE_SIZE problems).
-On Dask the blob is the result of one task, fetched once by each worker (and recomputed if
-the workers holding it die); a generic executor sends it with each task (it has no way to send
-data once per process), but it is still unpickled once per worker process. On Dask, a task
-whose worker dies is rerun elsewhere, and one that raises is retried RETRIES times; an
+(same chunking, same arithmetic); without a chunk_size, the work is split by the executor's
+number of workers (default_chunk_size). The problem (f, x, data) is pickled once (cloudpickle)
+into a blob keyed by its hash; a worker unpickles it once and keeps it (the last CACHE_SIZE
+problems). On Dask the blob is the result of one task, fetched once by each worker (and
+recomputed if the workers holding it die); a generic executor sends it with each task (it has no
+way to send data once per process), but it is still unpickled once per worker process. On Dask,
+a task whose worker dies is rerun elsewhere, and one that raises is retried RETRIES times; an
 exception from f comes back as itself, with the chunk named; a KeyboardInterrupt cancels the
 outstanding tasks. Dask is imported only by what uses it.
 """
@@ -31,6 +33,13 @@ from .progress import steps
 
 RETRIES = 2  # Dask reruns of a chunk that raised (a lost worker's chunks are rerun anyway)
 CACHE_SIZE = 4  # problems kept unpickled per worker process
+# The default chunking on an executor (chunk_size=None): about CHUNKS_PER_WORKER chunks per
+# worker, so that a slow or lost worker's share is small and the others even it out; never
+# fewer than MIN_CHUNK directions, so that a task's cost through the scheduler (about a
+# millisecond idle, tens under load: benchmarks/README.md) stays small next to its sweep;
+# never more than the serial DEFAULT_CHUNK_SIZE (the memory of a sweep grows with its chunk).
+CHUNKS_PER_WORKER = 4
+MIN_CHUNK = 8
 
 _problems: "OrderedDict[str, Any]" = OrderedDict()  # token -> problem, in each worker process
 _problems_lock = threading.Lock()  # a Dask worker may run several threads
@@ -138,6 +147,35 @@ def check_executor(executor, what):
                     f"{type(executor).__name__}")
 
 
+def worker_count(executor) -> Optional[int]:
+    """How many tasks `executor` runs at once (a Dask cluster's threads now, a pool's
+    processes), or None if it does not say. A Shipment counts once (an operator's matmats,
+    a Lanczos step each, do not ask the scheduler every time)."""
+    if isinstance(executor, Shipment):
+        if executor._workers == 0:
+            executor._workers = worker_count(executor.executor)
+        return executor._workers
+    client = _dask_client(executor)
+    if client is not None:
+        return sum(client.nthreads().values()) or None
+    count = getattr(executor, "_max_workers", None)  # ProcessPoolExecutor, loky
+    return count if isinstance(count, int) and count > 0 else None
+
+
+def default_chunk_size(n: int, executor: Any) -> Optional[int]:
+    """Directions per chunk for n directions on `executor` when chunk_size is not given, or
+    None for the serial default (no executor, one worker, or an executor that does not say how
+    many): about CHUNKS_PER_WORKER chunks per worker, at least MIN_CHUNK directions each, at
+    most the serial DEFAULT_CHUNK_SIZE. The result is bit for bit the serial result with this
+    chunk_size (a different chunking can change the last bits of a sum or a product)."""
+    from .transforms import DEFAULT_CHUNK_SIZE
+    workers = None if executor is None else worker_count(executor)
+    if workers is None or workers < 2:
+        return None
+    chunk = -(-n // (CHUNKS_PER_WORKER * workers))
+    return max(1, min(n, DEFAULT_CHUNK_SIZE, max(MIN_CHUNK, chunk)))
+
+
 class Shipment:
     """A problem sent to an executor: pickled once, then `map` runs chunks of it, as many times
     as needed (an operator's matmats reuse one shipment, so f and x travel once)."""
@@ -149,6 +187,7 @@ class Shipment:
         self.blob = _dumps(problem, what)
         self.token = hashlib.sha256(self.blob).hexdigest()
         self._scattered = None
+        self._workers: Optional[int] = 0  # worker_count's answer, asked on first use
 
     def _payload(self):
         """The blob, or on Dask a future of it: a task whose result is the blob, which each
@@ -230,7 +269,8 @@ def hessian_blocks(f: Callable[..., Any], x: Any, client: Any, *, args: Any = ()
     on the workers of a dask.distributed `client`: for a Hessian too big for this machine's
     memory. Take its diagonal, a slice, a trace or products with dask (`.compute()` brings a
     result back); the columns are those of ad.hessian (same chunking: chunk_size columns per
-    block, by default as hessian). The blocks are not cached: persist() them to reuse them."""
+    block, by default as hessian on this client). The blocks are not cached: persist() them
+    to reuse them."""
     import numpy as np
     from .transforms import ONE_SWEEP_UP_TO, DEFAULT_CHUNK_SIZE, HessianSweeps
     da = require("dask.array", "distributed", "hessian_blocks", package="dask")
@@ -243,7 +283,9 @@ def hessian_blocks(f: Callable[..., Any], x: Any, client: Any, *, args: Any = ()
     if x.ndim != 1:
         raise ValueError(f"hessian_blocks expects a flat vector x, got shape {x.shape}")
     n = x.size
-    chunk = max(1, min(n, chunk_size or (n if n <= ONE_SWEEP_UP_TO else DEFAULT_CHUNK_SIZE)))
+    chunk = chunk_size or default_chunk_size(n, client) or \
+        (n if n <= ONE_SWEEP_UP_TO else DEFAULT_CHUNK_SIZE)
+    chunk = max(1, min(n, chunk))
     spans = [(start, min(chunk, n - start)) for start in range(0, n, chunk)]
     args = tuple(args) if isinstance(args, (tuple, list)) else (args,)
     shipment = Shipment(client, HessianSweeps(f, x, args), "hessian_blocks")

@@ -10,7 +10,7 @@ from typing import Any, Optional
 import numpy as np
 
 from .core.tracer import primal
-from .distributed import Problem, check_executor, run, ship
+from .distributed import Problem, check_executor, default_chunk_size, run, ship
 from .staged_calls import _arrays_only, staged, traced, use_staging
 from .transforms import hvp, DEFAULT_CHUNK_SIZE, ONE_SWEEP_UP_TO
 from .typing import ArrayLike, ScalarFun
@@ -54,7 +54,8 @@ def times_matrix(columns: "HessianColumns", V: ArrayLike, chunk_size: Optional[i
     n, k = V.shape
     if k == 0:
         return np.zeros((n, 0), dtype=x.dtype)
-    chunk = chunk_size or (k if k <= ONE_SWEEP_UP_TO else DEFAULT_CHUNK_SIZE)
+    chunk = chunk_size or default_chunk_size(k, executor) or \
+        (k if k <= ONE_SWEEP_UP_TO else DEFAULT_CHUNK_SIZE)
     # each chunk contiguous, as it arrives on a worker: the same arithmetic either way
     chunks = [np.ascontiguousarray(V[:, start:start + chunk].T, dtype=x.dtype)
               for start in range(0, k, chunk)]

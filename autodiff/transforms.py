@@ -15,7 +15,7 @@ from .core.forward import Dual, JVPTrace
 from .core.reverse import ReverseTrace
 from .core.tracer import Tracer, bottom, primal
 from .pytree import flatten, unflatten, tree_map
-from .distributed import Problem, check_executor, run, ship
+from .distributed import Problem, check_executor, default_chunk_size, run, ship
 from .fpwarnings import user_line
 from .staged_calls import Repeated, _arrays_only, traced, use_staging
 from .primitives.shape import concatenate, getitem, reshape, transpose, shape_of, cast_p
@@ -466,7 +466,8 @@ def _jacfwd_tree(fun1, tree, chunk_size, has_aux, holomorphic, name, executor=No
     layout = _layout(tree)
     _check_complex("jacfwd", "inputs", layout[0], holomorphic)
     shapes, sizes, n = layout[2], layout[3], layout[4]
-    chunk = chunk_size or (n if n <= ONE_SWEEP_UP_TO else DEFAULT_CHUNK_SIZE)
+    chunk = chunk_size or default_chunk_size(n, executor) or \
+        (n if n <= ONE_SWEEP_UP_TO else DEFAULT_CHUNK_SIZE)
     chunk = max(1, min(n, chunk))
     spans = [(start, min(chunk, n - start) if n else 0) for start in range(0, max(n, 1), chunk)]
     label = f"{name}: {n} directions"

@@ -5,8 +5,11 @@ scheduler's cost per task, the shipping of f and its data, the gathering of the 
 that model's predictions for 8-256 workers (benchmarks/README.md explains it).
 
     pip install -e ".[distributed]"
-    python benchmarks/distributed.py            # a few minutes on 2 cores
-    python benchmarks/distributed.py --quick    # the small MLP only, fewer repeats
+    python benchmarks/distributed.py            # several minutes on 2 cores
+    python benchmarks/distributed.py --quick    # the small MLP only, one run
+
+Serial, Dask and ProcessPool runs are interleaved (their order rotated every repeat) and the
+medians reported, with the machine's load average: on a shared machine the load moves.
 """
 import os
 
@@ -14,6 +17,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")  # one thread per process: workers are the parallelism
 
 import argparse  # noqa: E402
+import json  # noqa: E402
 import math  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
@@ -55,6 +59,17 @@ class Timed(distributed.Problem):
         return time.perf_counter() - wall, time.thread_time() - cpu
 
 
+class Touch(distributed.Problem):
+    """Another problem's shipment without its work: a worker unpickles it and waits 10 ms (so
+    that the tasks spread over all the workers)."""
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    def solve(self, chunk):
+        time.sleep(0.01)
+
+
 class Columns(distributed.Problem):
     """A task that returns k columns of n zeros: what bringing a chunk's result back costs."""
 
@@ -65,25 +80,18 @@ class Columns(distributed.Problem):
         return np.zeros((self.n, k))
 
 
-def best_time(fn, repeats):
-    """(the best of `repeats` runs' seconds, the last result): on a shared machine, others'
-    load only adds time."""
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    return min(times), result
+def median(values):
+    return float(np.median(values))
 
 
 def cpu_time(fn, repeats):
-    """The least CPU seconds (this thread's) of `repeats` runs: what a core of one's own takes."""
+    """The median CPU seconds (this thread's) of `repeats` runs: what a core of one's own takes."""
     times = []
     for _ in range(repeats):
         start = time.thread_time()
         fn()
         times.append(time.thread_time() - start)
-    return min(times)
+    return median(times)
 
 
 def chunk_cost(problem, repeats):
@@ -94,26 +102,57 @@ def chunk_cost(problem, repeats):
     return max(t[16] - 16 * b, 0.0), b
 
 
+def interleaved(runs, repeats):
+    """{name: [wall seconds]} of each run, `repeats` times, the runs interleaved (their order
+    rotated every repeat) so that the machine's changing load falls on all of them alike; and
+    the 1-minute load average at each repeat."""
+    names = list(runs)
+    times = {name: [] for name in names}
+    loads = []
+    results = {}
+    for r in range(repeats):
+        loads.append(os.getloadavg()[0])
+        for name in names[r % len(names):] + names[:r % len(names)]:
+            start = time.perf_counter()
+            results[name] = runs[name]()
+            times[name].append(time.perf_counter() - start)
+    return times, loads, results
+
+
 def measure(name, f, p, client, pool, repeats, workers):
     n = p.size
     chunks = math.ceil(n / CHUNK)
-    serial, H = best_time(lambda: ad.hessian(f)(p), repeats)
+    first = time.perf_counter()
+    H_first = ad.hessian(f, executor=client)(p)  # the first call ships f and x to the workers
+    dask_first = time.perf_counter() - first
+    ad.hessian(f, executor=pool)(p)  # warm the pool's processes too
+    times, loads, results = interleaved({
+        "serial": lambda: ad.hessian(f)(p),
+        "dask": lambda: ad.hessian(f, executor=client)(p),
+        "pool": lambda: ad.hessian(f, executor=pool)(p)}, repeats)
+    H = results["serial"]
     serial_cpu = cpu_time(lambda: ad.hessian(f)(p), 1)
     problem = ad.transforms._ForwardSweeps(ad.grad(f), 0, (p,), {}, False, False, "hessian")
     a, b = chunk_cost(problem, repeats)
-    row = dict(name=name, n=n, chunks=chunks, serial=serial, serial_cpu=serial_cpu, a=a, b=b)
-    first = time.perf_counter()
-    same = np.array_equal(ad.hessian(f, executor=client)(p), H)
-    row["dask_first"] = time.perf_counter() - first
-    row["dask"], H_dask = best_time(lambda: ad.hessian(f, executor=client)(p), repeats)
-    row["pool"], H_pool = best_time(lambda: ad.hessian(f, executor=pool)(p), repeats)
-    row["equal"] = same and np.array_equal(H_dask, H) and np.array_equal(H_pool, H)
-    shipment = distributed.Shipment(client, problem, "hessian")
-    row["blob"] = len(shipment.blob)
+    row = dict(name=name, n=n, chunks=chunks, serial_cpu=serial_cpu, a=a, b=b,
+               dask_first=dask_first, loads=loads,
+               equal=all(np.array_equal(M, H) for M in (H_first, results["dask"],
+                                                          results["pool"])))
+    for key in times:
+        row[key] = median(times[key])
+        row[key + "_all"] = times[key]
+    row["speedup"] = median([s / d for s, d in zip(times["serial"], times["dask"])])
+    row["speedup_pool"] = median([s / d for s, d in zip(times["serial"], times["pool"])])
+    row["blob"] = len(distributed.Shipment(client, problem, "hessian").blob)
+    # shipping: a fresh problem (f, x, data) to every worker, less the same no-op tasks again
+    touch = distributed.Shipment(client, Touch(problem), "touch")
+    spread = list(range(4 * workers))
     start = time.perf_counter()
-    from dask.distributed import wait
-    wait(shipment._payload())  # on a worker (the others fetch it from there)
-    row["ship"] = time.perf_counter() - start
+    touch.map(spread)
+    cold = time.perf_counter() - start
+    start = time.perf_counter()
+    touch.map(spread)
+    row["ship"] = max(cold - (time.perf_counter() - start), 0.0)
     spans = [(s, min(CHUNK, n - s)) for s in range(0, n, CHUNK)]
     timed = distributed.Shipment(client, Timed(problem), "hessian")
     timed.map(spans)  # warm: each worker unpickles f and x
@@ -127,10 +166,16 @@ def measure(name, f, p, client, pool, repeats, workers):
     return row
 
 
-def scheduler_costs(client, n, tasks=200):
-    """(seconds per no-op task, gathering bandwidth in bytes/s for (n, 64) column blocks)."""
+def scheduler_costs(client, n, tasks=200, trips=30):
+    """(seconds of one no-op task's round trip alone, seconds per no-op task when many are in
+    flight, gathering bandwidth in bytes/s for (n, 64) column blocks)."""
     nothing = distributed.Shipment(client, Nothing(), "noop")
     nothing.map(list(range(10)))  # warm
+    alone = []
+    for i in range(trips):
+        start = time.perf_counter()
+        nothing.map([i])
+        alone.append(time.perf_counter() - start)
     start = time.perf_counter()
     nothing.map(list(range(tasks)))
     per_task = (time.perf_counter() - start) / tasks
@@ -139,38 +184,60 @@ def scheduler_costs(client, n, tasks=200):
     start = time.perf_counter()
     columns.map([CHUNK] * 40)
     seconds = time.perf_counter() - start - 40 * per_task
-    return per_task, 40 * n * CHUNK * 8 / max(seconds, 1e-9)
+    return median(alone), per_task, 40 * n * CHUNK * 8 / max(seconds, 1e-9)
 
 
-def model(n, a1, b1, n1, per_task, bandwidth, blob, workers, gather=True):
-    """Predicted seconds of an n-parameter Hessian of the same kind on `workers` workers, and
-    the chunk size that minimizes it. The sweep cost per direction grows like n (b = b1 n/n1:
-    the MLP's work per direction is its size), the fixed cost a per sweep likewise;
-    T = shipping (blob to each worker) + ceil(C / W) rounds of (a + b k) + C tasks through
-    the scheduler + the n^2 doubles gathered at the client."""
+def model_time(n, k, a1, b1, n1, per_task, trip, bandwidth, blob, ship, workers,
+               gather=True):
+    """Predicted seconds of an n-parameter Hessian of the same kind in chunks of k on `workers`
+    workers. The sweep cost per direction grows like n (b = b1 n/n1: the MLP's work per
+    direction is its size), the fixed cost a per sweep likewise; T = shipping (each worker
+    fetches and unpickles f + data, in parallel; the bytes counted as if all came from one
+    place) + ceil(C / W) rounds of (a + b k) + C tasks through the scheduler + one task's
+    round trip + the n^2 doubles gathered at the client."""
     a, b = a1 * n / n1, b1 * n / n1
-    best = None
-    for k in (8, 16, 32, 64, 128, 256, 512):
-        if k > n:
-            break
-        C = math.ceil(n / k)
-        t = (blob * workers / bandwidth + math.ceil(C / workers) * (a + b * k)
-             + C * per_task + gather * 8.0 * n * n / bandwidth)
-        if best is None or t < best[0]:
-            best = (t, k)
-    return best
+    C = math.ceil(n / k)
+    return (ship + blob * workers / bandwidth + math.ceil(C / workers) * (a + b * k)
+            + C * per_task + trip + gather * 8.0 * n * n / bandwidth)
+
+
+def model(n, *costs, gather=True):
+    """(seconds, k) of the chunk size k (a power of two from 8 to 512) that model_time finds
+    fastest, and (seconds, k) of the default chunking on an executor of that many workers."""
+    workers = costs[-1]
+    best = min((model_time(n, k, *costs, gather=gather), k)
+               for k in (8, 16, 32, 64, 128, 256, 512) if k <= n)
+    k = distributed.default_chunk_size(n, Workers(workers)) or (n if n <= 128 else CHUNK)
+    return best, (model_time(n, k, *costs, gather=gather), k)
+
+
+class Workers:
+    """Stands for an executor of that many workers (default_chunk_size reads _max_workers)."""
+
+    def __init__(self, count):
+        self._max_workers = count
+
+
+WIDTHS = (1, 2, 8, 16, 32, 64, 128, 256)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--repeats", type=int, default=3, help="best of how many runs")
+    parser.add_argument("--repeats", type=int, default=5, help="median of how many runs")
+    parser.add_argument("--save", help="write the measurements to this JSON file")
+    parser.add_argument("--report", help="print the tables of measurements saved by --save")
     args = parser.parse_args()
+    if args.report:
+        with open(args.report) as saved:
+            return report(**json.load(saved))
     from dask.distributed import Client, LocalCluster
     Xl, yl, Xm, ym = W.data()
     sizes = [("MLP 1409", 64)] + ([] if args.quick else [("MLP 4995", 227)])
     repeats = 1 if args.quick else args.repeats
+    print(f"load average at the start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores",
+          flush=True)
     cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
                            dashboard_address=":0")
     client = Client(cluster)
@@ -183,39 +250,58 @@ def main():
             p = np.random.default_rng(1).standard_normal(n) * 0.3
             rows.append(measure(name, f, p, client, pool, repeats, args.workers))
             print(rows[-1], flush=True)
-        per_task, bandwidth = scheduler_costs(client, rows[-1]["n"])
+        trip, per_task, bandwidth = scheduler_costs(client, rows[-1]["n"])
     finally:
         pool.shutdown()
         client.close()
         cluster.close()
-    print(f"\n{args.workers} workers, one thread each; scheduler cost per task "
-          f"{per_task * 1e3:.2f} ms, gathering bandwidth {bandwidth / 1e9:.2f} GB/s\n")
-    print("| Hessian | n | chunks of 64 | serial (CPU) | Dask, first call | Dask | ProcessPool "
-          "| speed-up (Dask) | workers' CPU | overhead per chunk | f + data shipped | scatter "
-          "| a + b k per sweep (CPU) | equal |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    measured = dict(rows=rows, trip=trip, per_task=per_task, bandwidth=bandwidth,
+                    workers=args.workers, repeats=repeats)
+    if args.save:
+        with open(args.save, "w") as out:
+            json.dump(measured, out, indent=1)
+    report(**measured)
+
+
+def report(rows, trip, per_task, bandwidth, workers, repeats):
+    """The measured table, and the model's predictions from the last (largest) Hessian."""
+    loads = [x for r in rows for x in r["loads"]]
+    print(f"\n{workers} workers, one thread each; medians of {repeats} interleaved runs; "
+          f"1-minute load average {min(loads):.1f}-{max(loads):.1f} (median "
+          f"{median(loads):.1f}) on {os.cpu_count()} cores")
+    print(f"no-op task: {trip * 1e3:.1f} ms round trip alone, {per_task * 1e3:.2f} ms each when "
+          f"200 are in flight; gathering column blocks at {bandwidth / 1e9:.2f} GB/s\n")
+    print("| Hessian | chunks of 64 | serial: wall (CPU) | Dask, 2: first call / median "
+          "| ProcessPool, 2 | speed-up Dask / pool | workers' CPU | overhead per chunk "
+          "| f + data: size, shipping | chunk of k columns (CPU) | equal |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['name']} | {r['n']} | {r['chunks']} | {r['serial']:.2f} s "
-              f"({r['serial_cpu']:.2f} s) | {r['dask_first']:.2f} s | {r['dask']:.2f} s | "
-              f"{r['pool']:.2f} s | {r['serial'] / r['dask']:.2f}x | {r['worker_cpu']:.2f} s | "
-              f"{r['overhead'] * 1e3:.1f} ms | {r['blob'] / 1e6:.2f} MB | "
-              f"{r['ship'] * 1e3:.0f} ms | {r['a'] * 1e3:.1f} ms + {r['b'] * 1e3:.2f} ms k | "
-              f"{r['equal']} |")
-    print(f"\nload average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+        print(f"| {r['name']} | {r['chunks']} | {r['serial']:.2f} s ({r['serial_cpu']:.2f} s) "
+              f"| {r['dask_first']:.2f} s / {r['dask']:.2f} s | {r['pool']:.2f} s "
+              f"| {r['speedup']:.2f}x / {r['speedup_pool']:.2f}x | {r['worker_cpu']:.2f} s "
+              f"| {r['overhead'] * 1e3:.1f} ms | {r['blob'] / 1e6:.2f} MB, "
+              f"{r['ship'] * 1e3:.0f} ms | {r['a'] * 1e3:.1f} ms + {r['b'] * 1e3:.2f} ms k "
+              f"| {'yes' if r['equal'] else 'NO'} |")
     base = rows[-1]
-    print(f"\nModel (from {base['name']}): seconds (chunk size) for W workers\n")
-    widths = (1, 2, 8, 16, 32, 64, 128, 256)
-    print("| n | " + " | ".join(f"W={w}" for w in widths) + " |")
-    print("|---|" + "---|" * len(widths))
+    print(f"\nModel (from {base['name']}), seconds for W workers")
+    table = []
     for n, gather in ((1409, True), (4995, True), (20_000, True), (20_000, False),
                       (100_000, False)):
-        cells = []
-        for w in widths:
-            t, k = model(n, base["a"], base["b"], base["n"], per_task, bandwidth,
-                         base["blob"], w, gather)
-            cells.append(f"{t:.3g} s ({k})")
-        where = "" if gather else " kept (hessian_blocks)"
-        print(f"| {n}{where} | " + " | ".join(cells) + " |")
+        table.append((n, gather, [model(n, base["a"], base["b"], base["n"], per_task, trip,
+                                        bandwidth, base["blob"], base["ship"], w,
+                                        gather=gather) for w in WIDTHS]))
+    for which, title in ((0, "the best chunk size"), (1, "the default chunking on W workers")):
+        print(f"\nWith {title}: seconds (chunk size); * where doubling W stops gaining 10%\n")
+        print("| n | " + " | ".join(f"W={w}" for w in WIDTHS) + " |")
+        print("|---|" + "---|" * len(WIDTHS))
+        for n, gather, cells in table:
+            best = [cell[which] for cell in cells]
+            stop = next((i for i in range(1, len(WIDTHS) - 1)
+                         if best[i + 1][0] > 0.9 * best[i][0]), len(WIDTHS) - 1)
+            text = [f"{t:.3g} s ({k}){'*' if i == stop else ''}"
+                    for i, (t, k) in enumerate(best)]
+            where = ", gathered" if gather else ", kept (hessian_blocks)"
+            print(f"| {n:,}{where} | " + " | ".join(text) + " |")
 
 
 if __name__ == "__main__":

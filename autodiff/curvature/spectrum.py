@@ -246,10 +246,12 @@ def spectral_density(f, x, args=(), *, num_steps=100, num_probes=1, sigma=None, 
     return Density(grid, density, nodes, weights)
 
 
-def condition_number(f, x, args=()):
+def condition_number(f, x, args=(), *, executor=None):
     """|lambda|max / |lambda|min of H(x) (inf if singular). Dense for n <= 200, else Lanczos
-    for the largest and the smallest eigenvalues in magnitude (the latter converges slowly)."""
-    op = hessian_operator(f, x, args)
+    for the largest and the smallest eigenvalues in magnitude (the latter converges slowly).
+    An `executor` (see hessian_operator) computes the formed Hessian's columns (n <= 200, or
+    a Lanczos fallback); Lanczos itself takes one product at a time, in this process."""
+    op = hessian_operator(f, x, args, executor=executor)
     if op.shape[0] <= 200:
         vals = np.abs(np.linalg.eigvalsh(_dense(op)))
     else:  # no convergence: what converged or the formed Hessian, as hessian_eigenvalues

@@ -1,6 +1,7 @@
-"""executor=: chunks of directions on a real Dask cluster (two worker processes) and on a
-ProcessPoolExecutor give exactly the serial results; a worker lost mid-Hessian costs nothing
-but time; an exception in f comes back as itself with its chunk named; Ctrl-C cancels."""
+"""executor=: chunks of directions on a real Dask cluster (two worker processes), on a
+ProcessPoolExecutor and on loky's reusable executor give exactly the serial results; a worker
+lost mid-Hessian costs nothing but time; an exception in f comes back as itself with its chunk
+named; Ctrl-C cancels."""
 import multiprocessing
 import os
 import subprocess
@@ -52,10 +53,20 @@ def pool():
         yield pool
 
 
-@pytest.fixture(params=["client", "get_executor", "pool"])
+@pytest.fixture(scope="module")
+def loky_executor():
+    loky = pytest.importorskip("loky")
+    # loky's workers quit after `timeout` idle seconds (10 by default): one quitting just as
+    # tasks arrive is harmless, but warns; the module's tests are closer together than this
+    executor = loky.get_reusable_executor(max_workers=2, timeout=300)
+    yield executor
+    executor.shutdown(wait=True)
+
+
+@pytest.fixture(params=["client", "get_executor", "pool", "loky"])
 def executor(request):
-    if request.param == "pool":
-        return request.getfixturevalue("pool")
+    if request.param in ("pool", "loky"):
+        return request.getfixturevalue({"pool": "pool", "loky": "loky_executor"}[request.param])
     client = request.getfixturevalue("client")
     return client if request.param == "client" else client.get_executor()
 
@@ -99,6 +110,45 @@ def test_products_operator_and_estimators_equal_serial(executor):
          tuple(curvature.spectral_density(f, X, num_probes=4, num_steps=10, chunk_size=2)))
     same(curvature.hessian_eigenvalues(tree_f, P, k=2, args=(2.0,), executor=executor),
          curvature.hessian_eigenvalues(tree_f, P, k=2, args=(2.0,)))
+    same(curvature.condition_number(tree_f, P, args=(2.0,), executor=executor),
+         curvature.condition_number(tree_f, P, args=(2.0,)))
+
+
+def test_default_chunking_splits_over_the_workers(executor):
+    """Without chunk_size, an executor's 2 workers get about 4 chunks each, of at least 8
+    directions: 40 directions in 5 chunks of 8, the serial result with chunk_size=8."""
+    assert ad.distributed.default_chunk_size(X.size, executor) == 8
+    same(ad.hessian(f, executor=executor)(X), ad.hessian(f, chunk_size=8)(X))
+    V = np.random.default_rng(0).standard_normal((X.size, 10))
+    same(ad.hessian_times_matrix(f, X, V, executor=executor),
+         ad.hessian_times_matrix(f, X, V, chunk_size=8))
+
+
+class Inline(Executor):
+    """Runs each task at once, in this process; says it has two workers."""
+    _max_workers = 2
+
+    def __init__(self):
+        self.tasks = 0
+
+    def submit(self, fn, *args, **kwargs):
+        self.tasks += 1
+        future = Future()
+        future.set_result(fn(*args, **kwargs))
+        return future
+
+
+def test_default_chunk_size():
+    chunks = ad.distributed.default_chunk_size
+    assert chunks(40, None) is None and chunks(40, Recorder()) is None  # serial default
+    assert chunks(1409, Inline()) == 64  # not above the serial chunk
+    assert chunks(100, Inline()) == 13 and chunks(20, Inline()) == 8 and chunks(5, Inline()) == 5
+    inline = Inline()
+    ad.hessian(f, executor=inline)(X)
+    assert inline.tasks == 5  # not one task for 40 <= 128 directions, as serially
+    inline = Inline()
+    curvature.condition_number(f, X, executor=inline)
+    assert inline.tasks == 5  # the dense Hessian's columns, split over the workers
 
 
 def test_sparse_hessian_equal_serial(executor):
