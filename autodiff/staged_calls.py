@@ -102,8 +102,8 @@ class Repeated:
 
 
 def staged(fun, jit, where, plain=None):
-    """fun staged from its second call on (Repeated) if use_staging(jit, where), else plain
-    (default: fun)."""
+    """fun staged once its calls have taken about a recording's cost (Repeated) if
+    use_staging(jit, where), else plain (default: fun)."""
     if use_staging(jit, where):
         return Repeated(fun, plain)
     return fun if plain is None else plain
