@@ -692,7 +692,14 @@ def _key_of(args):
         return (len(args), tuple([(x.shape, x.dtype, x.strides) for x in args]),
                 _switches(_shortcuts))
     leaves, tree = flatten(args)
-    return _key(tree, leaves)
+    return _key(tree, _numbers_as_arrays(leaves))
+
+
+def _numbers_as_arrays(leaves):
+    """Python and NumPy scalars as 0-d arrays, as JAX takes them: staged like any array (a
+    Python int that drives a loop becomes a guard), the recording keyed by their dtype."""
+    return [np.asarray(x) if isinstance(x, (int, float, complex, np.number, np.bool_))
+            else x for x in leaves]
 
 
 def _key(tree, leaves):
@@ -742,6 +749,7 @@ class Jitted:
             leaves, tree = flatten(args)
             if any(isinstance(x, Tracer) for x in leaves):
                 return self.fun(*args)  # inside a transform or a recording: the identity
+            leaves = _numbers_as_arrays(leaves)
             for i, x in enumerate(leaves):
                 if type(x) is not np.ndarray or x.dtype.kind not in "biufc":
                     raise TypeError(
