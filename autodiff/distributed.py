@@ -259,7 +259,8 @@ def ship(executor, problem: Problem, what: str) -> Shipment:
 
 def run(runner: Callable[[Any], Any], chunks: Sequence[Any], label: str) -> List[Any]:
     """The serial path: runner(chunk) for each chunk, progress reported when there are several."""
-    chunks = steps(chunks, label, unit="chunk") if len(chunks) > 1 else chunks
+    if len(chunks) > 1:
+        return [runner(chunk) for chunk in steps(chunks, label, unit="chunk")]
     return [runner(chunk) for chunk in chunks]
 
 

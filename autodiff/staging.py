@@ -29,6 +29,7 @@ import itertools
 import operator as _operator
 import sys
 import threading
+from typing import Any, Callable, List, Optional, Sequence
 from collections import OrderedDict, namedtuple
 
 import numpy as np
@@ -731,7 +732,7 @@ class Jitted:
         self._lock = threading.Lock()
         functools.update_wrapper(self, fun)
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if kwargs:
             raise TypeError("ad.jit: keyword arguments are not supported (pass them "
                             "positionally, or bind them with functools.partial)")
@@ -741,6 +742,7 @@ class Jitted:
                 break
         else:
             flat = True
+        leaves: Sequence[Any]
         if flat:  # arrays only, the common case: no pytree to flatten
             leaves, tree = args, None
             key = (len(args), tuple([(x.shape, x.dtype, x.strides) for x in args]),
@@ -797,22 +799,22 @@ class Jitted:
         del entry.programs[RECORDINGS_PER_STRUCTURE:]
         return result
 
-    def programs(self, *args):
+    def programs(self, *args: Any) -> List["Program"]:
         """The programs recorded for the structure of `args` (newest first), for inspection:
         each has `source` (the replayed Python), `steps` and `guards`; `[]` if not staged."""
         entry = self._entries.get(_key_of(args))
         return [] if entry is None else list(entry.programs)
 
-    def unstaged_reason(self, *args):
+    def unstaged_reason(self, *args: Any) -> Optional[str]:
         """Why calls with the structure of `args` run the function itself (None: staged)."""
         entry = self._entries.get(_key_of(args))
         return None if entry is None else entry.unstaged
 
 
-def jit(fun):
+def jit(fun: Callable[..., Any]) -> "Jitted":
     """Record `fun` once per input structure (pytree, shapes, dtypes) and replay the
     recording at later calls: `ad.jit(ad.grad(f))`, `ad.jit(ad.hessian(f))`,
-    `ad.jit(lambda x, v: ad.hvp(f, x, v))`. Arguments are NumPy arrays (in pytrees); results
+    `ad.jit(lambda x, v: ad.hvp(f, x, v))`. Arguments are NumPy arrays or scalars (in pytrees); results
     equal fun's own, bit for bit. Python side effects of fun happen only while recording, and
     arrays fun reads from outside its arguments are frozen at recording. See docs/jit.md."""
     if not callable(fun):

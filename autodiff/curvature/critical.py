@@ -1,11 +1,13 @@
 """What kind of point is x? Gradient norm and extreme Hessian eigenvalues give the verdict; at
 a saddle, the most negative curvature direction is the way out."""
 from dataclasses import dataclass
+from typing import Any, Optional
 
 import numpy as np
 
 from ..pytree import ravel_pytree
 from ..transforms import value_and_grad
+from ..typing import PyTree, ScalarFun
 from .spectrum import hessian_eigenvalues
 
 
@@ -21,12 +23,13 @@ class CriticalPoint:
     grad_tol: float
     min_eigenvector: np.ndarray  # flat; the direction of most negative curvature
 
-    def __str__(self):
+    def __str__(self) -> str:
         return (f"{self.verdict}: |grad| = {self.grad_norm:.3g}, eigenvalues in "
                 f"[{self.min_eigenvalue:.6g}, {self.max_eigenvalue:.6g}] (tol {self.tol:g})")
 
 
-def classify_critical_point(f, x, args=(), *, tol=1e-6, grad_tol=1e-6):
+def classify_critical_point(f: ScalarFun, x: PyTree, args: Any = (), *, tol: float = 1e-6,
+                            grad_tol: float = 1e-6) -> CriticalPoint:
     """Classify x for f(x, *args): the gradient's norm decides whether x is critical (grad_tol);
     the smallest and largest Hessian eigenvalues, compared with +-tol, decide the kind."""
     flat, unravel = ravel_pytree(x)
@@ -48,7 +51,8 @@ def classify_critical_point(f, x, args=(), *, tol=1e-6, grad_tol=1e-6):
     return CriticalPoint(verdict, grad_norm, lo, hi, tol, grad_tol, v_lo[:, 0])
 
 
-def escape_saddle(f, x, args=(), *, step=None, max_halvings=30):
+def escape_saddle(f: ScalarFun, x: PyTree, args: Any = (), *, step: Optional[float] = None,
+                  max_halvings: int = 30) -> PyTree:
     """A point that decreases f, moved from x along the direction of most negative curvature
     (sign chosen downhill). The step starts at `step` (default: 1 scaled by |x|+1) and is
     halved until f decreases. Returns x's structure; raises if there is no negative curvature."""

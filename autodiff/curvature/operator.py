@@ -1,4 +1,6 @@
 """The Hessian as a scipy LinearOperator backed by exact HVPs."""
+from typing import TYPE_CHECKING, Any, List, Optional
+
 import numpy as np
 
 from .._optional import require_scipy
@@ -7,9 +9,15 @@ from ..hessian_products import HessianColumns, times_matrix
 from ..pytree import ravel_pytree
 from ..staged_calls import use_staging
 from ..transforms import hvp_fn
+from ..typing import PyTree, ScalarFun
+
+if TYPE_CHECKING:  # scipy is optional: imported for the annotations only
+    import scipy.sparse.linalg
 
 
-def hessian_operator(f, x, args=(), *, chunk_size=None, executor=None, jit=None):
+def hessian_operator(f: ScalarFun, x: PyTree, args: Any = (), *, chunk_size: Optional[int] = None,
+                     executor: Any = None,
+                     jit: Optional[bool] = None) -> "scipy.sparse.linalg.LinearOperator":
     """H(x) of f(x, *args) as a `scipy.sparse.linalg.LinearOperator` on flat vectors (x may be a
     pytree: the operator's `.unravel` maps a flat vector back). The matrix is never formed:
     the gradient is recorded once and a matvec is one reverse sweep over it; a matmat
@@ -30,7 +38,7 @@ def hessian_operator(f, x, args=(), *, chunk_size=None, executor=None, jit=None)
     flat_f = lambda z, *args: f(unravel(z), *args)  # noqa: E731
     product = hvp_fn(flat_f, flat, args=args, jit=use)
     columns = HessianColumns(flat_f, flat, use, args=args)  # its staged sweeps: every matmat
-    shipment = []  # made on the first matmat, reused by the next ones
+    shipment: List[Shipment] = []  # made on the first matmat, reused by the next ones
     if executor is not None:
         check_executor(executor, "hessian_operator")
 

@@ -3,11 +3,13 @@ the trace (Hutchinson) and the spectral density (stochastic Lanczos quadrature),
 PyHessian; plus the condition number and the curvature along a direction."""
 import warnings
 from collections import namedtuple
+from typing import Any, Callable, List, Optional, Tuple
 
 import numpy as np
 
 from .._optional import require, require_scipy
 from ..pytree import ravel_pytree
+from ..typing import ArrayLike, PyTree, ScalarFun
 from .operator import hessian_operator
 
 PROBE_BLOCK = 10  # Hutchinson probes per batched product (the stopping rule needs 10 anyway)
@@ -29,13 +31,13 @@ class Density(namedtuple("Density", "grid density nodes weights")):
     to 1: the density before smoothing). `.plot()` draws it (matplotlib)."""
     __slots__ = ()
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (f"Density({self.nodes.size} nodes in [{self.nodes.min():.4g}, "
                 f"{self.nodes.max():.4g}], density on a grid of {self.grid.size} points from "
                 f"{self.grid[0]:.4g} to {self.grid[-1]:.4g}; fields grid, density, nodes, "
                 "weights)")
 
-    def plot(self, ax=None, log=True, **kwargs):
+    def plot(self, ax: Any = None, log: bool = True, **kwargs: Any) -> Any:
         """The density against the eigenvalue on `ax` (default: a new figure's), on a log scale
         (floored at 1e-7 of the peak) unless log=False; kwargs go to `ax.plot`. Returns ax."""
         if ax is None:
@@ -63,8 +65,10 @@ def _dense_eigenpairs(op, k, which):
     return vals[order], vecs[:, order]
 
 
-def hessian_eigenvalues(f, x, k=1, which="LA", *, args=(), tol=1e-3, maxiter=None,
-                        return_eigenvectors=False, seed=0, executor=None, jit=None):
+def hessian_eigenvalues(f: ScalarFun, x: PyTree, k: int = 1, which: str = "LA", *,
+                        args: Any = (), tol: float = 1e-3, maxiter: Optional[int] = None,
+                        return_eigenvectors: bool = False, seed: int = 0,
+                        executor: Any = None, jit: Optional[bool] = None) -> Any:
     """The k extreme eigenvalues of H(x): which='LA' largest, 'SA' smallest (algebraic), 'LM'
     largest in magnitude. Lanczos (ARPACK eigsh) on exact HVPs; for small n, a dense
     eigendecomposition. Eigenvalues ascending; eigenvectors (flat) as columns if asked.
@@ -135,8 +139,10 @@ def _lanczos_eigenpairs(scipy, op, k, which, tol, maxiter, v0, shift=None):
         return _dense_eigenpairs(op, k, which)
 
 
-def hessian_trace(f, x, args=(), *, max_samples=100, tol=1e-3, seed=0, num_samples=None,
-                  chunk_size=None, executor=None, jit=None):
+def hessian_trace(f: ScalarFun, x: PyTree, args: Any = (), *, max_samples: int = 100,
+                  tol: float = 1e-3, seed: int = 0, num_samples: Optional[int] = None,
+                  chunk_size: Optional[int] = None, executor: Any = None,
+                  jit: Optional[bool] = None) -> TraceEstimate:
     """Hutchinson's estimate of tr H(x) = E[z^T H z] for Rademacher z, stopping once the
     standard error falls below tol * |estimate| (10 samples at least), or after max_samples
     products (tol=0: exactly max_samples). The probes are drawn and multiplied PROBE_BLOCK at a
@@ -154,7 +160,7 @@ def hessian_trace(f, x, args=(), *, max_samples=100, tol=1e-3, seed=0, num_sampl
     num_samples = max_samples
     op = hessian_operator(f, x, args, chunk_size=chunk_size, executor=executor, jit=jit)
     rng = np.random.default_rng(seed)
-    values = []
+    values: List[float] = []
     while len(values) < num_samples and not _precise_enough(values, tol):
         Z = np.column_stack([rng.choice([-1.0, 1.0], size=op.shape[0])
                              for _ in range(min(PROBE_BLOCK, num_samples - len(values)))])
@@ -172,7 +178,7 @@ def _precise_enough(values, tol):
                                   <= tol * abs(np.mean(values)))
 
 
-def lanczos(matvec, v0, steps):
+def lanczos(matvec: Callable[[np.ndarray], Any], v0: ArrayLike, steps: int) -> Tuple[Any, Any]:
     """`steps` Lanczos iterations with full reorthogonalization: the tridiagonal (alpha, beta)
     of the Krylov space of v0. Stops early on an invariant subspace."""
     v0 = np.asarray(v0)
@@ -181,7 +187,8 @@ def lanczos(matvec, v0, steps):
     return alphas[0], betas[0]
 
 
-def lanczos_block(matmat, V0, steps):
+def lanczos_block(matmat: Callable[[np.ndarray], Any], V0: np.ndarray,
+                  steps: int) -> Tuple[List[Any], List[Any]]:
     """`lanczos` run on each column of V0 (n, k) in lockstep: k independent recurrences, each
     step multiplying H by all the still-running vectors at once (matmat: (n, j) -> H times
     them). Returns the list of the k alphas and that of the k betas; each column stops early
@@ -189,7 +196,8 @@ def lanczos_block(matmat, V0, steps):
     n, k = V0.shape
     m = min(steps, n)
     Q = np.zeros((k, m, n))
-    alphas, betas = [[] for _ in range(k)], [[] for _ in range(k)]
+    alphas: List[List[float]] = [[] for _ in range(k)]
+    betas: List[List[float]] = [[] for _ in range(k)]
     active = list(range(k))
     q = V0 / np.linalg.norm(V0, axis=0)
     for j in range(m):
@@ -214,8 +222,10 @@ def lanczos_block(matmat, V0, steps):
     return [np.array(a) for a in alphas], [np.array(b) for b in betas]
 
 
-def spectral_density(f, x, args=(), *, num_steps=100, num_probes=1, sigma=None, grid_size=1000,
-                     seed=0, chunk_size=None, executor=None, jit=None):
+def spectral_density(f: ScalarFun, x: PyTree, args: Any = (), *, num_steps: int = 100,
+                     num_probes: int = 1, sigma: Optional[float] = None,
+                     grid_size: int = 1000, seed: int = 0, chunk_size: Optional[int] = None,
+                     executor: Any = None, jit: Optional[bool] = None) -> Density:
     """The eigenvalue density of H(x) by stochastic Lanczos quadrature: per random probe, the
     Ritz values of `num_steps` Lanczos steps weighted by the squared first components of their
     eigenvectors, smoothed by Gaussians of width sigma (default: 1% of the spectral range).
@@ -230,13 +240,13 @@ def spectral_density(f, x, args=(), *, num_steps=100, num_probes=1, sigma=None, 
     probes = np.column_stack([rng.standard_normal(op.shape[0]) for _ in range(num_probes)])
     # for one probe, the recorded gradient's matvec is cheaper than a batched sweep
     products = op.matmat if num_probes > 1 else (lambda Q: op.matvec(Q[:, 0])[:, None])
-    nodes, weights = [], []
+    ritz, quadrature = [], []
     for alpha, beta in zip(*lanczos_block(products, probes, num_steps)):
         T = np.diag(alpha) + np.diag(beta, 1) + np.diag(beta, -1)
         theta, S = np.linalg.eigh(T)
-        nodes.append(theta)
-        weights.append(S[0] ** 2 / num_probes)
-    nodes, weights = np.concatenate(nodes), np.concatenate(weights)
+        ritz.append(theta)
+        quadrature.append(S[0] ** 2 / num_probes)
+    nodes, weights = np.concatenate(ritz), np.concatenate(quadrature)
     lo, hi = nodes.min(), nodes.max()
     span = max(hi - lo, 1e-12 * max(1.0, abs(hi)))
     sigma = sigma or 0.01 * span
@@ -246,7 +256,8 @@ def spectral_density(f, x, args=(), *, num_steps=100, num_probes=1, sigma=None, 
     return Density(grid, density, nodes, weights)
 
 
-def condition_number(f, x, args=(), *, executor=None):
+def condition_number(f: ScalarFun, x: PyTree, args: Any = (), *,
+                     executor: Any = None) -> float:
     """|lambda|max / |lambda|min of H(x) (inf if singular). Dense for n <= 200, else Lanczos
     for the largest and the smallest eigenvalues in magnitude (the latter converges slowly).
     An `executor` (see hessian_operator) computes the formed Hessian's columns (n <= 200, or
@@ -261,7 +272,7 @@ def condition_number(f, x, args=(), *, executor=None):
     return float(np.inf if vals.min() == 0 else vals.max() / vals.min())
 
 
-def curvature_along(f, x, direction, args=()):
+def curvature_along(f: ScalarFun, x: PyTree, direction: PyTree, args: Any = ()) -> float:
     """d^T H(x) d / d^T d: the second derivative of f along the direction d (a pytree like x
     or a flat vector)."""
     d = ravel_pytree(direction)[0] if not isinstance(direction, np.ndarray) or \

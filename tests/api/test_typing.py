@@ -12,7 +12,8 @@ import pytest
 import scipy.sparse
 
 import autodiff as ad
-from autodiff import checks, custom_derivatives, extend, inference, optimize, pytree, sparse, viz
+from autodiff import (checks, curvature, custom_derivatives, distributed, extend, inference,
+                      optimize, pytree, sparse, staging, viz)
 from autodiff.numpy import at
 from autodiff.optimize import newton, objective
 from autodiff.scipy import integrate, special, stats
@@ -52,19 +53,26 @@ PUBLIC = [ad.grad, ad.value_and_grad, ad.vjp, ad.jvp, ad.jacrev, ad.jacobian, ad
               (stats._MultivariateNormal, ("logpdf", "pdf")),
               (stats._Dirichlet, ("logpdf", "pdf"))] for name in names],
           integrate.odeint, integrate.solve_ivp,
+          ad.jit, staging.Jitted.__call__, staging.Jitted.programs, staging.Jitted.unstaged_reason,
+          viz.program_graph, distributed.hessian_blocks, distributed.default_chunk_size,
+          curvature.hessian_operator, curvature.hessian_eigenvalues, curvature.hessian_trace,
+          curvature.spectral_density, curvature.condition_number, curvature.curvature_along,
+          curvature.classify_critical_point, curvature.escape_saddle, curvature.lanczos,
+          curvature.lanczos_block, curvature.Density.plot,
           custom_derivatives.custom_jvp.__init__, custom_derivatives.custom_jvp.__call__,
           custom_derivatives.custom_jvp.defjvp, custom_derivatives.custom_jvp.defjvps,
           custom_derivatives.custom_vjp.__init__, custom_derivatives.custom_vjp.defvjp,
           at.IndexUpdates.__getitem__, *[getattr(at.IndexUpdate, name) for name in (
               "__init__", "get", "set", "add", "multiply", "divide", "min", "max")]]
-# Not annotated yet (edited by others at the time): autodiff.core, autodiff.primitives,
-# autodiff.curvature; autodiff.numpy's functions (beyond x.at); the viz command line.
+# Not annotated yet: autodiff.core, autodiff.primitives; autodiff.numpy's functions (beyond
+# x.at); the viz command line.
 
 ANNOTATED_MODULES = ["autodiff/transforms.py", "autodiff/pytree.py", "autodiff/checks.py",
                      "autodiff/extend.py", "autodiff/hessian_products.py", "autodiff/typing.py",
                      "autodiff/progress.py", "autodiff/sparse", "autodiff/optimize",
                      "autodiff/viz", "autodiff/inference.py", "autodiff/scipy",
-                     "autodiff/custom_derivatives.py", "autodiff/numpy/at.py"]
+                     "autodiff/custom_derivatives.py", "autodiff/numpy/at.py",
+                     "autodiff/curvature", "autodiff/staging.py", "autodiff/distributed.py"]
 
 
 @pytest.mark.parametrize("fn", PUBLIC, ids=lambda fn: fn.__qualname__)
