@@ -46,15 +46,29 @@ def merge_calls(model):
     calls = [n for n in model.nodes.values() if n.kind == "op" and n.call is not None]
     shared = Counter(n.call[0] for n in calls)
     assign = {n.id: (n.call[0], n.flow, n.scope) for n in calls if shared[n.call[0]] > 1}
-    return _quotient(model, assign, "call", None, _call_node) if assign else model
+    if not assign:
+        return model
+    used_inside = {src for src, dst, _ in model.edges
+                   if src in assign and assign[src] == assign.get(dst)}
+
+    def call_node(key, nodes):
+        node = _summary(key, nodes)
+        shown = _call_result(nodes, used_inside)
+        node.kind, node.op, node.label = "op", shown.call[1], shown.call[1]
+        node.shape, node.dtype, node.value = shown.shape, shown.dtype, shown.value
+        node.grad, node.call = shown.grad, shown.call
+        return node
+    return _quotient(model, assign, "call", None, call_node)
 
 
-def _call_node(key, nodes):
-    node = _summary(key, nodes)
+def _call_result(nodes, used_inside):
+    """The member whose value the node shows: the call's last step, unless the call left
+    several results (in an HVP, np.sin on a dual number also computes cos for the tangent):
+    then the one its own primitive computed (sin), not a derivative's helper (cos)."""
     last = max(nodes, key=lambda n: n.order)
-    node.kind, node.op, node.label = "op", last.call[1], last.call[1]
-    node.grad, node.call = last.grad, last.call
-    return node
+    results = [n for n in nodes if n.id not in used_inside]
+    own = [n for n in results if n.op == last.call[1]]
+    return max(own, key=lambda n: n.order) if len(results) > 1 and own else last
 
 
 def _stages(model):

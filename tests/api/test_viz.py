@@ -320,6 +320,18 @@ def test_library_calls_and_their_derivatives_are_one_node_each():
     assert gg.model.title.startswith("grad(f):") and "lambda" not in gg.source
 
 
+def test_a_call_node_shows_the_calls_value_not_a_derivative_helpers():
+    # In an HVP the forward pass runs on dual numbers: np.sin also computes cos (for the
+    # tangent) and x ** 2 computes 2 x, in the same call. The node "sin" showed cos(x).
+    x, v = np.array([-1.2, 1.0]), np.array([1.0, 0.0])
+    hg = ad.viz.hvp_graph(lambda x: np.sum(np.sin(x) * x ** 2), x, v)
+    primal = {n.label: n for n in hg.model.nodes.values() if n.kind == "op" and n.flow == "primal"}
+    assert dict(primal["sin"].ops) == {"sin": 1, "cos": 1}
+    np.testing.assert_allclose(primal["sin"].value, np.sin(x))
+    np.testing.assert_allclose(primal["power"].value, x ** 2)
+    assert "[-0.932 0.841]" in hg.source  # sin(x), drawn
+
+
 def test_values_never_read_minus_zero():
     g = ad.viz.graph(lambda x: x * 0.0, np.array([-1.0, -2.0]))
     assert "-0" not in g.source and "[0 0]" in g.source
