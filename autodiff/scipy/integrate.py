@@ -94,11 +94,11 @@ class _Solver:
 def _vector(r, n, what):
     """The right-hand side's value as a vector of n entries (a list of entries is stacked)."""
     if isinstance(r, (list, tuple)):
-        r = F.stack([F.reshape(e, ()) if np.ndim(primal(e)) else e for e in r])
-    if np.shape(primal(r)) not in ((n,), ()) or (np.ndim(primal(r)) == 0 and n != 1):
-        raise ValueError(f"{what}: the right-hand side returned shape {np.shape(primal(r))}, "
+        r = F.stack([F.reshape(e, ()) if np.ndim(e) else e for e in r])
+    if np.shape(r) not in ((n,), ()) or (np.ndim(r) == 0 and n != 1):
+        raise ValueError(f"{what}: the right-hand side returned shape {np.shape(r)}, "
                          f"for a state of shape ({n},)")
-    return F.reshape(r, (n,)) if np.ndim(primal(r)) == 0 else r
+    return F.reshape(r, (n,)) if np.ndim(r) == 0 else r
 
 
 def _plain(rhs):
@@ -263,7 +263,7 @@ def _flatten_args(args):
     right-hand side, as it is."""
     leaves, tree = flatten(tuple(args))
     traced = [i for i, a in enumerate(leaves) if isinstance(a, Tracer)]
-    shapes = [np.shape(primal(leaves[i])) for i in traced]
+    shapes = [np.shape(leaves[i]) for i in traced]  # shapes only: ad.jit reads no value
     sizes = [int(np.prod(s)) for s in shapes]
     theta = F.concatenate([F.reshape(leaves[i], (-1,)) for i in traced]) if traced \
         else np.zeros(0)
@@ -294,13 +294,13 @@ def _solve(user_rhs, y0, t, args, solver, fname):
     """The solution at the times t (rows), y0 a vector: through the primitive."""
     if isinstance(y0, (list, tuple)):  # entries, possibly traced
         y0 = F.array(y0)
-    y0p = np.asarray(primal(y0))
-    if y0p.ndim > 1:
-        raise ValueError(f"{fname}: y0 must be a scalar or a 1-D array, got shape {y0p.shape}")
-    n = y0p.size
+    shape = np.shape(y0)  # a tracer's shape, not its value (ad.jit stages what reads no value)
+    if len(shape) > 1:
+        raise ValueError(f"{fname}: y0 must be a scalar or a 1-D array, got shape {shape}")
+    n = int(np.prod(shape))
     if n == 0:
         raise ValueError(f"{fname}: y0 is empty")
-    y0 = F.reshape(y0, (n,)) if isinstance(y0, Tracer) else y0p.astype(float).reshape(n)
+    y0 = F.reshape(y0, (n,)) if isinstance(y0, Tracer) else np.asarray(y0).astype(float).reshape(n)
     theta, unpack = _flatten_args(args)
 
     def rhs(y, s, th):
