@@ -432,6 +432,8 @@ def _hashable(v):
 
 def _params_key(params):
     """A hashable form of a step's parameters, or None (then the step is never merged)."""
+    if not params:  # most steps
+        return ()
     try:
         return tuple(sorted((k, _hashable(v)) for k, v in params.items()))
     except TypeError:
