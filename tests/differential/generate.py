@@ -148,7 +148,10 @@ COMPLEX_OPS = {"exp": "np.exp(0.5 * {z})", "sin": "np.sin({z})", "cos": "np.cos(
                "matmul": "{z} @ {K}", "sum": "np.sum({z}{kw})"}
 COMPLEX_REAL = {"real": "np.real({z})", "imag": "np.imag({z})", "abs": "np.abs({z})",
                 "abs2": "np.abs({z}) ** 2", "norm2": "np.real({z} * np.conj({z}))",
-                "angle": "np.angle({z})"}
+                "angle": "np.angle({z})",
+                # two slices of one complex array, one brought back by real(): their
+                # cotangents (real, then complex) meet in one buffer of the sweep
+                "slices": "np.real({z}[..., :1]) + np.abs({z}[..., -1:]) ** 2"}
 FFT = ["fft", "ifft", "rfft", "irfft", "fft2", "ifft2", "fftn", "ifftn", "rfftn", "irfft2",
        "irfftn", "fftshift", "ifftshift"]
 HEADS = ["np.sum(out)", "np.sum(out ** 2)", "np.sum(np.sin(out) * {w})", "np.mean(np.tanh(out))",
@@ -907,6 +910,8 @@ class Builder:
         tag = self.choose("complex", list(COMPLEX_REAL))
         if tag is None:
             return False
+        if tag == "slices" and not self.shapes[z]:
+            tag = "real"  # a 0-d value has no slices
         guards = [("|z| near 0", f"min_abs({z})")] if tag in ("abs", "angle") else []
         if tag == "angle":  # the branch cut of angle: the negative real axis
             guards.append(("angle near its cut", f"onp.min(onp.pi - onp.abs(onp.angle({z})))"))
