@@ -149,9 +149,9 @@ COMPLEX_OPS = {"exp": "np.exp(0.5 * {z})", "sin": "np.sin({z})", "cos": "np.cos(
 COMPLEX_REAL = {"real": "np.real({z})", "imag": "np.imag({z})", "abs": "np.abs({z})",
                 "abs2": "np.abs({z}) ** 2", "norm2": "np.real({z} * np.conj({z}))",
                 "angle": "np.angle({z})",
-                # two slices of one complex array, one brought back by real(): their
-                # cotangents (real, then complex) meet in one buffer of the sweep
-                "slices": "np.real({z}[..., :1]) + np.abs({z}[..., -1:]) ** 2"}
+                # two slices of one complex array, one brought back by real(): the reverse
+                # sweep meets real()'s real cotangent first, then the complex one, in z's buffer
+                "slices": "np.abs({z}[..., -1:]) ** 2 + np.real({z}[..., :1])"}
 FFT = ["fft", "ifft", "rfft", "irfft", "fft2", "ifft2", "fftn", "ifftn", "rfftn", "irfft2",
        "irfftn", "fftshift", "ifftshift"]
 HEADS = ["np.sum(out)", "np.sum(out ** 2)", "np.sum(np.sin(out) * {w})", "np.mean(np.tanh(out))",
