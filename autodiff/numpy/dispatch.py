@@ -54,8 +54,11 @@ def install(namespace, linalg_namespace, fft_namespace):
     def array_ufunc(ufunc, method, *inputs, **kwargs):
         # a list or tuple input (np.add(x, [y, z])) is read as NumPy reads it, keeping the
         # traced values it holds (np.asarray would refuse them)
-        inputs = tuple(_as_array(i) if type(i) is list or type(i) is tuple else i
-                       for i in inputs)
+        for i in inputs:  # (a loop, not a generator: this runs at every ufunc call)
+            if type(i) is list or type(i) is tuple:
+                inputs = tuple([_as_array(a) if type(a) is list or type(a) is tuple else a
+                                for a in inputs])
+                break
         fn = ufuncs.get(ufunc)
         if fn is None:
             fn = ufuncs[ufunc] = _special_ufunc(ufunc)
