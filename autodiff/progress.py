@@ -22,7 +22,7 @@ import logging
 import os
 import sys
 import time
-from typing import Iterable, Iterator, List, Optional, TypeVar
+from typing import Generator, Iterable, Iterator, List, Optional, TypeVar
 
 logger = logging.getLogger("autodiff")
 
@@ -74,9 +74,10 @@ def _tqdm():
 
 
 def steps(iterable: Iterable[T], what: str, total: Optional[int] = None,
-          unit: str = "step") -> Iterator[T]:
+          unit: str = "step") -> Generator[T, None, None]:
     """The items of `iterable`, with progress reported when it is on: `what` names the work
-    ("hessian: tangent chunks"), `total` the number of items (len(iterable) by default)."""
+    ("hessian: tangent chunks"), `total` the number of items (len(iterable) by default). A
+    loop that stops early closes the generator, so the report ends there."""
     if total is None and hasattr(iterable, "__len__"):
         total = len(iterable)  # type: ignore[arg-type]
     logger.debug("%s: %s %ss", what, "?" if total is None else total, unit)
@@ -94,16 +95,19 @@ def _logged(iterable, what, total, unit):
     start = time.perf_counter()
     last = None  # time of the last line; None until the first (after DELAY)
     done = 0
-    for item in iterable:
-        yield item
-        done += 1
-        now = time.perf_counter()
-        if (now - start >= DELAY) if last is None else (now - last >= LOG_EVERY):
-            last = now
-            logger.info("%s: %d/%s %ss, %.1f s", what, done, "?" if total is None else total,
-                        unit, now - start)
-    if last is not None:
-        logger.info("%s: %d %ss done in %.1f s", what, done, unit, time.perf_counter() - start)
+    try:
+        for item in iterable:
+            done += 1
+            yield item
+            now = time.perf_counter()
+            if (now - start >= DELAY) if last is None else (now - last >= LOG_EVERY):
+                last = now
+                logger.info("%s: %d/%s %ss, %.1f s", what, done,
+                            "?" if total is None else total, unit, now - start)
+    finally:  # also when the loop stops early (the caller closes the generator)
+        if last is not None:
+            logger.info("%s: %d %ss done in %.1f s", what, done, unit,
+                        time.perf_counter() - start)
 
 
 if os.environ.get("AUTODIFF_PROGRESS", "").lower() not in ("", "0", "false", "no"):

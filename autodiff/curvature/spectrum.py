@@ -8,6 +8,7 @@ from typing import Any, Callable, List, Optional, Tuple
 import numpy as np
 
 from .._optional import require, require_scipy
+from ..progress import steps as progress_steps
 from ..pytree import ravel_pytree
 from ..typing import ArrayLike, PyTree, ScalarFun
 from .operator import hessian_operator
@@ -161,13 +162,18 @@ def hessian_trace(f: ScalarFun, x: PyTree, args: Any = (), *, max_samples: int =
     op = hessian_operator(f, x, args, chunk_size=chunk_size, executor=executor, jit=jit)
     rng = np.random.default_rng(seed)
     values: List[float] = []
-    while len(values) < num_samples and not _precise_enough(values, tol):
+    blocks = progress_steps(range(-(-num_samples // PROBE_BLOCK)), "hessian_trace: probes",
+                            unit="block")
+    for _ in blocks:
         Z = np.column_stack([rng.choice([-1.0, 1.0], size=op.shape[0])
                              for _ in range(min(PROBE_BLOCK, num_samples - len(values)))])
         for value in np.einsum("ij,ij->j", Z, op.matmat(Z)):
             values.append(float(value))
             if _precise_enough(values, tol):
                 break
+        if len(values) >= num_samples or _precise_enough(values, tol):
+            break
+    blocks.close()  # (stopped early: the report ends here)
     stderr = np.std(values, ddof=1) / np.sqrt(len(values)) if len(values) > 1 else np.inf
     return TraceEstimate(float(np.mean(values)), float(stderr), len(values))
 
@@ -200,7 +206,8 @@ def lanczos_block(matmat: Callable[[np.ndarray], Any], V0: np.ndarray,
     betas: List[List[float]] = [[] for _ in range(k)]
     active = list(range(k))
     q = V0 / np.linalg.norm(V0, axis=0)
-    for j in range(m):
+    iterations = progress_steps(range(m), f"Lanczos: {k} vector{'s' * (k > 1)}")
+    for j in iterations:
         W = matmat(q)
         running, next_q = [], []
         for c, i in enumerate(active):
@@ -219,6 +226,7 @@ def lanczos_block(matmat: Callable[[np.ndarray], Any], V0: np.ndarray,
         if not running:
             break
         active, q = running, np.column_stack(next_q)
+    iterations.close()
     return [np.array(a) for a in alphas], [np.array(b) for b in betas]
 
 

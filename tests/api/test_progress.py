@@ -122,3 +122,15 @@ def test_the_environment_switches_it_on():
                              env=env, check=True, cwd=os.path.dirname(os.path.dirname(
                                  os.path.dirname(os.path.abspath(__file__))))).stdout
         assert out.strip() == shown
+
+
+def test_curvature_estimators_report_their_probes_and_steps(no_tqdm, caplog):
+    x = np.linspace(0.1, 1.0, 30)
+    with caplog.at_level(logging.INFO, logger="autodiff"), ad.progress.shown():
+        estimate = ad.curvature.hessian_trace(f, x, max_samples=40, tol=0.0, jit=False)
+        ad.curvature.spectral_density(f, x, num_steps=8, num_probes=2, jit=False)
+    assert estimate.samples == 40
+    lines = [r.getMessage() for r in caplog.records]
+    assert "hessian_trace: probes: 1/4 blocks, 0.0 s" in lines
+    assert any(line.startswith("hessian_trace: probes: 4 blocks done in ") for line in lines)
+    assert any(line.startswith("Lanczos: 2 vectors: 8 steps done in ") for line in lines)
