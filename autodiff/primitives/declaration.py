@@ -285,7 +285,9 @@ def _diagonal_jvp(prim, partials):
             if len(values[i].shape) != rank:  # batch axes stay in front
                 t = B.lift_to_rank(t, len(values[i].shape), rank)
             p = partial.partial(out, values, params)
-            kind = _special(p)
+            tp = type(p)  # only these can be special (tested inline: the hot path)
+            kind = _special(p) if tp is int or tp is float or tp is np.ndarray or (
+                isinstance(p, Tracer) and p.stages_values) else None
             if kind is _ZERO:
                 continue
             term = t if kind is _ONE or kind is _MINUS_ONE else \
@@ -294,6 +296,8 @@ def _diagonal_jvp(prim, partials):
                 t_out = -term if kind is _MINUS_ONE else term
             else:
                 t_out = t_out - term if kind is _MINUS_ONE else t_out + term
+        if t_out is None or (not nb and t_out.shape == out.shape):  # (the common case inline)
+            return t_out
         return _to_output_shape(t_out, tangents, out, nb)
     return jvp
 
@@ -339,12 +343,16 @@ def _diagonal_vjp(prim, partials):
         if partial is None:
             return None
         p = partial.partial(out, values, params)
-        kind = _special(p)
+        tp = type(p)  # only these can be special (tested inline: the hot path)
+        kind = _special(p) if tp is int or tp is float or tp is np.ndarray or (
+            isinstance(p, Tracer) and p.stages_values) else None
         if kind is _ZERO:
             return None
         c = g if kind is _ONE else -g if kind is _MINUS_ONE else \
             E.where_p(p, g, 0.0) if kind is _MASK else g * p
-        c = _to_real(c, values[argnum])
+        dtype = getattr(c, "dtype", None)
+        if dtype is not None and dtype.kind == "c":  # (a real one, the common case, as it is)
+            c = _to_real(c, values[argnum])
         shape = values[argnum].shape
         if c.shape == shape and g.shape == out.shape:
             return c
