@@ -10,7 +10,7 @@ pass, but the reverse sweep reads the tangents of only those its rules use (x in
 not x**2 itself), so the tangents of the rest -- all that only lead on to f's value -- are never
 computed. (Scalars get theirs at once: deferring would cost more than it saves.)
 """
-from .residuals import plan as residual_plan, apply as keep_for, involves_large
+from .residuals import plan as residual_plan, apply as keep_for, worth_dropping
 from .shortcuts import state as shortcuts
 from .tracer import Trace, Tracer, bind
 
@@ -131,7 +131,7 @@ class JVPTrace(Trace):
         if not traced:
             return self.process(prim, args, params)
         out = prim.impl(*values, **params)
-        if not (waiting or involves_large(values, out)):
+        if not (waiting or worth_dropping(out) or worth_dropping(values[0])):
             # small values (scalars) with their tangents at hand: computing the tangent now
             # costs less than deferring it
             t_out = self.tangent_out(prim, tangents, out, values, params)

@@ -83,12 +83,6 @@ def worth_dropping(value):
     return value.nbytes >= SMALLEST_DROPPED
 
 
-def involves_large(values, out):
-    """Whether an application's output or first argument is large (a sum's argument is large
-    where its output is not): only then is a plan worth applying."""
-    return worth_dropping(out) or worth_dropping(values[0])
-
-
 def shape_only(value):
     """A shape stand-in for a value no rule reads but for its shape, if it is a large array
     (or a dual number of one); else the value. A value of a trace that keeps everything (a

@@ -11,7 +11,7 @@ import threading
 import numpy as np
 
 from .accumulate import add_into, scatter_into, is_array
-from .residuals import plan as residual_plan, apply as keep_for, involves_large
+from .residuals import plan as residual_plan, apply as keep_for, worth_dropping
 from .shortcuts import state as shortcuts
 from .tracer import Trace, Tracer
 
@@ -78,7 +78,7 @@ class ReverseTrace(Trace):
             below.process_kept(prim, values, params)
         tape = self.tape
         how = None if self.keeps_values or not shortcuts.residual_pruning or \
-            not involves_large(values, out) else \
+            not (worth_dropping(out) or worth_dropping(values[0])) else \
             residual_plan(prim, traced, len(values), "vjp")
         if how is None:
             tape.append((prim, params, values, parents, out))

@@ -37,15 +37,41 @@ class Operations:
     """What a traced value's operators, methods and NumPy protocols do: the NumPy layer
     (autodiff/numpy/dispatch.py) fills this table, the core knows no array functions of its
     own. Operators backed by one primitive hold the primitive (add, subtract, multiply, divide,
-    power, negative); the rest hold functions; `methods` maps method names (x.sum)
-    to functions taking the value first."""
+    power, negative); the rest hold functions. Array methods (x.sum()) are set on the tracer
+    class by `define_methods`.
+
+    Plain attributes, no __getattr__ (on this table or on Tracer): Python specializes attribute
+    reads only on classes without one, and operators read this table at every operation."""
+
+    NAMES = ("add", "subtract", "multiply", "divide", "power", "negative", "absolute", "real",
+             "imag", "matmul", "mod", "getitem", "transpose", "matrix_transpose", "at",
+             "array_ufunc", "array_function", "as_array")
 
     def __init__(self):
-        self.methods = {}
+        for name in self.NAMES:
+            setattr(self, name, _NotImported(name))
 
-    def __getattr__(self, name):
-        raise NotImplementedError(f"traced values do not support {name!r} yet: the NumPy layer "
-                                  "(autodiff.numpy) was not imported")
+    def define_methods(self, methods):
+        """Array methods of traced values (x.sum(), x.reshape(...)): functions taking the value
+        first, set on the tracer class."""
+        for name, fn in methods.items():
+            setattr(Tracer, name, fn)
+
+
+class _NotImported:
+    """An entry of `ops` before the NumPy layer filled it: any use names the problem."""
+
+    def __init__(self, name):
+        self.name = name
+
+    def _fail(self, *args, **kwargs):
+        raise NotImplementedError(f"traced values do not support {self.name!r} yet: the NumPy "
+                                  "layer (autodiff.numpy) was not imported")
+
+    __call__ = _fail
+
+    def __getattr__(self, attr):  # read as a primitive (its impl, its rules)
+        self._fail()
 
 
 ops = Operations()
@@ -126,34 +152,54 @@ class Tracer:
 
     # --- operators and methods, by the table the NumPy layer fills ---------------------------
     def __add__(self, other):
-        return bind(ops.add, self, _operand(other))
+        if type(other) in _SEQUENCES:
+            other = ops.as_array(other)
+        return bind(ops.add, self, other)
 
     def __radd__(self, other):
-        return bind(ops.add, _operand(other), self)
+        if type(other) in _SEQUENCES:
+            other = ops.as_array(other)
+        return bind(ops.add, other, self)
 
     def __sub__(self, other):
-        return bind(ops.subtract, self, _operand(other))
+        if type(other) in _SEQUENCES:
+            other = ops.as_array(other)
+        return bind(ops.subtract, self, other)
 
     def __rsub__(self, other):
-        return bind(ops.subtract, _operand(other), self)
+        if type(other) in _SEQUENCES:
+            other = ops.as_array(other)
+        return bind(ops.subtract, other, self)
 
     def __mul__(self, other):
-        return bind(ops.multiply, self, _operand(other))
+        if type(other) in _SEQUENCES:
+            other = ops.as_array(other)
+        return bind(ops.multiply, self, other)
 
     def __rmul__(self, other):
-        return bind(ops.multiply, _operand(other), self)
+        if type(other) in _SEQUENCES:
+            other = ops.as_array(other)
+        return bind(ops.multiply, other, self)
 
     def __truediv__(self, other):
-        return bind(ops.divide, self, _operand(other))
+        if type(other) in _SEQUENCES:
+            other = ops.as_array(other)
+        return bind(ops.divide, self, other)
 
     def __rtruediv__(self, other):
-        return bind(ops.divide, _operand(other), self)
+        if type(other) in _SEQUENCES:
+            other = ops.as_array(other)
+        return bind(ops.divide, other, self)
 
     def __pow__(self, other):
-        return bind(ops.power, self, _operand(other))
+        if type(other) in _SEQUENCES:
+            other = ops.as_array(other)
+        return bind(ops.power, self, other)
 
     def __rpow__(self, other):
-        return bind(ops.power, _operand(other), self)
+        if type(other) in _SEQUENCES:
+            other = ops.as_array(other)
+        return bind(ops.power, other, self)
 
     def __neg__(self):
         return bind(ops.negative, self)
@@ -234,12 +280,8 @@ class Tracer:
     def __array_function__(self, func, types, args, kwargs):
         return ops.array_function(func, types, args, kwargs)
 
-    def __getattr__(self, name):
-        """Array methods (x.sum(), x.reshape(...)): ops.methods[name] applied to the value."""
-        method = ops.methods.get(name)
-        if method is None or name.startswith("__"):
-            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-        return method.__get__(self)
+
+_SEQUENCES = (list, tuple)  # operands read as NumPy reads them (tested inline: the hot path)
 
 
 def _operand(x):

@@ -113,7 +113,7 @@ def install(namespace, linalg_namespace, fft_namespace):
     methods["copy"] = _method("copy", lambda self, order="C": self, accepts)
     methods["conj"] = methods["conjugate"] = C.conj
     methods["item"] = methods["tolist"] = _no_item
-    ops.methods.update(methods)
+    ops.define_methods(methods)
 
 
 def _special_ufunc(ufunc):
