@@ -286,8 +286,8 @@ def _diagonal_jvp(prim, partials):
                 t = B.lift_to_rank(t, len(values[i].shape), rank)
             p = partial.partial(out, values, params)
             tp = type(p)  # only these can be special (tested inline: the hot path)
-            kind = _special(p) if tp is int or tp is float or tp is np.ndarray or (
-                isinstance(p, Tracer) and p.stages_values) else None
+            kind = _special(p) if tp is int or tp is float or tp is np.ndarray or \
+                tp is np.bool_ or (isinstance(p, Tracer) and p.stages_values) else None
             if kind is _ZERO:
                 continue
             term = t if kind is _ONE or kind is _MINUS_ONE else \
@@ -312,8 +312,8 @@ def _special(partial):
     if tp is int or tp is float:
         return _ONE if partial == 1 else _MINUS_ONE if partial == -1 else \
             _ZERO if partial == 0 else None
-    if tp is np.ndarray and partial.dtype == bool:
-        return _MASK
+    if (tp is np.ndarray and partial.dtype == bool) or tp is np.bool_:
+        return _MASK  # np.bool_: the mask of a 0-d value (a ufunc of a 0-d array gives one)
     if isinstance(partial, Tracer) and partial.stages_values and partial.dtype == bool:
         return _MASK  # a mask ad.jit stages (core.tracer.bottom): a mask all the same
     return None
@@ -344,8 +344,8 @@ def _diagonal_vjp(prim, partials):
             return None
         p = partial.partial(out, values, params)
         tp = type(p)  # only these can be special (tested inline: the hot path)
-        kind = _special(p) if tp is int or tp is float or tp is np.ndarray or (
-            isinstance(p, Tracer) and p.stages_values) else None
+        kind = _special(p) if tp is int or tp is float or tp is np.ndarray or \
+            tp is np.bool_ or (isinstance(p, Tracer) and p.stages_values) else None
         if kind is _ZERO:
             return None
         c = g if kind is _ONE else -g if kind is _MINUS_ONE else \

@@ -417,3 +417,34 @@ def test_a_fused_loop_leaves_floating_point_errors_to_numpy():
     assert any(s.label.startswith("fused(") for s in jitted.programs(x, x)[0].steps)
     with np.errstate(invalid="raise"), pytest.raises(FloatingPointError):
         jitted(x, x)  # as f(x, x) itself raises
+
+
+def masks_of_a_0d_value(x):  # np.bool_ masks, zero cotangents of either sign through them
+    return -(np.where(x > 0, 0.0 * x, x) + np.clip(x, 2.0, 3.0) - 1.0) ** 2
+
+
+def its_square(x):
+    return (np.where(x > 0, 0.0 * x, x) + 1.0) ** 2
+
+
+@pytest.mark.parametrize("f, kind", [(masks_of_a_0d_value, "grad"),
+                                     (masks_of_a_0d_value, "hessian"), (its_square, "hvp")])
+def test_masks_of_0d_values_give_the_unstaged_bits(f, kind):
+    """A mask of a 0-d value is a NumPy scalar (np.bool_): the unstaged rules multiplied the
+    cotangent by it (-g * False = -0.0, inf * False = NaN) where a staged mask selected (0.0),
+    so ad.jit gave 0.0 for -0.0 (found by the differential test of hvp_fn)."""
+    fun = derivatives(f)[kind]
+    jitted = ad.jit(fun)
+    for x in (1.0, 2.5, -1.0, 1.5, 7.0):
+        args = (np.array(x), np.array(-0.75)) if kind == "hvp" else (np.array(x),)
+        assert identical(jitted(*args), fun(*args)), (x, jitted(*args), fun(*args))
+    assert jitted.programs(*args)
+
+
+def test_the_branch_not_taken_gives_zero_at_0d_values_as_at_arrays():
+    """An infinite cotangent through the branch not taken of a 0-d where was NaN (inf * False),
+    an array's 0 (where selects): the derivative of x is the same for x of shape () and (1,)."""
+    f = lambda x: np.sum(np.where(x > 0, x, 2.0 * x) * np.inf)  # noqa: E731
+    with np.errstate(all="ignore"):
+        assert ad.grad(f)(np.array(1.0)) == np.inf
+        assert ad.grad(f)(np.array([1.0]))[0] == np.inf

@@ -346,3 +346,20 @@ def test_recorded_once_the_plain_calls_took_what_a_recording_costs(monkeypatch):
     for k in range(7):
         assert np.array_equal(r(np.full(2, float(k))), np.full(2, k + 1.0))
     assert runs == ["plain"] * 4 + ["fun"]  # 4 s of plain calls, then the recording
+
+
+def test_hvp_fn_products_through_0d_masks_keep_the_sign_of_zeros():
+    """A gradient through a mask of a 0-d value (np.where, clip, ... of a scalar argument):
+    the staged products gave 0.0 where the unstaged sweep gave -0.0 (the unstaged rules
+    multiplied by the np.bool_ mask, the staged ones selected with it)."""
+    def f(z):
+        a, b = z[0:1].reshape((1, 1)), z[1:2].reshape(())
+        return (np.where(b > 0.0, 0.0, b * b) + a[0, 0]) ** 2
+    x = np.array([0.035, 1.35])
+    on, off = ad.hvp_fn(f, x, jit=True), ad.hvp_fn(f, x, jit=False)
+    v = np.array([-1.25, -0.6])
+    for _ in range(5):
+        got, want = on(v), off(v)
+        assert np.array_equal(got, want) and \
+            np.array_equal(np.signbit(got), np.signbit(want)), (got, want)
+    assert on.staged.jitted.programs(v, x)
