@@ -85,22 +85,21 @@ class JVPTrace(Trace):
         super().__init__()
         self.batch = tuple(batch)
 
-    def split(self, args):
-        """(primal values, tangents-or-None) of a primitive's arguments."""
-        values, tangents = [], []
-        for a in args:
+    def process(self, prim, args, params):
+        values, tangents, nonzero = [], [], False
+        for a in args:  # (primal values, tangents-or-None) of the arguments
             if type(a) is Dual and a._trace is self:
                 values.append(a.value)
-                tangents.append(a._tangent if a._pending is None else a.tangent)
+                t = a._tangent if a._pending is None else a.tangent
+                tangents.append(t)
+                nonzero = nonzero or t is not None
             else:
                 values.append(a)
                 tangents.append(None)
-        return values, tangents
-
-    def process(self, prim, args, params):
-        values, tangents = self.split(args)
         out = bind(prim, *values, **params)
-        t_out = self.tangent_out(prim, tangents, out, values, params)
+        if not nonzero:
+            return out
+        t_out = prim.jvp(tangents, out, values, params, len(self.batch))
         return out if t_out is None else Dual(self, out, t_out)
 
     def process_kept(self, prim, args, params):

@@ -59,8 +59,7 @@ class Primitive:
         self.batching = None  # how a batch of tangents goes through the JVP (for the docs)
         self.residual_plans = {}  # cache of core/residuals.plan
 
-    def __call__(self, *args, **params):
-        return bind(self, *args, **params)
+    __call__ = bind  # prim(*args, **params) is bind(prim, *args, **params), with no call between
 
     def __repr__(self):
         return f"<primitive {self.name}>"

@@ -36,7 +36,8 @@ from .samples import as_samples
 class Rule:
     """A rule and how to call it: the sources of its parameters, and what it reads."""
 
-    __slots__ = ("fn", "call", "partial", "out_read", "arg_reads")
+    __slots__ = ("fn", "call", "partial", "out_read", "arg_reads", "only_arg", "kind",
+                 "constant")
 
     def __init__(self, fn, prim_name, args, params, extra=(), first=True):
         self.fn = fn
@@ -76,6 +77,23 @@ class Rule:
         self.call = eval("lambda fn: lambda first, out, values, params, more=None: "  # noqa: S307
                          f"fn(first{', ' if listed else ''}{listed})")(fn)
         self.partial = eval(f"lambda fn: lambda out, values, params: fn({listed})")(fn)  # noqa
+        # For a diagonal partial, the hot path's shortcuts: the index of the one argument it
+        # reads (then it is called as fn(values[k]), no caller between), or, for a partial
+        # that reads nothing, its value and kind once known (1, -1 and 0 then cost nothing).
+        self.only_arg, self.kind, self.constant = None, _COMPUTED, None
+        if not first and not sources:
+            self.partial = self._constant_partial
+        elif not first and len(sources) == 1 and sources[0].startswith("values["):
+            self.only_arg = int(sources[0][len("values["):-1])
+
+    def _constant_partial(self, out, values, params):
+        """A partial that reads nothing: a number is kept after its first application (not at
+        declaration: a rule may raise, e.g. a derivative that is not implemented)."""
+        p = self.fn()
+        if type(p) is int or type(p) is float:
+            self.constant = p
+            self.kind = _special(p)  # (set last: a thread reading `kind` finds `constant`)
+        return p
 
     def _read(self, key, kind):
         if key == "out":
@@ -284,14 +302,22 @@ def _diagonal_jvp(prim, partials):
                 continue
             if len(values[i].shape) != rank:  # batch axes stay in front
                 t = B.lift_to_rank(t, len(values[i].shape), rank)
-            p = partial.partial(out, values, params)
-            tp = type(p)  # only these can be special (tested inline: the hot path)
-            kind = _special(p) if tp is int or tp is float or tp is np.ndarray or \
-                tp is np.bool_ or (isinstance(p, Tracer) and p.stages_values) else None
+            kind = partial.kind  # (the partial's value and kind, as in the VJP below)
+            if kind is _COMPUTED:
+                k = partial.only_arg
+                p = partial.fn(values[k]) if k is not None else \
+                    partial.partial(out, values, params)
+                tp = type(p)  # (_special inline for the common types: the hot path)
+                kind = (_MASK if p.dtype is _BOOL else None) if tp is np.ndarray else \
+                    None if tp is np.float64 else _special(p)
+            else:
+                p = partial.constant
+            if kind is None:  # an ordinary factor
+                t_out = t * p if t_out is None else t_out + t * p
+                continue
             if kind is _ZERO:
                 continue
-            term = t if kind is _ONE or kind is _MINUS_ONE else \
-                E.where_p(p, t, 0.0) if kind is _MASK else t * p
+            term = E.where_p(p, t, 0.0) if kind is _MASK else t  # (1 or -1: t itself)
             if t_out is None:
                 t_out = -term if kind is _MINUS_ONE else term
             else:
@@ -303,12 +329,17 @@ def _diagonal_jvp(prim, partials):
 
 
 _ONE, _MINUS_ONE, _ZERO, _MASK = "one", "minus one", "zero", "mask"
+_BOOL = np.dtype(bool)
+_COMPUTED = "computed at each application"  # a partial's kind before it is known
 
 
 def _special(partial):
     """Which special value a partial is: 1, -1 or 0 (the tangent itself, negated, or a zero),
     a boolean mask (the tangent where True, else 0), or None for an ordinary factor."""
     tp = type(partial)
+    if tp is not int and tp is not float and tp is not np.ndarray and tp is not np.bool_ and \
+            not (isinstance(partial, Tracer) and partial.stages_values):
+        return None  # (an ordinary factor: a Tracer, a NumPy scalar; the common case first)
     if tp is int or tp is float:
         return _ONE if partial == 1 else _MINUS_ONE if partial == -1 else \
             _ZERO if partial == 0 else None
@@ -342,10 +373,15 @@ def _diagonal_vjp(prim, partials):
         partial = partials[argnum]
         if partial is None:
             return None
-        p = partial.partial(out, values, params)
-        tp = type(p)  # only these can be special (tested inline: the hot path)
-        kind = _special(p) if tp is int or tp is float or tp is np.ndarray or \
-            tp is np.bool_ or (isinstance(p, Tracer) and p.stages_values) else None
+        kind = partial.kind  # (the partial's value and kind, as in the JVP above)
+        if kind is _COMPUTED:
+            k = partial.only_arg
+            p = partial.fn(values[k]) if k is not None else partial.partial(out, values, params)
+            tp = type(p)
+            kind = (_MASK if p.dtype is _BOOL else None) if tp is np.ndarray else \
+                None if tp is np.float64 else _special(p)
+        else:
+            p = partial.constant
         if kind is _ZERO:
             return None
         c = g if kind is _ONE else -g if kind is _MINUS_ONE else \
