@@ -320,13 +320,26 @@ class StagingTrace(Trace):
             values.append(got[0])
             refs.append(got[1])
         impl = prim.impl
-        scalar = SCALAR_OPERATORS.get(impl) if not params else None
-        if scalar is not None and np.float64 in (type(values[0]), type(values[-1])) and \
-                type(values[0]) in _SCALARS and type(values[-1]) in _SCALARS:
-            out = scalar(*values)  # NumPy's scalar arithmetic: the same bits, 8x faster
+        if params:
+            return self._record(impl, params, refs, impl(*values, **params))
+        scalar = SCALAR_OPERATORS.get(impl)
+        if scalar is not None:
+            first, last = type(values[0]), type(values[-1])
+            if (first is _FLOAT64 or last is _FLOAT64) and first in _SCALARS and \
+                    last in _SCALARS:
+                out = scalar(*values)  # NumPy's scalar arithmetic: the same bits, 8x faster
+            else:
+                out = impl(*values)
         else:
-            out = impl(*values, **params)
-        return self._record(impl, params, refs, out)
+            out = impl(*values)
+        # _record, inlined (once per step of the program: the recording's hot path)
+        ref = self.count()
+        self.steps.append((impl, params, refs, ref))
+        if type(out) is np.ndarray:
+            self.meta[ref] = (True, out.shape, out.dtype, out.flags.c_contiguous)  # _meta
+        staged = _new(Staged)
+        staged._trace, staged._value, staged.ref = self, out, ref
+        return staged
 
     def _record(self, impl, params, refs, out):
         ref = self.count()
@@ -431,6 +444,8 @@ OPERATORS = {np.add: "{} + {}", np.subtract: "{} - {}", np.multiply: "{} * {}",
              np.true_divide: "{} / {}", np.negative: "-{}"}
 PLAIN_CONSTANTS = (np.ndarray, np.generic, float, int, bool)
 _SCALARS = (np.float64, float)
+_FLOAT64 = np.float64
+_new = object.__new__
 SCALAR_OPERATORS = {np.add: _operator.add, np.subtract: _operator.sub, np.multiply: _operator.mul,
                     np.true_divide: _operator.truediv, np.negative: _operator.neg}
 
