@@ -49,11 +49,12 @@ class Staged(Tracer):
     """A value of a recording: `ref` is its slot in the program. Its value is read only
     through the `value` property, which tells the trace (a guard, or no staging)."""
 
-    __slots__ = ("_value", "ref")
+    # `shape` is kept, not computed at each read: the rules read it at nearly every step
+    __slots__ = ("_value", "ref", "shape")
     stages_values = True
 
     def __init__(self, trace, value, ref):
-        self._trace, self._value, self.ref = trace, value, ref
+        self._trace, self._value, self.ref, self.shape = trace, value, ref, _shape_of(value)
 
     @property
     def value(self):
@@ -61,10 +62,6 @@ class Staged(Tracer):
         return self._value
 
     # shapes and dtypes are fixed per recording: reading them is free
-    @property
-    def shape(self):
-        v = self._value
-        return v.shape if type(v) is np.ndarray or isinstance(v, np.generic) else np.shape(v)
 
     @property
     def dtype(self):
@@ -154,6 +151,10 @@ class Staged(Tracer):
                     return staged
             return func(*map(_read, args), **{k: _read(v) for k, v in kwargs.items()})
         return ops.array_function(func, types, args, kwargs)
+
+
+def _shape_of(v):
+    return v.shape if type(v) is np.ndarray or isinstance(v, np.generic) else np.shape(v)
 
 
 def _read(x):
@@ -339,6 +340,8 @@ class StagingTrace(Trace):
             self.meta[ref] = (True, out.shape, out.dtype, out.flags.c_contiguous)  # _meta
         staged = _new(Staged)
         staged._trace, staged._value, staged.ref = self, out, ref
+        staged.shape = out.shape if type(out) is np.ndarray or type(out) is _FLOAT64 else \
+            _shape_of(out)
         return staged
 
     def _record(self, impl, params, refs, out):
@@ -377,7 +380,7 @@ class StagingTrace(Trace):
         if type(out) is np.ndarray:
             self.meta[ref] = _meta(out)
         if type(buffer) is Staged:
-            buffer._value, buffer.ref = out, ref
+            buffer._value, buffer.ref, buffer.shape = out, ref, _shape_of(out)
             return buffer
         return Staged(self, out, ref)
 
