@@ -218,7 +218,7 @@ def _identical(a, b):
     """Same shape, dtype and bits (0.0 and -0.0 differ, NaNs of one kind agree)."""
     if a.shape != b.shape or a.dtype != b.dtype:
         return False
-    if _memcmp is not None and a.strides == b.strides and (
+    if _memcmp is not None and a.strides == b.strides and not a.dtype.hasobject and (
             a.flags.c_contiguous or a.flags.f_contiguous):  # one block of memory each
         return _memcmp(a.ctypes.data, b.ctypes.data, a.nbytes) == 0
     bits = f"u{a.dtype.itemsize}"
