@@ -49,12 +49,13 @@ class Staged(Tracer):
     """A value of a recording: `ref` is its slot in the program. Its value is read only
     through the `value` property, which tells the trace (a guard, or no staging)."""
 
-    # `shape` is kept, not computed at each read: the rules read it at nearly every step
-    __slots__ = ("_value", "ref", "shape")
+    # shape and dtype are kept, not computed at each read: the rules read them at most steps
+    __slots__ = ("_value", "ref", "shape", "dtype")
     stages_values = True
 
     def __init__(self, trace, value, ref):
-        self._trace, self._value, self.ref, self.shape = trace, value, ref, _shape_of(value)
+        self._trace, self._value, self.ref = trace, value, ref
+        self.shape, self.dtype = _shape_dtype(value)
 
     @property
     def value(self):
@@ -62,13 +63,6 @@ class Staged(Tracer):
         return self._value
 
     # shapes and dtypes are fixed per recording: reading them is free
-
-    @property
-    def dtype(self):
-        v = self._value
-        return v.dtype if type(v) is np.ndarray or isinstance(v, np.generic) else \
-            np.result_type(v)
-
     ndim = property(lambda self: np.ndim(self._value))
     size = property(lambda self: int(np.size(self._value)))
 
@@ -153,8 +147,10 @@ class Staged(Tracer):
         return ops.array_function(func, types, args, kwargs)
 
 
-def _shape_of(v):
-    return v.shape if type(v) is np.ndarray or isinstance(v, np.generic) else np.shape(v)
+def _shape_dtype(v):
+    if type(v) is np.ndarray or isinstance(v, np.generic):
+        return v.shape, v.dtype
+    return np.shape(v), np.result_type(v)
 
 
 def _read(x):
@@ -340,8 +336,10 @@ class StagingTrace(Trace):
             self.meta[ref] = (True, out.shape, out.dtype, out.flags.c_contiguous)  # _meta
         staged = _new(Staged)
         staged._trace, staged._value, staged.ref = self, out, ref
-        staged.shape = out.shape if type(out) is np.ndarray or type(out) is _FLOAT64 else \
-            _shape_of(out)
+        if type(out) is np.ndarray or type(out) is _FLOAT64:
+            staged.shape, staged.dtype = out.shape, out.dtype
+        else:
+            staged.shape, staged.dtype = _shape_dtype(out)
         return staged
 
     def _record(self, impl, params, refs, out):
@@ -380,7 +378,8 @@ class StagingTrace(Trace):
         if type(out) is np.ndarray:
             self.meta[ref] = _meta(out)
         if type(buffer) is Staged:
-            buffer._value, buffer.ref, buffer.shape = out, ref, _shape_of(out)
+            buffer._value, buffer.ref = out, ref
+            buffer.shape, buffer.dtype = _shape_dtype(out)
             return buffer
         return Staged(self, out, ref)
 
