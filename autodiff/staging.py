@@ -49,11 +49,13 @@ class Staged(Tracer):
     """A value of a recording: `ref` is its slot in the program. Its value is read only
     through the `value` property, which tells the trace (a guard, or no staging)."""
 
-    __slots__ = ("_value", "ref")
+    # shape and dtype are kept, not computed at each read: the rules read them at most steps
+    __slots__ = ("_value", "ref", "shape", "dtype")
     stages_values = True
 
     def __init__(self, trace, value, ref):
         self._trace, self._value, self.ref = trace, value, ref
+        self.shape, self.dtype = _shape_dtype(value)
 
     @property
     def value(self):
@@ -61,17 +63,6 @@ class Staged(Tracer):
         return self._value
 
     # shapes and dtypes are fixed per recording: reading them is free
-    @property
-    def shape(self):
-        v = self._value
-        return v.shape if type(v) is np.ndarray or isinstance(v, np.generic) else np.shape(v)
-
-    @property
-    def dtype(self):
-        v = self._value
-        return v.dtype if type(v) is np.ndarray or isinstance(v, np.generic) else \
-            np.result_type(v)
-
     ndim = property(lambda self: np.ndim(self._value))
     size = property(lambda self: int(np.size(self._value)))
 
@@ -156,6 +147,12 @@ class Staged(Tracer):
         return ops.array_function(func, types, args, kwargs)
 
 
+def _shape_dtype(v):
+    if type(v) is np.ndarray or isinstance(v, np.generic):
+        return v.shape, v.dtype
+    return np.shape(v), np.result_type(v)
+
+
 def _read(x):
     """A staged value as a plain one, the read noted (also inside lists and tuples)."""
     if type(x) is Staged:
@@ -202,10 +199,28 @@ def _where():
     return " at " + ", called from ".join(seen) if seen else ""
 
 
+def _libc_memcmp():
+    """C's memcmp (None where ctypes cannot find it): compares two buffers without the
+    temporary array of NumPy's comparison, at the memory's speed."""
+    try:
+        import ctypes
+        memcmp = ctypes.CDLL(None).memcmp
+        memcmp.restype, memcmp.argtypes = ctypes.c_int, (ctypes.c_void_p,) * 2 + (ctypes.c_size_t,)
+        return memcmp
+    except (OSError, AttributeError, TypeError):
+        return None
+
+
+_memcmp = _libc_memcmp()
+
+
 def _identical(a, b):
     """Same shape, dtype and bits (0.0 and -0.0 differ, NaNs of one kind agree)."""
     if a.shape != b.shape or a.dtype != b.dtype:
         return False
+    if _memcmp is not None and a.strides == b.strides and not a.dtype.hasobject and (
+            a.flags.c_contiguous or a.flags.f_contiguous):  # one block of memory each
+        return _memcmp(a.ctypes.data, b.ctypes.data, a.nbytes) == 0
     bits = f"u{a.dtype.itemsize}"
     if a.dtype.itemsize in (1, 2, 4, 8) and a.flags.c_contiguous and b.flags.c_contiguous:
         return np.array_equal(a.view(bits), b.view(bits))  # one pass over the bits
@@ -302,13 +317,30 @@ class StagingTrace(Trace):
             values.append(got[0])
             refs.append(got[1])
         impl = prim.impl
-        scalar = SCALAR_OPERATORS.get(impl) if not params else None
-        if scalar is not None and np.float64 in (type(values[0]), type(values[-1])) and \
-                type(values[0]) in _SCALARS and type(values[-1]) in _SCALARS:
-            out = scalar(*values)  # NumPy's scalar arithmetic: the same bits, 8x faster
+        if params:
+            return self._record(impl, params, refs, impl(*values, **params))
+        scalar = SCALAR_OPERATORS.get(impl)
+        if scalar is not None:
+            first, last = type(values[0]), type(values[-1])
+            if (first is _FLOAT64 or last is _FLOAT64) and first in _SCALARS and \
+                    last in _SCALARS:
+                out = scalar(*values)  # NumPy's scalar arithmetic: the same bits, 8x faster
+            else:
+                out = impl(*values)
         else:
-            out = impl(*values, **params)
-        return self._record(impl, params, refs, out)
+            out = impl(*values)
+        # _record, inlined (once per step of the program: the recording's hot path)
+        ref = self.count()
+        self.steps.append((impl, params, refs, ref))
+        if type(out) is np.ndarray:
+            self.meta[ref] = (True, out.shape, out.dtype, out.flags.c_contiguous)  # _meta
+        staged = _new(Staged)
+        staged._trace, staged._value, staged.ref = self, out, ref
+        if type(out) is np.ndarray or type(out) is _FLOAT64:
+            staged.shape, staged.dtype = out.shape, out.dtype
+        else:
+            staged.shape, staged.dtype = _shape_dtype(out)
+        return staged
 
     def _record(self, impl, params, refs, out):
         ref = self.count()
@@ -347,6 +379,7 @@ class StagingTrace(Trace):
             self.meta[ref] = _meta(out)
         if type(buffer) is Staged:
             buffer._value, buffer.ref = out, ref
+            buffer.shape, buffer.dtype = _shape_dtype(out)
             return buffer
         return Staged(self, out, ref)
 
@@ -413,6 +446,8 @@ OPERATORS = {np.add: "{} + {}", np.subtract: "{} - {}", np.multiply: "{} * {}",
              np.true_divide: "{} / {}", np.negative: "-{}"}
 PLAIN_CONSTANTS = (np.ndarray, np.generic, float, int, bool)
 _SCALARS = (np.float64, float)
+_FLOAT64 = np.float64
+_new = object.__new__
 SCALAR_OPERATORS = {np.add: _operator.add, np.subtract: _operator.sub, np.multiply: _operator.mul,
                     np.true_divide: _operator.truediv, np.negative: _operator.neg}
 

@@ -369,6 +369,37 @@ def test_a_closed_over_array_changed_between_uses_is_recorded_as_each_use_saw_it
     assert jitted.programs(w)
 
 
+def test_a_write_into_a_view_of_a_closed_over_array_is_seen_by_the_uses_after_it():
+    X = np.arange(12.0).reshape(4, 3)
+
+    def f(w):  # the uses are views at offsets; each write lies in the view used next
+        a = np.sum(X[1:] @ w)
+        X[3, 2] *= -1.0
+        b = np.sum((X[1:] @ w) ** 2)
+        X[3, 2] *= -1.0
+        X[2, 0] += 1.0
+        c = np.sum(X[2:].T @ (X[2:] @ w))
+        X[2, 0] -= 1.0
+        return a * b + c
+
+    jitted = ad.jit(ad.grad(f))
+    w = np.array([0.5, -1.0, 2.0])
+    for point in (w, w + 1.0, w * 3.0):
+        assert identical(jitted(point), ad.grad(f)(point))
+    assert jitted.programs(w)
+
+
+def test_bit_comparisons_of_snapshots_tell_signed_zeros_and_offsets_apart():
+    from autodiff.staging import _identical
+    a = np.zeros((3, 4))
+    b = a.copy()
+    b[2, 3] = -0.0
+    assert _identical(a[:2], b[:2]) and _identical(a[:, :2].T, b[:, :2].T)
+    assert not _identical(a, b) and not _identical(a[1:], b[1:]) and not _identical(a.T, b.T)
+    assert _identical(np.full(3, np.nan), np.full(3, np.nan))
+    assert not _identical(a, a.astype(np.float32)) and not _identical(a, a[:, :3])
+
+
 def test_merged_steps_have_the_same_parameters_exactly():
     from autodiff.staging import _params_key
     assert _params_key({"index": (slice(1, None),)}) == _params_key({"index": (slice(1, None),)})
