@@ -18,7 +18,10 @@ value is watched:
     function is not staged, and every call of it runs the function itself.
 So a jitted call returns exactly what the function returns, or runs the function.
 
-Before its first replay a program is optimized (`Program._optimize`): dead code removed, repeated
+The first replays (INTERPRETED_REPLAYS) run the recorded steps one by one, as they are: optimizing
+and compiling a long program costs several times what a call of the function does (Python's
+compile() alone ~10 us a step), which a program replayed once or twice would never earn back.
+Before its next replay a program is optimized (`Program._optimize`): dead code removed, repeated
 computations merged, x ** 2 as np.square, elementwise chains on large arrays fused
 (staging_fusion.py, the `fusion` switch), slices as plain indexing, and each elementwise step
 writing into an argument's buffer that nothing reads later (`_reusable`). Everything but fusion
@@ -43,6 +46,7 @@ from . import staging_fusion
 RECORDINGS_PER_STRUCTURE = 8  # guard outcomes kept per input structure (least recent dropped)
 STRUCTURES = 32  # input structures kept per jitted function (the oldest dropped)
 RERECORDS_BEFORE_GIVING_UP = 32  # guard misses per structure after which it runs unstaged
+INTERPRETED_REPLAYS = 2  # replays run from the recording before it is optimized and compiled
 _switches = _operator.attrgetter(*_SHORTCUTS)  # the shortcuts' state as a tuple, in one call
 
 class Staged(Tracer):
@@ -476,9 +480,10 @@ def _params_key(params):
 
 
 class Program:
-    """A recording made replayable: the steps the outputs and guards need (dead code
-    eliminated, common subexpressions merged), as straight-line Python on plain arrays,
-    compiled at the first replay."""
+    """A recording made replayable: interpreted step by step at its first replays, then the
+    steps the outputs and guards need (dead code eliminated, common subexpressions merged),
+    as straight-line Python on plain arrays, compiled at the next replay (or when `steps`,
+    `outputs` or `source` are first read)."""
 
     def __init__(self, trace, n_inputs, out_tree, out_leaves):
         self.guards = dict(trace.guards)
@@ -489,13 +494,14 @@ class Program:
         self._recording = (trace.steps, outs)
         self._meta = trace.meta
         self.fused = _shortcuts.fusion  # part of the recording's key: fixed per program
-        self._steps = self._outs = self._run = self._source = None
+        self._steps = self._outs = self._run = self._source = self._plan = None
         self.merged = {}  # after optimizing: {a merged step's ref: the ref replacing it} (ad.viz)
+        self.replays = 0  # replays so far (the first INTERPRETED_REPLAYS are interpreted)
         self._lock = threading.Lock()
 
     def _prepare(self):
-        """Optimize and compile (at the first replay: the recording call pays only for
-        recording)."""
+        """Optimize and compile (after the interpreted replays: the recording call pays only
+        for recording)."""
         with self._lock:
             if self._run is None:
                 self._optimize()
@@ -515,9 +521,18 @@ class Program:
         kept = [_simplified(step) for step in kept]
         if self.fused:  # (numba is imported only where there is something to fuse)
             keep = {r for r in outs if type(r) is int} | set(self.guards)
-            kept = staging_fusion.fuse(kept, self._meta, keep, self.n_inputs)
-        self._steps, self._outs, self._recording = kept, outs, None
+            kept = staging_fusion.fuse(kept, self._meta, keep, self.n_inputs,
+                                       replays=max(self.replays - 1, 0))
+        self._steps, self._outs = kept, outs
         self._compile()
+        self._recording = self._plan = None  # (after _run is set: a replay interpreting it
+        # meanwhile, in another thread, holds its own references)
+
+    @property
+    def compiled(self):
+        """Whether replays run the optimized, compiled program (False: the first replays,
+        interpreted from the recording)."""
+        return self._run is not None
 
     @property
     def steps(self):
@@ -640,11 +655,79 @@ class Program:
         self._run, self._meta = env["replay"], None
 
     def __call__(self, leaves):
-        if self._run is None:
-            self._prepare()
+        run = self._run
+        if run is None:
+            self.replays += 1
+            if self.replays <= INTERPRETED_REPLAYS:
+                run = self._interpret
+            else:
+                self._prepare()
+                run = self._run
         if self._leaf:
-            return self._run(*leaves)[0]
-        return unflatten(self.out_tree, self._run(*leaves))
+            return run(*leaves)[0]
+        return unflatten(self.out_tree, run(*leaves))
+
+    def _interpret(self, *leaves):
+        """The replay, run straight from the recording, step by step: what the compiled
+        program computes, bit for bit (the optimizations change no bit; fused steps run
+        unfused at their first calls anyway), without paying for optimizing and compiling
+        a program that may be replayed only once or twice."""
+        recording, plan = self._recording, self._plan
+        if recording is None:  # compiled meanwhile (another thread)
+            return self._run(*leaves)
+        if plan is None:
+            plan = self._plan = _interpretation(recording[0], recording[1], self.guards,
+                                                self.n_inputs)
+        guards = self.guards
+        env = dict(enumerate(leaves))
+        for r in plan.input_guards:
+            if not _same(env[r], guards[r]):
+                raise _Miss
+        for fn, params, refs, ref, copy, dead in plan.steps:
+            args = [env[r] if type(r) is int else r.value for r in refs]
+            if copy:
+                args[0] = np.copy(args[0])
+            env[ref] = fn(*args, **params)
+            if ref in guards and not _same(env[ref], guards[ref]):
+                raise _Miss
+            if dead:  # frees each intermediate array as soon as nothing reads it
+                for r in dead:
+                    del env[r]
+        return [env[r] if type(r) is int else
+                np.copy(r.value) if type(r.value) is np.ndarray else r.value
+                for r in recording[1]]
+
+
+_Interpretation = namedtuple("_Interpretation", "steps input_guards")
+
+
+def _interpretation(steps, outs, guards, n_inputs):
+    """What `Program._interpret` runs: per recorded step (function, parameters, argument refs,
+    output ref, whether its buffer is copied, the refs read for the last time), by the
+    compiled program's rules: an in-place step writes into a copy of its buffer when the
+    buffer is an input, a constant array, or a value read elsewhere too, returned or
+    guarded."""
+    last_use, uses = {}, {}
+    for k, (_, _, refs, _) in enumerate(steps):
+        for r in refs:
+            if type(r) is int:
+                last_use[r] = k
+                uses[r] = uses.get(r, 0) + 1
+    keep = {r for r in outs if type(r) is int} | set(guards)
+    planned = []
+    for k, (impl, params, refs, ref) in enumerate(steps):
+        copy = False
+        if type(impl) is _InPlace:
+            buffer = refs[0]
+            if type(buffer) is int:
+                copy = buffer < n_inputs or uses[buffer] > 1 or buffer in keep
+            else:
+                copy = type(buffer.value) is np.ndarray
+            impl = impl.fn
+        dead = [r for r in refs if type(r) is int and last_use[r] == k and r not in keep]
+        planned.append((impl, params, refs, ref, copy,
+                        sorted(set(dead)) if len(dead) > 1 else dead))
+    return _Interpretation(planned, [r for r in guards if r < n_inputs])
 
 
 def _simplified(step):

@@ -6,8 +6,9 @@ was slower than NumPy's own SIMD loops for arrays that fit in cache (1.3-1.7x sl
 10^5 elements) and won only beyond 10^6; a numba loop over the same Rosenbrock expression was
 7x faster than NumPy at 10^5 elements. numba is optional (`pip install autodiff-hessian[fast]`):
 without it nothing is fused. A fused step runs its steps one by one with NumPy (bit for bit the
-unfused program) for its first `WARMUP` calls and compiles only then, so a program replayed a
-few times never pays numba's compilation (a fraction of a second per fused step).
+unfused program) for its first `WARMUP` calls (counting the program's interpreted replays, see
+staging.py) and compiles only then, so a program replayed a few times never pays numba's
+compilation (a fraction of a second per fused step).
 
 Only arithmetic is fused (see SCALAR_FORMS), the same IEEE operations as NumPy's, in the same
 order; the compiler is not allowed to reassociate or contract them (numba without fastmath), so
@@ -79,12 +80,12 @@ class Fused:
     __slots__ = ("steps", "inputs", "ref", "shape", "expression", "label", "__name__",
                  "calls", "kernel", "_lock")
 
-    def __init__(self, steps, inputs, ref, shape, expression):
+    def __init__(self, steps, inputs, ref, shape, expression, calls=0):
         self.steps, self.inputs, self.ref, self.shape = steps, inputs, ref, shape
         self.expression = expression
         self.label = "fused(" + ", ".join(step_name(s[0]) for s in steps) + ")"
         self.__name__ = "fused"
-        self.calls, self.kernel, self._lock = 0, None, threading.Lock()
+        self.calls, self.kernel, self._lock = calls, None, threading.Lock()
 
     def __repr__(self):
         return f"<{self.label}: {self.expression}>"
@@ -160,9 +161,10 @@ def step_name(impl):
     return name[:-len("_impl")].lstrip("_") if name.endswith("_impl") else name
 
 
-def fuse(steps, meta, keep, n_inputs):
+def fuse(steps, meta, keep, n_inputs, replays=0):
     """steps with each fusable group replaced by one `Fused` step (see the module); the steps
-    unchanged if numba is not installed.
+    unchanged if numba is not installed. `replays`: how many times the program already ran
+    these steps unfused (interpreted, see staging.Program), counted as warm-up calls.
 
     A step is fusable if it is an elementwise operation SCALAR_FORMS knows, its output is a
     float64 array of at least MIN_SIZE elements, and each array argument is a C-contiguous
@@ -213,7 +215,7 @@ def fuse(steps, meta, keep, n_inputs):
                 else:
                     texts.append(_scalar_constant(r.value))
             exprs[steps[k][3]] = form.format(*texts)
-        fused_at[group[-1]] = Fused(members, inputs, ref, meta[ref][1], exprs[ref])
+        fused_at[group[-1]] = Fused(members, inputs, ref, meta[ref][1], exprs[ref], replays)
         dropped.update(group[:-1])
     out = []
     for k, step in enumerate(steps):

@@ -70,6 +70,70 @@ def test_replays_are_bit_for_bit_the_unstaged_results_at_fresh_points(f, kind):
     assert jitted.programs(*args)  # it was staged, and replayed
 
 
+def chain_of(length):
+    def f(x):
+        for _ in range(length):
+            x = np.sin(x) * 1.0001
+        return x
+    return f
+
+
+@pytest.mark.parametrize("name, fun, args", [
+    ("hvp", lambda x, v: ad.hvp(rosenbrock, x, v), 2),  # slices, in-place accumulation
+    ("hessian", ad.hessian(slices), 1),  # repeated indexes: a buffer added into
+    ("jacfwd", ad.jacfwd(ad.grad(rosenbrock)), 1),  # a constant buffer added into (a copy)
+    ("kinks", ad.value_and_grad(kinks), 1),  # masks; merged and dead steps
+    ("logistic", ad.grad(logistic), 1),  # a closed-over constant
+    ("constants", lambda x: (np.sin(x), np.arange(3.0), 2.5), 1),  # outputs not computed
+    ("chain", ad.grad(chain_of(300)), 1),  # a long scalar chain (0-d input)
+])
+def test_interpreted_and_compiled_replays_agree_bit_for_bit(name, fun, args):
+    """The first INTERPRETED_REPLAYS replays run the recording step by step, the later ones
+    the compiled program: both return the unstaged results, bit for bit."""
+    rng = np.random.default_rng(5)
+    shape = () if name == "chain" else (4,)
+    points = [tuple(rng.uniform(-0.9, 0.9, shape) for _ in range(args)) for _ in range(2)]
+    jitted = ad.jit(fun)
+    jitted(*points[0])  # records
+    (program,) = jitted.programs(*points[0])
+    results = {0: [], 1: []}
+    for k in range(ad.staging.INTERPRETED_REPLAYS + 4):  # interpreted, compiling, compiled
+        assert program.compiled == (k > ad.staging.INTERPRETED_REPLAYS)
+        got = jitted(*points[k % 2])
+        assert identical(got, fun(*points[k % 2])), (name, k)
+        results[k % 2].append(got)
+        if name == "constants":
+            got[1][:] = -1.0  # a returned constant is the caller's copy
+    for same_point in results.values():
+        assert all(identical(r, same_point[0]) for r in same_point)
+    assert program.compiled and jitted.programs(*points[0]) == [program]
+    assert program.replays == ad.staging.INTERPRETED_REPLAYS + 1  # counted until compiled
+
+
+def test_a_branch_interpreted_misses_its_guard_and_records_the_other_outcome():
+    jitted = ad.jit(ad.grad(branchy))
+    x, y = np.array([1.0, 2.0, 3.0]), np.array([-1.0, 2.0, 3.0])
+    jitted(x)
+    assert identical(jitted(y), ad.grad(branchy)(y))  # the interpreted replay misses
+    assert len(jitted.programs(x)) == 2 and not any(p.compiled for p in jitted.programs(x))
+
+
+def test_the_first_replays_neither_optimize_nor_compile(monkeypatch):
+    """A long program's first replay costs about one unstaged call: optimizing and compiling
+    (~10 us a step) wait until the program has been replayed INTERPRETED_REPLAYS times."""
+    optimized = []
+    original = ad.staging.Program._optimize
+    monkeypatch.setattr(ad.staging.Program, "_optimize",
+                        lambda self: (optimized.append(self), original(self)))
+    jitted = ad.jit(ad.grad(rosenbrock))
+    x = np.linspace(-0.5, 0.5, 7)
+    for _ in range(1 + ad.staging.INTERPRETED_REPLAYS):
+        assert identical(jitted(x), ad.grad(rosenbrock)(x))
+    assert optimized == []
+    assert identical(jitted(x), ad.grad(rosenbrock)(x))
+    assert optimized == jitted.programs(x)
+
+
 def test_a_branch_on_values_is_a_guard_that_records_each_outcome():
     jitted = ad.jit(ad.grad(branchy))
     x = np.array([1.0, 2.0, 3.0])

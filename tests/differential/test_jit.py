@@ -10,7 +10,7 @@ import numpy as onp
 from hypothesis import given, note, settings, strategies as st
 
 import autodiff as ad
-from autodiff import staging_fusion
+from autodiff import staging, staging_fusion
 
 from .check import MODULES, STYLES
 from .generate import all_tags, input_values, kink_values, programs
@@ -95,10 +95,13 @@ def close(got, want, rtol=1e-12):
 
 @settings(max_examples=examples(150), phases=PHASES, deadline=None)
 @given(program=JIT_PROGRAMS, seed=SEEDS, style=st.sampled_from(sorted(STYLES)),
-       transform=st.sampled_from(TRANSFORMS), kinks=st.booleans())
-def test_jit_replays_every_transform_bit_for_bit(program, seed, style, transform, kinks):
+       transform=st.sampled_from(TRANSFORMS), kinks=st.booleans(),
+       interpreted=st.sampled_from((0, staging.INTERPRETED_REPLAYS)))
+def test_jit_replays_every_transform_bit_for_bit(program, seed, style, transform, kinks,
+                                                 interpreted):
+    """The replays compiled (interpreted=0), or interpreted from the recording."""
     with ad.shortcuts.disabled("fusion"):  # buffer reuse and the rest stay on: exact
-        check_replays(program, seed, style, transform, kinks, identical)
+        check_replays(program, seed, style, transform, kinks, identical, interpreted)
 
 
 @pytest.mark.skipif(not staging_fusion.available(), reason="numba is not installed")
@@ -111,12 +114,21 @@ def test_jit_with_fusion_agrees_to_round_off(program, seed, style, transform, ki
     sizes, warmup = staging_fusion.MIN_SIZE, staging_fusion.WARMUP
     staging_fusion.MIN_SIZE, staging_fusion.WARMUP = 1, 0
     try:
-        check_replays(program, seed, style, transform, kinks, close)
+        check_replays(program, seed, style, transform, kinks, close, interpreted=0)
     finally:
         staging_fusion.MIN_SIZE, staging_fusion.WARMUP = sizes, warmup
 
 
-def check_replays(program, seed, style, transform, kinks, agree):
+def check_replays(program, seed, style, transform, kinks, agree, interpreted):
+    replays = staging.INTERPRETED_REPLAYS
+    staging.INTERPRETED_REPLAYS = interpreted
+    try:
+        replay_points(program, seed, style, transform, kinks, agree)
+    finally:
+        staging.INTERPRETED_REPLAYS = replays
+
+
+def replay_points(program, seed, style, transform, kinks, agree):
     note(program.source())
     f, f_scalar = program.compile(MODULES[style])
     n = len(program.args)
