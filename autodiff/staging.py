@@ -578,13 +578,16 @@ class Program:
         steps, outs, n_inputs = self._steps, self._outs, self.n_inputs
         env = {"_same": _same, "_Miss": _Miss, "_copy": np.copy, "_zeros": np.zeros}
         env.update((f"_{t.name}", t) for t in map(np.dtype, "?bhilqBHILQefdgFDG"))
-        last_use, uses = {}, {}
-        for k, (_, _, refs, _) in enumerate(steps):
+        last_use, uses, scalars = {}, {}, set()
+        for k, (impl, _, refs, ref) in enumerate(steps):
             for r in refs:
                 if type(r) is int:
                     last_use[r] = k
                     uses[r] = uses.get(r, 0) + 1
+            if type(impl) is np.ufunc and ref not in self._meta:
+                scalars.add(ref)  # a NumPy scalar at the recording, so at every replay
         keep = {r for r in outs if type(r) is int} | set(self.guards)
+        kept_to_the_end = keep | scalars
         owned = _owned_buffers(steps, self._meta, n_inputs)
         names = {}
 
@@ -639,8 +642,9 @@ class Program:
                 env[f"g{ref}"] = self.guards[ref]
                 lines.append(f"    if not _same(v{ref}, g{ref}): raise _Miss")
             dead = sorted({f"v{r}" for r in refs if type(r) is int and last_use.get(r) == k
-                           and r not in keep})
-            if dead:  # frees each intermediate array as soon as nothing reads it
+                           and r not in kept_to_the_end})
+            if dead:  # frees each intermediate array as soon as nothing reads it (scalars
+                # wait for the return: a line per scalar step made compile() ~40% slower)
                 lines.append(f"    del {', '.join(dead)}")
         results = []
         for r in outs:
@@ -675,59 +679,62 @@ class Program:
         recording, plan = self._recording, self._plan
         if recording is None:  # compiled meanwhile (another thread)
             return self._run(*leaves)
+        steps, outs = recording
         if plan is None:
-            plan = self._plan = _interpretation(recording[0], recording[1], self.guards,
-                                                self.n_inputs)
+            plan = self._plan = _interpretation(steps, outs, self.guards, self.n_inputs)
+        frees, copies = plan
         guards = self.guards
         env = dict(enumerate(leaves))
-        for r in plan.input_guards:
-            if not _same(env[r], guards[r]):
+        for r in guards:
+            if r < self.n_inputs and not _same(env[r], guards[r]):
                 raise _Miss
-        for fn, params, refs, ref, copy, dead in plan.steps:
+        for k, (impl, params, refs, ref) in enumerate(steps):
             args = [env[r] if type(r) is int else r.value for r in refs]
-            if copy:
-                args[0] = np.copy(args[0])
-            env[ref] = fn(*args, **params)
+            if type(impl) is _InPlace:
+                if k in copies:
+                    args[0] = np.copy(args[0])
+                impl = impl.fn
+            env[ref] = impl(*args, **params)
             if ref in guards and not _same(env[ref], guards[ref]):
                 raise _Miss
-            if dead:  # frees each intermediate array as soon as nothing reads it
-                for r in dead:
+            if k in frees:  # frees each intermediate value as soon as nothing reads it
+                for r in frees[k]:
                     del env[r]
         return [env[r] if type(r) is int else
-                np.copy(r.value) if type(r.value) is np.ndarray else r.value
-                for r in recording[1]]
-
-
-_Interpretation = namedtuple("_Interpretation", "steps input_guards")
+                np.copy(r.value) if type(r.value) is np.ndarray else r.value for r in outs]
 
 
 def _interpretation(steps, outs, guards, n_inputs):
-    """What `Program._interpret` runs: per recorded step (function, parameters, argument refs,
-    output ref, whether its buffer is copied, the refs read for the last time), by the
-    compiled program's rules: an in-place step writes into a copy of its buffer when the
-    buffer is an input, a constant array, or a value read elsewhere too, returned or
-    guarded."""
-    last_use, uses = {}, {}
-    for k, (_, _, refs, _) in enumerate(steps):
+    """({step index: the values read for the last time there}, {indexes of the in-place
+    steps that write into a copy of their buffer}) for `Program._interpret`, by the compiled
+    program's rule: a copy when the buffer is an input, a constant array, or a value read
+    elsewhere too, returned or guarded. One quick pass: its cost is part of the first replay."""
+    last_use, in_place = {}, []
+    for k, (impl, _, refs, _) in enumerate(steps):
         for r in refs:
-            if type(r) is int:
-                last_use[r] = k
-                uses[r] = uses.get(r, 0) + 1
-    keep = {r for r in outs if type(r) is int} | set(guards)
-    planned = []
-    for k, (impl, params, refs, ref) in enumerate(steps):
-        copy = False
+            last_use[r] = k
         if type(impl) is _InPlace:
-            buffer = refs[0]
-            if type(buffer) is int:
-                copy = buffer < n_inputs or uses[buffer] > 1 or buffer in keep
-            else:
-                copy = type(buffer.value) is np.ndarray
-            impl = impl.fn
-        dead = [r for r in refs if type(r) is int and last_use[r] == k and r not in keep]
-        planned.append((impl, params, refs, ref, copy,
-                        sorted(set(dead)) if len(dead) > 1 else dead))
-    return _Interpretation(planned, [r for r in guards if r < n_inputs])
+            in_place.append(k)
+    keep = {r for r in outs if type(r) is int} | set(guards)
+    frees = {}
+    for r, k in last_use.items():
+        if type(r) is int and r not in keep:
+            frees.setdefault(k, []).append(r)
+    copies = set()
+    if in_place:
+        buffers = {steps[k][2][0] for k in in_place}
+        uses = dict.fromkeys(buffers, 0)
+        for _, _, refs, _ in steps:
+            for r in refs:
+                if r in uses:
+                    uses[r] += 1
+        for k in in_place:
+            buffer = steps[k][2][0]
+            if type(buffer) is int and (buffer < n_inputs or uses[buffer] > 1 or
+                                        buffer in keep) or \
+                    type(buffer) is not int and type(buffer.value) is np.ndarray:
+                copies.add(k)
+    return frees, copies
 
 
 def _simplified(step):
@@ -740,10 +747,15 @@ def _simplified(step):
     return step
 
 
+_INDEXING = ("_getitem_impl", "_getitem_accumulate")
+
+
 def _indexing(impl, params, refs, args, ref, meta):
     """(index, lines) doing a getitem step, or a slice cotangent's addition into its buffer,
     as plain indexing (what the primitive's impl itself runs, without its call and checks);
     None for other steps, and for batched indexes that move axes or add at repeated ones."""
+    if getattr(impl, "__name__", None) not in _INDEXING:  # most steps (before the import)
+        return None
     from .primitives import shape
     if impl is shape._getitem_impl:
         index, move = shape._batched(params["index"], params["lead"])
