@@ -14,6 +14,7 @@ import numpy as np
 from .core.shortcuts import state
 from .core.tracer import Tracer
 from .pytree import flatten
+from . import staging as _staging
 from .staging import jit as _jit
 
 _clock = time.perf_counter
@@ -44,7 +45,7 @@ def _arrays_only(args):
 
 PLAIN_CALLS = 2  # calls run (and timed) unstaged before the recording, at least
 RECORD_AFTER = 0.003  # seconds of unstaged calls before the recording (about what it costs)
-TIMED_REPLAYS = 3  # replays timed after the first one (which compiles the program)
+TIMED_REPLAYS = 3  # replays timed once the program is compiled (after the interpreted ones)
 
 
 class Repeated:
@@ -56,7 +57,7 @@ class Repeated:
     next call records, the following ones replay. `plain` also runs calls with arguments
     ad.jit does not take (Python numbers, complex arrays), and every call once staging is
     given up:
-      * if the fastest of TIMED_REPLAYS replays (after the first, which compiles the program)
+      * if the fastest of TIMED_REPLAYS replays (of the compiled program: staging.py)
         is not faster than the fastest plain call: a replay can lose where fun closes over
         large arrays (a recording holds copies of them) or where `plain` reuses work that a
         replay redoes. Several timings, as one can be off on a busy machine; the numbers are
@@ -86,15 +87,16 @@ class Repeated:
                 self.plain_total += took
                 return out
             self.jitted = _jit(self.fun)
-        self.replays += 1  # 0: the recording, 1: the first replay (compiling)
+        self.replays += 1  # 0: the recording, then interpreted replays, one compiling
         replays = self.replays
-        if not 2 <= replays <= TIMED_REPLAYS + 1:
+        first = _staging.INTERPRETED_REPLAYS + 2  # the first replay of the compiled program
+        if not first <= replays < first + TIMED_REPLAYS:
             out = self.jitted(*args)
         else:
             start = _clock()
             out = self.jitted(*args)
             self.replay_time = min(self.replay_time, _clock() - start)
-            if replays == TIMED_REPLAYS + 1 and self.replay_time >= self.plain_time:
+            if replays == first + TIMED_REPLAYS - 1 and self.replay_time >= self.plain_time:
                 self.given_up = True  # the replays do not pay here
         if replays & (replays - 1) == 0 and self.jitted.unstaged_reason(*args) is not None:
             self.given_up = True  # plain is at least as fast as fun run unstaged

@@ -300,8 +300,9 @@ def test_unravel_does_not_read_values():
 @pytest.mark.parametrize("replay, given_up", [(0.5, False), (1.0, True), (2.0, True)])
 def test_replays_slower_than_plain_calls_are_given_up(monkeypatch, replay, given_up):
     monkeypatch.setattr(staged_calls, "TIMED_REPLAYS", 3)
-    # the clock's readings: two plain calls of 1 s, then (after the recording and the first
-    # replay, not timed) three replays, the fastest of `replay` s
+    # the clock's readings: two plain calls of 1 s, then (after the recording, the
+    # interpreted replays and the one compiling the program, not timed) three replays, the
+    # fastest of `replay` s
     ticks = iter([0.0, 1.0, 1.0, 2.0] + [2.0, 5.0, 3.0, 3.0 + replay, 4.0, 4.5 + replay])
     monkeypatch.setattr(staged_calls, "_clock", lambda: next(ticks))
     runs = []
@@ -312,7 +313,7 @@ def test_replays_slower_than_plain_calls_are_given_up(monkeypatch, replay, given
             return x * 2.0
         return fun
     r = staged_calls.Repeated(named("fun"), named("plain"))
-    for k in range(10):
+    for k in range(10 + ad.staging.INTERPRETED_REPLAYS):
         assert np.array_equal(r(np.full(3, float(k))), np.full(3, 2.0 * k))
     assert r.given_up is given_up
     # plain twice, fun recorded, then replays (no Python run), plain again if given up
