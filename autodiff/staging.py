@@ -560,7 +560,8 @@ class Program:
         """(steps with repeated computations merged, {dropped ref: the ref that replaces it})."""
         seen, alias, merged = {}, {}, []
         for impl, params, refs, ref in steps:
-            refs = [alias.get(r, r) if type(r) is int else r for r in refs]
+            if alias:
+                refs = [alias.get(r, r) if type(r) is int else r for r in refs]
             pkey = _params_key(params)
             key = None if pkey is None or ref in self.guards or type(impl) is _InPlace else \
                 (impl, pkey, tuple(r if type(r) is int else ("c", id(r)) for r in refs))
@@ -720,6 +721,9 @@ def _interpretation(steps, outs, guards, n_inputs):
     for r, k in last_use.items():
         if type(r) is int and r not in keep:
             frees.setdefault(k, []).append(r)
+    for k, step in enumerate(steps):  # values nothing reads (dead code) go at once
+        if step[3] not in last_use and step[3] not in keep:
+            frees.setdefault(k, []).append(step[3])
     copies = set()
     if in_place:
         buffers = {steps[k][2][0] for k in in_place}

@@ -91,11 +91,13 @@ class Fused:
         return f"<{self.label}: {self.expression}>"
 
     def unfused(self, args, out=None):
-        """The steps one by one with NumPy: bit for bit the program without fusion."""
-        env = dict(zip(self.inputs, args))
+        """The steps one by one with NumPy: bit for bit the program without fusion. Each
+        intermediate value is read by one step only (see fuse), and dropped there."""
+        inputs, values = dict(zip(self.inputs, args)), {}
         for impl, params, refs, ref in self.steps:
-            env[ref] = impl(*[env[r] if type(r) is int else r.value for r in refs], **params)
-        result = env[self.ref]
+            values[ref] = impl(*[r.value if type(r) is not int else values.pop(r)
+                                 if r in values else inputs[r] for r in refs], **params)
+        result = values[self.ref]
         if out is not None:
             out[...] = result
             return out
