@@ -683,19 +683,22 @@ class Program:
         steps, outs = recording
         if plan is None:
             plan = self._plan = _interpretation(steps, outs, self.guards, self.n_inputs)
-        frees, copies = plan
+        frees, copies, constants = plan
         guards = self.guards
         env = dict(enumerate(leaves))
         for r in guards:
             if r < self.n_inputs and not _same(env[r], guards[r]):
                 raise _Miss
+        env.update(constants)  # each constant (a _Frozen) stands for its value
+        value = env.__getitem__
         for k, (impl, params, refs, ref) in enumerate(steps):
-            args = [env[r] if type(r) is int else r.value for r in refs]
             if type(impl) is _InPlace:
+                args = list(map(value, refs))
                 if k in copies:
                     args[0] = np.copy(args[0])
-                impl = impl.fn
-            env[ref] = impl(*args, **params)
+                env[ref] = impl.fn(*args, **params)
+            else:
+                env[ref] = impl(*map(value, refs), **params)
             if ref in guards and not _same(env[ref], guards[ref]):
                 raise _Miss
             if k in frees:  # frees each intermediate value as soon as nothing reads it
@@ -707,23 +710,24 @@ class Program:
 
 def _interpretation(steps, outs, guards, n_inputs):
     """({step index: the values read for the last time there}, {indexes of the in-place
-    steps that write into a copy of their buffer}) for `Program._interpret`, by the compiled
+    steps that write into a copy of their buffer}, [(each constant, its value)]) for
+    `Program._interpret`, by the compiled
     program's rule: a copy when the buffer is an input, a constant array, or a value read
     elsewhere too, returned or guarded. One quick pass: its cost is part of the first replay."""
     last_use, in_place = {}, []
-    for k, (impl, _, refs, _) in enumerate(steps):
+    for k, (impl, _, refs, ref) in enumerate(steps):
         for r in refs:
             last_use[r] = k
+        last_use[ref] = k  # (a value nothing reads, dead code, goes at once)
         if type(impl) is _InPlace:
             in_place.append(k)
     keep = {r for r in outs if type(r) is int} | set(guards)
-    frees = {}
+    frees, constants = {}, []
     for r, k in last_use.items():
-        if type(r) is int and r not in keep:
+        if type(r) is not int:
+            constants.append((r, r.value))
+        elif r not in keep:
             frees.setdefault(k, []).append(r)
-    for k, step in enumerate(steps):  # values nothing reads (dead code) go at once
-        if step[3] not in last_use and step[3] not in keep:
-            frees.setdefault(k, []).append(step[3])
     copies = set()
     if in_place:
         buffers = {steps[k][2][0] for k in in_place}
@@ -738,7 +742,7 @@ def _interpretation(steps, outs, guards, n_inputs):
                                         buffer in keep) or \
                     type(buffer) is not int and type(buffer.value) is np.ndarray:
                 copies.add(k)
-    return frees, copies
+    return frees, copies, constants
 
 
 def _simplified(step):
