@@ -6,8 +6,9 @@
 
 Per-call rows time a derivative evaluated repeatedly, recorded at its third call and kept
 (the toolkit's own timing switched off, to show what a replay costs even where it loses);
-`record` is what staging costs once, the recording call and the first replay (which compiles
-the program) less one replay, over the unstaged call. Whole runs use the toolkit as it is:
+`record` is what staging costs once, the recording call and the replays up to the one that
+compiles the program less as many compiled replays, over the unstaged call. Whole runs use
+the toolkit as it is:
 recorded once the unstaged calls have taken about what a recording costs, and given up where
 the replays are timed no faster. Whole-run rows (minimize, curvature
 estimators) include the recordings. The columns are ratios within this run: compare them, not
@@ -67,13 +68,15 @@ def problems():
 
 
 def recording(call):
-    """After the unstaged calls (2), the recording call plus the first replay (which
-    compiles): what staging costs once, with one replay (subtracted by the caller)."""
+    """After the unstaged calls (2), the recording call plus the replays up to the one that
+    compiles (the first ones interpret the recording), less what as many compiled replays
+    but one take: what staging costs once, with one replay (subtracted by the caller)."""
     call()
     call()
-    t3, _ = once(call)
-    t4, _ = once(call)
-    return t3 + t4
+    interpreted = ad.staging.INTERPRETED_REPLAYS
+    total = sum(once(call)[0] for _ in range(interpreted + 2))
+    replay = min(once(call)[0] for _ in range(3))
+    return total - interpreted * replay
 
 
 def row(name, what, off, on, record=None):
