@@ -55,6 +55,7 @@ def derivatives(f):
 
 
 def main():
+    ad.tune_allocator()  # as run.py: large temporaries reuse memory (no page faults per copy)
     print(f"{'workload':22} {'op':8} {'unstaged/f':>11} {'jit/f':>8} {'unfused/f':>10} "
           f"{'speed-up':>9} {'record/unstaged':>16}")
     for name, f, x, v, ops in cases():
