@@ -42,12 +42,12 @@ def derivative(name, f, f_scalar, n):
     }[name]
 
 
-def identical(got, want, signed_zeros=True):
+def identical(got, want):
     """Same structure, types, shapes, dtypes and bits (NaNs agree with NaNs, whatever their
-    sign bit); with signed_zeros=False, 0.0 and -0.0 agree too."""
+    sign bit; 0.0 and -0.0 differ)."""
     if isinstance(want, (tuple, list)):
         return type(got) is type(want) and len(got) == len(want) and all(
-            identical(g, w, signed_zeros) for g, w in zip(got, want))
+            identical(g, w) for g, w in zip(got, want))
     if type(got) is not type(want):
         return False
     g, w = onp.asarray(got), onp.asarray(want)
@@ -57,8 +57,9 @@ def identical(got, want, signed_zeros=True):
         # a NaN's sign bit carries nothing (0/0 and inf - inf give either, by the operations'
         # order): compared on the other entries
         numbers = ~onp.isnan(w)
-        return onp.array_equal(g, w, equal_nan=True) and (not signed_zeros or onp.array_equal(
-            onp.signbit(g.real[numbers]), onp.signbit(w.real[numbers])))
+        return onp.array_equal(g, w, equal_nan=True) and all(onp.array_equal(
+            onp.signbit(part(g)[numbers]), onp.signbit(part(w)[numbers]))
+            for part in ((onp.real, onp.imag) if g.dtype.kind == "c" else (onp.real,)))
     return onp.array_equal(g, w)
 
 
