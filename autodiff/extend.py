@@ -44,7 +44,8 @@ def primitive(name: str, impl: Callable[..., Any], args: Optional[Sequence[str]]
 
     args: argument names (by default impl's positional parameters not named in `params`);
     params: keyword parameters (not differentiated). Rules, one per argument: `diagonal`
-    partials for an elementwise function (d out / d arg, serving as JVP and VJP), or `jvp`
+    partials for an elementwise function (d out / d arg, serving as JVP and VJP; a partial
+    naming nothing is a constant: a number it returns is kept after its first use), or `jvp`
     rules `rule(t, ...)` and `vjp` rules `rule(g, ...)`, whose other parameters name what they
     read: out, an argument (or `x_shape`, `x_dtype`), a parameter. JVP rules are written for
     one tangent; a batch of tangents goes through them one at a time unless `batched_jvp`

@@ -467,3 +467,31 @@ def test_pytree_output_mixing_complex_and_real_leaves():
     x = np.array([0.3, -1.2])
     assert np.allclose(ad.grad(f)(x), 12 * x)
     assert np.allclose(ad.hessian(f)(x), 12 * np.eye(2))
+
+
+def test_constant_partials_are_kept_and_failing_ones_fail_at_every_use():
+    """A partial naming nothing is a constant, kept after its first application (1, -1 and 0
+    then cost nothing); one that raises (a derivative not implemented) raises at every use."""
+    calls = []
+
+    def three():
+        calls.append(1)
+        return 3.0
+
+    triple = primitive("test_triple_const", lambda x: 3.0 * x, diagonal=[three])
+    x = np.array([0.5, -1.0])
+    for _ in range(3):
+        assert ad.grad(lambda z: anp.sum(triple(z)))(x).tolist() == [3.0, 3.0]
+        assert ad.jacfwd(triple)(x).tolist() == [[3.0, 0.0], [0.0, 3.0]]
+    assert ad.hessian(lambda z: anp.sum(triple(z) ** 2))(x).tolist() == [[18.0, 0.0], [0.0, 18.0]]
+    assert len(calls) == 1
+
+    def not_implemented():
+        raise NotImplementedError("no derivative here")
+
+    opaque = primitive("test_opaque_const", lambda x: x + 1.0, diagonal=[not_implemented])
+    for _ in range(2):
+        with pytest.raises(NotImplementedError, match="no derivative here"):
+            ad.grad(lambda z: anp.sum(opaque(z)))(x)
+        with pytest.raises(NotImplementedError, match="no derivative here"):
+            ad.jvp(opaque, (x,), (x,))
