@@ -29,6 +29,8 @@ import inspect
 import numpy as np
 
 from ..core.primitive import Primitive, register
+from ..core.forward import Dual
+from ..core.reverse import Node
 from ..core.tracer import Tracer
 from ..core.shortcuts import state as shortcuts
 from .samples import as_samples
@@ -309,7 +311,7 @@ def _diagonal_jvp(prim, partials):
                     partial.partial(out, values, params)
                 tp = type(p)  # (_special inline for the common types: the hot path)
                 kind = (_MASK if p.dtype is _BOOL else None) if tp is np.ndarray else \
-                    None if tp is np.float64 else _special(p)
+                    None if tp in _ORDINARY else _special(p)
             else:
                 p = partial.constant
             if kind is None:  # an ordinary factor
@@ -330,6 +332,9 @@ def _diagonal_jvp(prim, partials):
 
 _ONE, _MINUS_ONE, _ZERO, _MASK = "one", "minus one", "zero", "mask"
 _BOOL = np.dtype(bool)
+# types of partials that are always ordinary factors (tested inline, before calling _special):
+# a NumPy float, and derivative levels' values (masks are made on innermost values, `_const`)
+_ORDINARY = frozenset((np.float64, Dual, Node))
 _COMPUTED = "computed at each application"  # a partial's kind before it is known
 
 
@@ -379,7 +384,7 @@ def _diagonal_vjp(prim, partials):
             p = partial.fn(values[k]) if k is not None else partial.partial(out, values, params)
             tp = type(p)
             kind = (_MASK if p.dtype is _BOOL else None) if tp is np.ndarray else \
-                None if tp is np.float64 else _special(p)
+                None if tp in _ORDINARY else _special(p)
         else:
             p = partial.constant
         if kind is _ZERO:
