@@ -3,10 +3,13 @@
     python -m autodiff.viz examples/demo.py:rosenbrock --args "np.ones(4)" -o rosen.svg
     python -m autodiff.viz model.py:loss --args "np.zeros(3)" --mode hvp --v "np.ones(3)" -o h.png
     python -m autodiff.viz model.py:loss --args "np.zeros(3), X, y" --mode hvp --v "np.ones(3)" ...
+    python -m autodiff.viz model.py:loss --args "np.zeros(3)" --mode jit-hvp --v "np.ones(3)" ...
 
 --args and --v are Python expressions (NumPy is available as np, and the target file's own
 names, e.g. data it defines), evaluated like the user's own code. With --mode hvp the first
-argument is x and the others are data held fixed (scipy's args=). The output format follows the
+argument is x and the others are data held fixed (scipy's args=). The jit-grad and jit-hvp modes
+draw the program ad.jit replays for the gradient or the HVP (--recorded: every recorded step,
+those the optimization drops or merges marked). The output format follows the
 -o suffix (svg, png, pdf, dot).
 """
 import argparse
@@ -17,7 +20,7 @@ import sys
 
 import numpy as np
 
-from . import graph, grad_graph, hvp_graph, DEFAULT_MAX_NODES
+from . import graph, grad_graph, hvp_graph, program_graph, DEFAULT_MAX_NODES
 from .graph import DEFAULT_TIMEOUT
 
 
@@ -67,16 +70,40 @@ def _check_call(parser, f, args, name):
         pass
 
 
+def _program_graph(f, args, v, optimized, common):
+    """The program ad.jit replays for f's gradient (v None) or its HVP along v (the first
+    argument is x, the others data held fixed, as in --mode hvp)."""
+    from .. import grad, hvp  # (the transforms: imported where a program is drawn)
+    if v is None:
+        return program_graph(grad(f), *args, optimized=optimized, **common)
+
+    def hvp_of(x, v, *data):
+        return hvp(lambda z: f(z, *data), x, v)
+    hvp_of.__name__ = f"hvp({getattr(f, '__name__', 'f')})"
+    try:  # the inputs named as f's parameters (x's own name, v, the data's)
+        names = [p.name for p in inspect.signature(f).parameters.values()][:len(args)]
+        hvp_of.__signature__ = inspect.Signature(
+            [inspect.Parameter(n, inspect.Parameter.POSITIONAL_ONLY)
+             for n in names[:1] + ["v"] + names[1:]])
+    except (TypeError, ValueError):  # no signature, or a parameter named v: x, v, arg2, ...
+        pass
+    return program_graph(hvp_of, args[0], v, *args[1:], optimized=optimized, **common)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m autodiff.viz", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("target", help="FILE.py:FUNCTION or module:FUNCTION")
     parser.add_argument("--args", required=True, help="the arguments, a Python expression")
     parser.add_argument("-o", "--output", required=True, help="image path (.svg .png .pdf .dot)")
-    parser.add_argument("--mode", choices=("forward", "grads", "grad", "hvp"), default="forward",
+    parser.add_argument("--mode", choices=("forward", "grads", "grad", "hvp", "jit-grad",
+                                           "jit-hvp"), default="forward",
                         help="forward graph, forward graph with gradients, the grad sweep, "
-                             "or the HVP sweep (needs --v)")
-    parser.add_argument("--v", help="the HVP direction, a Python expression (mode hvp)")
+                             "the HVP sweep (needs --v), or the program ad.jit replays for the "
+                             "gradient or the HVP (needs --v)")
+    parser.add_argument("--v", help="the HVP direction, a Python expression (modes hvp, jit-hvp)")
+    parser.add_argument("--recorded", action="store_true",
+                        help="jit modes: every recorded step, not only those a replay runs")
     parser.add_argument("--max-nodes", type=int, default=DEFAULT_MAX_NODES)
     parser.add_argument("--no-values", action="store_true", help="leave values out of labels")
     parser.add_argument("--rankdir", default="TB", choices=("TB", "LR", "BT", "RL"))
@@ -90,13 +117,19 @@ def main(argv=None):
     _check_call(parser, f, args, opts.target.rsplit(":", 1)[1])
     common = dict(values=not opts.no_values, max_nodes=opts.max_nodes, rankdir=opts.rankdir)
     name = opts.target.rsplit(":", 1)[1]
+    if opts.recorded and not opts.mode.startswith("jit-"):
+        _usage_error(parser, "--recorded applies to the jit-grad and jit-hvp modes")
+    if opts.mode in ("hvp", "jit-hvp"):
+        if opts.v is None:
+            _usage_error(parser, f"--mode {opts.mode} needs --v")
+        v = _evaluate(parser, "--v", opts.v, namespace)
+        if len(v) != 1:
+            _usage_error(parser, f"--v gives {len(v)} values; give one direction, like x")
     try:
-        if opts.mode == "hvp":
-            if opts.v is None:
-                _usage_error(parser, "--mode hvp needs --v")
-            v = _evaluate(parser, "--v", opts.v, namespace)
-            if len(v) != 1:
-                _usage_error(parser, f"--v gives {len(v)} values; give one direction, like x")
+        if opts.mode.startswith("jit-"):
+            g = _program_graph(f, args, v[0] if opts.mode == "jit-hvp" else None,
+                               not opts.recorded, common)
+        elif opts.mode == "hvp":
             g = hvp_graph(f, args[0], v[0], args=args[1:], **common)
         elif opts.mode == "grad":
             g = grad_graph(f, *args, **common)

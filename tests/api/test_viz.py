@@ -368,6 +368,33 @@ def test_command_line_hvp_with_data_and_one_line_errors(tmp_path, capsys):
             and "Traceback" not in err, err
 
 
+@needs_dot
+def test_command_line_draws_the_programs_ad_jit_replays(tmp_path, capsys):
+    target = tmp_path / "model.py"
+    target.write_text("import numpy as np\nX = np.arange(6.0).reshape(2, 3)\n"
+                      "def loss(w, X):\n    return np.sum(np.tanh(X @ w) ** 2)\n"
+                      "def floaty(w):\n    return w[0] * float(w[1])\n")
+    out = tmp_path / "p.dot"
+    assert cli([f"{target}:loss", "--args", "np.ones(3), X", "--mode", "jit-grad",
+                "-o", str(out)]) == 0
+    assert "ad.jit(grad(loss)): the program a replay runs" in out.read_text()
+    assert cli([f"{target}:loss", "--args", "np.ones(3), X", "--mode", "jit-hvp", "--v",
+                "np.ones(3)", "--recorded", "-o", str(out)]) == 0
+    dot = out.read_text()
+    assert "ad.jit(hvp(loss)): the program as recorded" in dot and "dropped" in dot
+    for name in ("w", "v", "X"):  # the inputs, named as loss's parameters
+        assert f"<B>{name}</B>" in dot
+    for args in (["--mode", "jit-hvp"], ["--mode", "hvp", "--v", "np.ones(3)", "--recorded"]):
+        capsys.readouterr()
+        with pytest.raises(SystemExit) as exit_:
+            cli([f"{target}:loss", "--args", "np.ones(3), X", *args, "-o", str(out)])
+        assert exit_.value.code == 2 and capsys.readouterr().err.count("\n") == 1
+    with pytest.raises(SystemExit) as exit_:  # ad.jit does not stage it: one line saying why
+        cli([f"{target}:floaty", "--args", "np.ones(3)", "--mode", "jit-grad", "-o", str(out)])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and "float" in err and err.count("\n") == 1, err
+
+
 # --- pictures of ad.jit's programs -------------------------------------------------------------
 def twice_sin(x):  # sin(x) twice (merged), f's own value unused by an HVP (dropped)
     return np.sum(np.sin(x) * x[::-1]) + np.sum(np.sin(x))
