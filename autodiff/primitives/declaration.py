@@ -85,8 +85,9 @@ class Rule:
         self.only_arg, self.kind, self.constant = None, _COMPUTED, None
         if not first and not sources:
             self.partial = self._constant_partial
-        elif not first and len(sources) == 1 and sources[0].startswith("values["):
-            self.only_arg = int(sources[0][len("values["):-1])
+        elif not first and len(sources) == 1 and sources[0] in _ARGUMENT_SOURCES:
+            self.only_arg = _ARGUMENT_SOURCES.index(sources[0])  # (values[k] itself, not
+            # values[k].shape or .dtype)
 
     def _constant_partial(self, out, values, params):
         """A partial that reads nothing: a number is kept after its first application (not at
@@ -140,6 +141,7 @@ class Rule:
 
 
 _ORDER = {None: 0, "shape": 1, "value": 2}
+_ARGUMENT_SOURCES = [f"values[{k}]" for k in range(32)]  # a rule's source naming argument k
 
 
 def _stronger(a, b):

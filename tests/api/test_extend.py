@@ -495,3 +495,14 @@ def test_constant_partials_are_kept_and_failing_ones_fail_at_every_use():
             ad.grad(lambda z: anp.sum(opaque(z)))(x)
         with pytest.raises(NotImplementedError, match="no derivative here"):
             ad.jvp(opaque, (x,), (x,))
+
+
+def test_diagonal_partials_may_read_only_an_arguments_shape_or_dtype():
+    """A partial naming x_shape (or x_dtype) alone reads no value: called with what it names."""
+    scale = primitive("test_scale_by_size", lambda x: x * x.size,
+                      diagonal=[lambda x_shape: float(np.prod(x_shape))])
+    half = primitive("test_half_by_dtype", lambda x: x / 2, diagonal=[lambda x_dtype: 0.5])
+    x = np.array([1.0, 2.0, 3.0])
+    assert ad.grad(lambda z: anp.sum(scale(z)))(x).tolist() == [3.0, 3.0, 3.0]
+    assert ad.jacfwd(half)(x).tolist() == np.diag([0.5] * 3).tolist()
+    assert ad.hessian(lambda z: anp.sum(scale(z) ** 2))(x).tolist() == (18 * np.eye(3)).tolist()
