@@ -313,7 +313,8 @@ def _diagonal_jvp(prim, partials):
                     partial.partial(out, values, params)
                 tp = type(p)  # (_special inline for the common types: the hot path)
                 kind = (_MASK if p.dtype is _BOOL else None) if tp is np.ndarray else \
-                    None if tp in _ORDINARY else _special(p)
+                    None if tp in _ORDINARY else \
+                    _NUMBER_KINDS.get(p) if tp is float or tp is int else _special(p)
             else:
                 p = partial.constant
             if kind is None:  # an ordinary factor
@@ -337,6 +338,7 @@ _BOOL = np.dtype(bool)
 # types of partials that are always ordinary factors (tested inline, before calling _special):
 # a NumPy float, and derivative levels' values (masks are made on innermost values, `_const`)
 _ORDINARY = frozenset((np.float64, Dual, Node))
+_NUMBER_KINDS = {1: _ONE, -1: _MINUS_ONE, 0: _ZERO}  # of a Python number (-0.0 is a zero too)
 _COMPUTED = "computed at each application"  # a partial's kind before it is known
 
 
@@ -386,7 +388,8 @@ def _diagonal_vjp(prim, partials):
             p = partial.fn(values[k]) if k is not None else partial.partial(out, values, params)
             tp = type(p)
             kind = (_MASK if p.dtype is _BOOL else None) if tp is np.ndarray else \
-                None if tp in _ORDINARY else _special(p)
+                None if tp in _ORDINARY else \
+                _NUMBER_KINDS.get(p) if tp is float or tp is int else _special(p)
         else:
             p = partial.constant
         if kind is _ZERO:
