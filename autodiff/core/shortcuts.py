@@ -31,9 +31,9 @@ DESCRIPTIONS = {
                    "symbolic zero",
     "fusion": "ad.jit compiles chains of elementwise arithmetic on large arrays into one "
               "pass (numba; results guaranteed to round-off, not bit for bit: docs/jit.md)",
-    "staged_toolkit": "the toolkit (hvp_fn, hessian_operator, minimize, sparse_hessian, the "
-                      "curvature estimators) replays a derivative it evaluates again and again "
-                      "with ad.jit instead of tracing it at every call",
+    "staged_toolkit": "the toolkit (hvp_fn, hessian_operator, minimize, sparse_hessian; the "
+                      "curvature estimators with jit=None) replays a derivative it evaluates "
+                      "again and again with ad.jit instead of tracing it at every call",
 }
 NAMES = tuple(DESCRIPTIONS)
 

@@ -15,6 +15,10 @@ from .operator import hessian_operator
 
 PROBE_BLOCK = 10  # Hutchinson probes per batched product (the stopping rule needs 10 anyway)
 DENSE_UP_TO = 20  # sizes at which the eigendecomposition of the formed Hessian is cheapest
+# Whether the estimators stage their products with ad.jit by default (jit=None would follow
+# ad.shortcuts 'staged_toolkit'): whole runs measured 0.6-1.2x with staging on against off
+# (benchmarks/toolkit_jit.py, docs/performance.md): a run's products rarely repay a recording.
+ESTIMATORS_STAGE = False
 DENSE_FALLBACK_UP_TO = 5000  # sizes at which a Lanczos failure falls back on the formed Hessian
 
 
@@ -69,7 +73,7 @@ def _dense_eigenpairs(op, k, which):
 def hessian_eigenvalues(f: ScalarFun, x: PyTree, k: int = 1, which: str = "LA", *,
                         args: Any = (), tol: float = 1e-3, maxiter: Optional[int] = None,
                         return_eigenvectors: bool = False, seed: int = 0,
-                        executor: Any = None, jit: Optional[bool] = None) -> Any:
+                        executor: Any = None, jit: Optional[bool] = ESTIMATORS_STAGE) -> Any:
     """The k extreme eigenvalues of H(x): which='LA' largest, 'SA' smallest (algebraic), 'LM'
     largest in magnitude. Lanczos (ARPACK eigsh) on exact HVPs; for small n, a dense
     eigendecomposition. Eigenvalues ascending; eigenvectors (flat) as columns if asked.
@@ -81,8 +85,9 @@ def hessian_eigenvalues(f: ScalarFun, x: PyTree, k: int = 1, which: str = "LA", 
     did are returned with a RuntimeWarning (fewer than k); if none did, the formed Hessian's
     (n <= 5000) with a warning, else a RuntimeError that says what to change. Lanczos takes
     one product at a time; an `executor` (see hessian_operator) computes the formed Hessian's
-    columns when there is one (small n, or the fallback). jit: stage the products (see
-    hessian_operator)."""
+    columns when there is one (small n, or the fallback). jit=True stages the products with
+    ad.jit (see hessian_operator; None follows ad.shortcuts 'staged_toolkit'); not by
+    default, as a run's products rarely repay a recording (ESTIMATORS_STAGE)."""
     scipy = require_scipy()
     op = hessian_operator(f, x, args, executor=executor, jit=jit)
     n = op.shape[0]
@@ -143,7 +148,7 @@ def _lanczos_eigenpairs(scipy, op, k, which, tol, maxiter, v0, shift=None):
 def hessian_trace(f: ScalarFun, x: PyTree, args: Any = (), *, max_samples: int = 100,
                   tol: float = 1e-3, seed: int = 0, num_samples: Optional[int] = None,
                   chunk_size: Optional[int] = None, executor: Any = None,
-                  jit: Optional[bool] = None) -> TraceEstimate:
+                  jit: Optional[bool] = ESTIMATORS_STAGE) -> TraceEstimate:
     """Hutchinson's estimate of tr H(x) = E[z^T H z] for Rademacher z, stopping once the
     standard error falls below tol * |estimate| (10 samples at least), or after max_samples
     products (tol=0: exactly max_samples). The probes are drawn and multiplied PROBE_BLOCK at a
@@ -151,8 +156,8 @@ def hessian_trace(f: ScalarFun, x: PyTree, args: Any = (), *, max_samples: int =
     extra samples are dropped, not counted. Returns TraceEstimate(trace, stderr, samples).
     With an `executor` (see hessian_operator), each block's products run on its workers,
     `chunk_size` probes per task (e.g. 5 for two workers: the default puts a block in one).
-    jit: stage the blocks' products (see hessian_operator). num_samples is the deprecated
-    name of max_samples."""
+    jit=True stages the blocks' products (as in hessian_eigenvalues: not by default).
+    num_samples is the deprecated name of max_samples."""
     if num_samples is not None:
         warnings.warn("hessian_trace: num_samples is deprecated, it is the most samples drawn "
                       "(fewer once the standard error reaches tol): use max_samples",
@@ -233,15 +238,15 @@ def lanczos_block(matmat: Callable[[np.ndarray], Any], V0: np.ndarray,
 def spectral_density(f: ScalarFun, x: PyTree, args: Any = (), *, num_steps: int = 100,
                      num_probes: int = 1, sigma: Optional[float] = None,
                      grid_size: int = 1000, seed: int = 0, chunk_size: Optional[int] = None,
-                     executor: Any = None, jit: Optional[bool] = None) -> Density:
+                     executor: Any = None, jit: Optional[bool] = ESTIMATORS_STAGE) -> Density:
     """The eigenvalue density of H(x) by stochastic Lanczos quadrature: per random probe, the
     Ritz values of `num_steps` Lanczos steps weighted by the squared first components of their
     eigenvectors, smoothed by Gaussians of width sigma (default: 1% of the spectral range).
     The probes' Lanczos runs go in lockstep (one batched product per step), so their
     num_probes Krylov bases of num_steps x n are held at once.
     With an `executor` (see hessian_operator), each step's products run on its workers,
-    `chunk_size` probes per task (one probe: its products stay in this process). jit: stage
-    the Lanczos steps' products (see hessian_operator).
+    `chunk_size` probes per task (one probe: its products stay in this process). jit=True
+    stages the Lanczos steps' products (as in hessian_eigenvalues: not by default).
     Returns Density(grid, density, nodes, weights); the density integrates to about 1."""
     op = hessian_operator(f, x, args, chunk_size=chunk_size, executor=executor, jit=jit)
     rng = np.random.default_rng(seed)
@@ -270,7 +275,8 @@ def condition_number(f: ScalarFun, x: PyTree, args: Any = (), *,
     for the largest and the smallest eigenvalues in magnitude (the latter converges slowly).
     An `executor` (see hessian_operator) computes the formed Hessian's columns (n <= 200, or
     a Lanczos fallback); Lanczos itself takes one product at a time, in this process."""
-    op = hessian_operator(f, x, args, executor=executor)
+    op = hessian_operator(f, x, args, executor=executor,
+                          jit=ESTIMATORS_STAGE)
     if op.shape[0] <= 200:
         vals = np.abs(np.linalg.eigvalsh(_dense(op)))
     else:  # no convergence: what converged or the formed Hessian, as hessian_eigenvalues
