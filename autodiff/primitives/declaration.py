@@ -312,7 +312,7 @@ def _diagonal_jvp(prim, partials):
                 p = partial.fn(values[k]) if k is not None else \
                     partial.partial(out, values, params)
                 tp = type(p)  # (_special inline for the common types: the hot path)
-                kind = (_MASK if p.dtype is _BOOL else None) if tp is np.ndarray else \
+                kind = (_MASK if p.dtype.kind == "b" else None) if tp is np.ndarray else \
                     None if tp in _ORDINARY else \
                     _NUMBER_KINDS.get(p) if tp is float or tp is int else _special(p)
             else:
@@ -334,7 +334,6 @@ def _diagonal_jvp(prim, partials):
 
 
 _ONE, _MINUS_ONE, _ZERO, _MASK = "one", "minus one", "zero", "mask"
-_BOOL = np.dtype(bool)
 # types of partials that are always ordinary factors (tested inline, before calling _special):
 # a NumPy float, and derivative levels' values (masks are made on innermost values, `_const`)
 _ORDINARY = frozenset((np.float64, Dual, Node))
@@ -387,7 +386,7 @@ def _diagonal_vjp(prim, partials):
             k = partial.only_arg
             p = partial.fn(values[k]) if k is not None else partial.partial(out, values, params)
             tp = type(p)
-            kind = (_MASK if p.dtype is _BOOL else None) if tp is np.ndarray else \
+            kind = (_MASK if p.dtype.kind == "b" else None) if tp is np.ndarray else \
                 None if tp in _ORDINARY else \
                 _NUMBER_KINDS.get(p) if tp is float or tp is int else _special(p)
         else:

@@ -506,3 +506,18 @@ def test_diagonal_partials_may_read_only_an_arguments_shape_or_dtype():
     assert ad.grad(lambda z: anp.sum(scale(z)))(x).tolist() == [3.0, 3.0, 3.0]
     assert ad.jacfwd(half)(x).tolist() == np.diag([0.5] * 3).tolist()
     assert ad.hessian(lambda z: anp.sum(scale(z) ** 2))(x).tolist() == (18 * np.eye(3)).tolist()
+
+
+def test_a_mask_partial_selects_whatever_its_dtype_objects_identity():
+    """A boolean mask selects (0 where False, even for an inf tangent, and +0.0), whether or not
+    its dtype is NumPy's canonical bool dtype object: an unpickled array's is an equal copy."""
+    import pickle
+    mask = pickle.loads(pickle.dumps(np.array([True, False, True])))
+    assert mask.dtype is not np.dtype(bool)  # (what makes this case)
+    select = primitive("test_select_by_mask", lambda x, mask: np.where(mask, x, 0.0), ("x",),
+                       params=("mask",), diagonal=[lambda mask: mask])
+    x, t = np.array([1.0, 2.0, 3.0]), np.array([1.0, -np.inf, -1.0])
+    _, t_out = ad.jvp(lambda z: select(z, mask=mask), (x,), (t,))
+    (g,) = ad.vjp(lambda z: select(z, mask=mask), x)[1](t)
+    for d in (t_out, g):
+        assert d.tolist() == [1.0, 0.0, -1.0] and not np.signbit(d[1])
