@@ -53,9 +53,33 @@ def primitive(name: str, impl: Callable[..., Any], args: Optional[Sequence[str]]
     a structure tag for hessian_sparsity (see autodiff.sparse.detect)."""
     if args is None:
         args = _positional_names(name, impl, params)
-    return declare(name, impl, tuple(args), params=tuple(params), diagonal=diagonal, jvp=jvp,
+    return declare(name, _one_output(name, impl), tuple(args), params=tuple(params),
+                   diagonal=diagonal, jvp=jvp,
                    vjp=vjp, batched_jvp=batched_jvp, broadcasts=broadcasts, linear=linear,
                    sparsity=sparsity, doc=doc or getattr(impl, "__doc__", None), builtin=False)
+
+
+def _one_output(name, impl):
+    """impl, checked to return one value: a primitive has one output (the rules, the tapes and
+    ad.jit hold one value per application), so a tuple would fail later, deep inside. A
+    NumPy ufunc is known by its number of outputs (and kept as it is: ad.jit fuses ufuncs)."""
+    if isinstance(impl, np.ufunc):
+        if impl.nout != 1:
+            raise TypeError(f"primitive {name!r}: numpy.{impl.__name__} has {impl.nout} "
+                            "outputs; a primitive has one (declare one per output)")
+        return impl
+
+    def one_output(*args, **params):
+        out = impl(*args, **params)
+        if isinstance(out, (tuple, list, dict)):
+            raise TypeError(f"primitive {name!r}: impl returned a {type(out).__name__}; a "
+                            "primitive has one output (one array): return several packed in "
+                            "one array, or write a function with custom_jvp / custom_vjp, "
+                            "which may return pytrees")
+        return out
+    one_output.__name__ = getattr(impl, "__name__", name)
+    one_output.__doc__ = getattr(impl, "__doc__", None)
+    return one_output
 
 
 def _positional_names(name, impl, params):

@@ -521,3 +521,20 @@ def test_a_mask_partial_selects_whatever_its_dtype_objects_identity():
     (g,) = ad.vjp(lambda z: select(z, mask=mask), x)[1](t)
     for d in (t_out, g):
         assert d.tolist() == [1.0, 0.0, -1.0] and not np.signbit(d[1])
+
+
+def test_a_primitive_returning_several_values_is_refused_clearly():
+    """One output per primitive: a tuple from impl is named at once (ad.jit used to fail deep
+    inside on it), and a ufunc with several outputs at declaration."""
+    two = primitive("test_two_outputs", lambda x: (np.sin(x), np.cos(x)), ("x",),
+                    diagonal=[lambda x: np.cos(x)])
+    x = np.ones(3)
+    for call in (lambda: two(x), lambda: ad.grad(lambda z: anp.sum(two(z)))(x),
+                 lambda: ad.jit(lambda z: two(z))(x)):
+        with pytest.raises(TypeError, match="test_two_outputs.*one output"):
+            call()
+    with pytest.raises(TypeError, match="numpy.modf has 2 outputs"):
+        primitive("test_modf", np.modf, diagonal=[lambda: 1.0])
+    hyp = primitive("test_hypot_ufunc", np.hypot, diagonal=[lambda out, x1: x1 / out,
+                                                            lambda out, x2: x2 / out])
+    assert hyp.impl is np.hypot  # a one-output ufunc is kept as it is
