@@ -52,17 +52,22 @@ square = _unary("square", np.square, lambda x: 2.0 * x)
 def _pow_partial_x(x, y):
     """d/dx x**y = y x**(y-1), which is 0 where y == 0 (x**0 is the constant 1) even at x = 0,
     where the formula reads 0 * inf."""
-    if not isinstance(y, Tracer):  # a constant exponent: the usual case
-        if np.ndim(y) == 0:
+    if not isinstance(y, Tracer) or y.stages_values:
+        # a constant exponent (the usual case), or the exponent's value as the sweep of a
+        # gradient reads it; under ad.jit that value is staged, and the tests below become
+        # guards, so that a replay takes the branch the unstaged call takes (a symbolic zero
+        # at y == 0 drops the term; the formula would add a signed zero, or NaN for inf)
+        if len(y.shape if isinstance(y, Tracer) else np.shape(y)) == 0:
             if y == 0:
                 return 0
             if y == 1:
                 return 1
             if y == 2:
                 return 2.0 * x
-        y = np.asarray(y)
+        if not isinstance(y, Tracer):
+            y = np.asarray(y)
         # y * x**1 is 0 where y == 0, and so are its derivatives (the exponent is constant)
-        return y * power(x, np.where(y == 0, 1, y - 1))
+        return y * power(x, where(_const(y) == 0, 1, y - 1))
     at_zero = (_const(x) == 0) & (_const(y) == 0)
     if not np.any(at_zero):
         return y * power(x, y - 1)

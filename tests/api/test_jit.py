@@ -584,3 +584,20 @@ def test_a_fused_step_run_unfused_keeps_no_intermediate_array():
     for _ in range(length):
         want = want * 1.0001
     assert np.array_equal(got, want)
+
+
+def test_a_traced_exponent_of_zero_takes_the_unstaged_calls_symbolic_zero():
+    """d/dx x**y at y == 0 is a symbolic zero in the unstaged sweep (which reads y's value);
+    under ad.jit the same test on the staged y is a guard, so the replays drop the term too
+    instead of adding a signed zero (found by the thorough differential run: 0.0 for -0.0)."""
+    def h(c):
+        t0 = anp.power(0.5 + c ** 2, anp.tanh(c))
+        t1 = anp.sin(t0)
+        return anp.sum(t1 - t1)
+
+    g = ad.grad(h)
+    jitted = ad.jit(g)
+    for c in (0.5, 0.0, -0.0, 1.0, 0.0, 0.0, 0.0, 0.3):
+        c = np.array(c)
+        want, got = g(c), jitted(c)
+        assert np.array_equal(want, got) and np.signbit(want) == np.signbit(got), (c, want, got)
