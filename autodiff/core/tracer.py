@@ -286,9 +286,9 @@ _SEQUENCES = (list, tuple)  # operands read as NumPy reads them (tested inline: 
 
 def _operand(x):
     """The other operand of an operator, a list or tuple (`x * [y, z]`) read as NumPy reads it,
-    keeping the traced values it holds (ops.as_array); anything else as it is."""
-    tx = type(x)
-    return ops.as_array(x) if tx is list or tx is tuple else x
+    keeping the traced values it holds (ops.as_array); anything else as it is. (The arithmetic
+    operators make the same test inline: they run at every operation.)"""
+    return ops.as_array(x) if type(x) in _SEQUENCES else x
 
 
 def primal(x):
