@@ -104,7 +104,8 @@ def run(systems, quick, workloads=WORKLOADS):
             f = make(system.xp, system.convert)
             x, v = system.convert(np.asarray(x0, dtype=float)), system.convert(np.asarray(v0))
             available = system.ops(f, x, v)
-            for op in ops + tuple(f"{o} (record)" for o in ops):
+            for op in ops + tuple(f"{o} (record{extra})" for extra in ("", ", data as arguments")
+                                  for o in ops):
                 if op not in available:
                     continue
                 seconds = measure(available[op], system.block)
@@ -162,7 +163,8 @@ def add_ratios(rows):
 
 # issue 14's targets for ad.jit: (description, workload, n, op, limit, unit); "x f": the
 # replay / one NumPy f; "x jax-jit": / JAX's jit of the same op; "x unstaged": the first
-# (recording) call / autodiff's unstaged call of the op
+# (recording) call, op "grad (record)" or "grad (record, data as arguments)", / autodiff's
+# unstaged call of the derivative ("grad")
 JIT_TARGETS = [
     ("chain 1000 ops: grad", "chain", 1000, "grad", 4.0, "x f"),
     ("chain 1000 ops: hvp", "chain", 1000, "hvp", 8.0, "x f"),
@@ -170,11 +172,13 @@ JIT_TARGETS = [
     ("Rosenbrock n = 1e5: grad", "rosenbrock", 100_000, "grad", 2.0, "x f"),
     ("Rosenbrock n = 1e5: hvp", "rosenbrock", 100_000, "hvp", 3.0, "x f"),
     ("logistic 10000 x 100: hessian", "logistic", 100, "hessian", 1.0, "x jax-jit"),
-] + [(f"first call, {w} n = {n}: {op}", w, n, op, 3.0, "x unstaged")
+] + [(f"first call, {w} n = {n}: {op}", w, n, op + " (record)", 3.0, "x unstaged")
      for w, n, op in (("chain", 1000, "grad"), ("chain", 1000, "hvp"), ("rosenbrock", 10, "hvp"),
                       ("rosenbrock", 100_000, "grad"), ("rosenbrock", 100_000, "hvp"),
                       ("logistic", 100, "grad"), ("logistic", 100, "hvp"),
-                      ("logistic", 100, "hessian"))]
+                      ("logistic", 100, "hessian"))
+] + [(f"first call, logistic n = 100, data as arguments: {op}", "logistic", 100,
+      op + " (record, data as arguments)", 3.0, "x unstaged") for op in ("grad", "hvp")]
 JIT_SYSTEMS = ("numpy", "autodiff", "autodiff-jit", "jax-jit")
 
 
@@ -184,9 +188,9 @@ def jit_targets(rows):
         return next((r["seconds"] for r in rows if r["system"] == system and
                      r["workload"] == workload and r["n"] == n and r["op"] == op), None)
     out = []
-    for desc, workload, n, op, limit, unit in JIT_TARGETS:
-        ours = seconds("autodiff-jit", workload, n, op + (" (record)" if unit == "x unstaged"
-                                                          else ""))
+    for desc, workload, n, ours_op, limit, unit in JIT_TARGETS:
+        ours = seconds("autodiff-jit", workload, n, ours_op)
+        op = ours_op.split(" (")[0]  # the derivative: "grad (record)" -> "grad"
         base = {"x f": seconds("numpy", workload, n, "f"),
                 "x jax-jit": seconds("jax-jit", workload, n, op),
                 "x unstaged": seconds("autodiff", workload, n, op)}[unit]
