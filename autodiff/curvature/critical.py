@@ -5,10 +5,12 @@ from typing import Any, Optional
 
 import numpy as np
 
+from .._optional import require_scipy
 from ..pytree import ravel_pytree
 from ..transforms import value_and_grad
 from ..typing import PyTree, ScalarFun
-from .spectrum import hessian_eigenvalues
+from .operator import hessian_operator
+from .spectrum import ESTIMATORS_STAGE, eigenpairs, hessian_eigenvalues
 
 
 @dataclass
@@ -29,15 +31,19 @@ class CriticalPoint:
 
 
 def classify_critical_point(f: ScalarFun, x: PyTree, args: Any = (), *, tol: float = 1e-6,
-                            grad_tol: float = 1e-6) -> CriticalPoint:
+                            grad_tol: float = 1e-6, executor: Any = None,
+                            jit: Optional[bool] = ESTIMATORS_STAGE) -> CriticalPoint:
     """Classify x for f(x, *args): the gradient's norm decides whether x is critical (grad_tol);
-    the smallest and largest Hessian eigenvalues, compared with +-tol, decide the kind."""
+    the smallest and largest Hessian eigenvalues, compared with +-tol, decide the kind. They
+    come from one search for the smallest (hessian_eigenvalues' 'SA' finds the largest on the
+    way); `executor` and `jit` are hessian_eigenvalues'."""
     flat, unravel = ravel_pytree(x)
     _, g = value_and_grad(lambda z: f(unravel(z), *args))(flat)
     grad_norm = float(np.linalg.norm(g))
-    lo, v_lo = hessian_eigenvalues(f, x, k=1, which="SA", args=args, return_eigenvectors=True)
-    hi = hessian_eigenvalues(f, x, k=1, which="LA", args=args)
-    lo, hi = float(lo[0]), float(hi[0])
+    require_scipy()
+    op = hessian_operator(f, x, args, executor=executor, jit=jit)
+    lo, v_lo, hi = eigenpairs(op, 1, "SA")
+    lo, hi = float(lo[0]), float(hi)
     if grad_norm > grad_tol:
         verdict = "not critical"
     elif lo > tol:
@@ -52,12 +58,15 @@ def classify_critical_point(f: ScalarFun, x: PyTree, args: Any = (), *, tol: flo
 
 
 def escape_saddle(f: ScalarFun, x: PyTree, args: Any = (), *, step: Optional[float] = None,
-                  max_halvings: int = 30) -> PyTree:
+                  max_halvings: int = 30, executor: Any = None,
+                  jit: Optional[bool] = ESTIMATORS_STAGE) -> PyTree:
     """A point that decreases f, moved from x along the direction of most negative curvature
     (sign chosen downhill). The step starts at `step` (default: 1 scaled by |x|+1) and is
-    halved until f decreases. Returns x's structure; raises if there is no negative curvature."""
+    halved until f decreases. Returns x's structure; raises if there is no negative curvature.
+    `executor` and `jit` are hessian_eigenvalues'."""
     flat, unravel = ravel_pytree(x)
-    lam, vec = hessian_eigenvalues(f, x, k=1, which="SA", args=args, return_eigenvectors=True)
+    lam, vec = hessian_eigenvalues(f, x, k=1, which="SA", args=args, return_eigenvectors=True,
+                                   executor=executor, jit=jit)
     if lam[0] >= 0:
         raise ValueError(f"no negative curvature at x (smallest eigenvalue {lam[0]:.3g}): "
                          "there is no saddle direction to escape along")

@@ -62,11 +62,15 @@ def _dense(op):
     return op.matmat(np.eye(op.shape[0]))
 
 
+def _choose(vals, k, which):
+    """The indices of the k eigenvalues of kind `which` among vals."""
+    return {"LA": np.argsort(vals)[::-1][:k], "SA": np.argsort(vals)[:k],
+            "LM": np.argsort(np.abs(vals))[::-1][:k], "SM": np.argsort(np.abs(vals))[:k]}[which]
+
+
 def _dense_eigenpairs(op, k, which):
     vals, vecs = np.linalg.eigh(_dense(op))
-    order = {"LA": np.argsort(vals)[::-1][:k], "SA": np.argsort(vals)[:k],
-             "LM": np.argsort(np.abs(vals))[::-1][:k], "SM": np.argsort(np.abs(vals))[:k]}[which]
-    order = np.sort(order)
+    order = np.sort(_choose(vals, k, which))
     return vals[order], vecs[:, order]
 
 
@@ -88,28 +92,40 @@ def hessian_eigenvalues(f: ScalarFun, x: PyTree, k: int = 1, which: str = "LA", 
     columns when there is one (small n, or the fallback). jit=True stages the products with
     ad.jit (see hessian_operator; None follows ad.shortcuts 'staged_toolkit'); not by
     default, as a run's products rarely repay a recording (ESTIMATORS_STAGE)."""
-    scipy = require_scipy()
+    require_scipy()  # before any work: the error names the extra to install
     op = hessian_operator(f, x, args, executor=executor, jit=jit)
     n = op.shape[0]
     if which not in ("LA", "SA", "LM"):
         raise ValueError(f"which must be 'LA', 'SA' or 'LM', got {which!r}")
     if not 1 <= k <= n:
         raise ValueError(f"k must be between 1 and n = {n}, got {k}")
-    if n <= max(2 * k + 1, DENSE_UP_TO):
-        vals, vecs = _dense_eigenpairs(op, k, which)
-    else:
-        v0 = np.random.default_rng(seed).standard_normal(n)
-        run = lambda k, which, shift=None: _lanczos_eigenpairs(scipy, op, k, which, tol,
-                                                               maxiter, v0, shift)
-        if which == "SA":
-            top = float(run(1, "LA")[0][-1])
-            vals, vecs = run(k, "LA", shift=top)
-            vals = top - vals
-        else:
-            vals, vecs = run(k, which)
-        order = np.argsort(vals)
-        vals, vecs = vals[order], vecs[:, order]
+    vals, vecs, _ = eigenpairs(op, k, which, tol=tol, maxiter=maxiter, seed=seed)
     return (vals, vecs) if return_eigenvectors else vals
+
+
+def eigenpairs(op: Any, k: int, which: str, *, tol: float = 1e-3,
+               maxiter: Optional[int] = None, seed: int = 0) -> Tuple[Any, Any, Any]:
+    """hessian_eigenvalues' work on a Hessian operator: (eigenvalues ascending, eigenvectors,
+    the largest eigenvalue if it was found on the way, else None). 'SA' by Lanczos and the
+    formed Hessian find it anyway, so a caller that wants both ends (classify_critical_point)
+    pays for one 'SA' search, not two searches."""
+    n = op.shape[0]
+    if n <= max(2 * k + 1, DENSE_UP_TO):
+        vals, vecs = np.linalg.eigh(_dense(op))
+        order = np.sort(_choose(vals, k, which))
+        return vals[order], vecs[:, order], vals[-1]
+    v0 = np.random.default_rng(seed).standard_normal(n)
+    run = lambda k, which, shift=None: _lanczos_eigenpairs(require_scipy(), op, k, which, tol,
+                                                           maxiter, v0, shift)
+    top = None
+    if which == "SA":
+        top = float(run(1, "LA")[0][-1])
+        vals, vecs = run(k, "LA", shift=top)
+        vals = top - vals
+    else:
+        vals, vecs = run(k, which)
+    order = np.argsort(vals)
+    return vals[order], vecs[:, order], top
 
 
 def _lanczos_eigenpairs(scipy, op, k, which, tol, maxiter, v0, shift=None):

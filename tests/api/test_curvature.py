@@ -78,6 +78,25 @@ def test_classify_critical_point(f, x, verdict):
     assert cp.verdict == verdict, str(cp)
 
 
+@pytest.mark.parametrize("n", [5, 60])  # the formed Hessian; Lanczos
+def test_classify_critical_point_searches_the_spectrum_once(n):
+    """Both ends from one 'SA' search (which finds the largest eigenvalue first): as many
+    products of f as hessian_eigenvalues(which='SA') alone and one gradient, and the same
+    eigenvalues as the two separate searches."""
+    quad, A, lam = quadratic(n)
+    calls = []
+    f = lambda x: calls.append(1) or quad(x)
+    x = np.zeros(n)
+    cp = ad.classify_critical_point(f, x)
+    classify_calls, calls[:] = len(calls), []
+    lo = C.hessian_eigenvalues(f, x, which="SA")
+    assert classify_calls == len(calls) + 1  # + value_and_grad
+    assert cp.min_eigenvalue == lo[0]
+    assert cp.max_eigenvalue == C.hessian_eigenvalues(f, x, which="LA")[0]
+    np.testing.assert_allclose([cp.min_eigenvalue, cp.max_eigenvalue], lam[[0, -1]], atol=1e-6)
+    assert cp.verdict == "saddle"
+
+
 def test_monkey_saddle_needs_third_order():
     monkey = lambda p: p[0] ** 3 - 3 * p[0] * p[1] ** 2
     T = ad.jacfwd(ad.hessian(monkey))(np.zeros(2))  # the third-derivative tensor

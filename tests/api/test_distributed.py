@@ -112,6 +112,13 @@ def test_products_operator_and_estimators_equal_serial(executor):
          curvature.hessian_eigenvalues(tree_f, P, k=2, args=(2.0,)))
     same(curvature.condition_number(tree_f, P, args=(2.0,), executor=executor),
          curvature.condition_number(tree_f, P, args=(2.0,)))
+    cp = ad.classify_critical_point(tree_f, P, args=(2.0,), executor=executor)
+    serial_cp = ad.classify_critical_point(tree_f, P, args=(2.0,))
+    same((cp.min_eigenvalue, cp.max_eigenvalue, cp.min_eigenvector),
+         (serial_cp.min_eigenvalue, serial_cp.max_eigenvalue, serial_cp.min_eigenvector))
+    saddle = lambda p, scale: scale * np.sum(p["w"] ** 2) - np.sum(np.sin(p["b"]) ** 2)
+    same(ad.curvature.escape_saddle(saddle, P, args=(2.0,), executor=executor),
+         ad.curvature.escape_saddle(saddle, P, args=(2.0,)))
 
 
 def test_default_chunking_splits_over_the_workers(executor):
