@@ -55,6 +55,29 @@ def _routed(settings):
 
 _inside = threading.local()  # set while a user_line is active: nested ones cost nothing
 
+try:  # NumPy >= 2 keeps the error state in one object per state: a cache key for _routing
+    from numpy._core._ufunc_config import _extobj_contextvar
+except ImportError:  # pragma: no cover - other NumPy versions: no cache
+    _extobj_contextvar = None
+_last = (None, None)  # (the error state object last seen, its routing), replaced whole
+
+
+def _routing():
+    """The errstate keywords routing the 'warn' categories to _reissue, or None if there is
+    nothing to route or the user's own handler is in place. Read from np.geterr/geterrcall
+    (~3 us), so remembered for the state last seen (one object read, ~0.1 us)."""
+    global _last
+    state, last = None if _extobj_contextvar is None else _extobj_contextvar.get(), _last
+    if state is not None and state is last[0]:
+        return last[1]
+    current = np.geterrcall()
+    routed = _routed(tuple(sorted(np.geterr().items())))
+    if not routed or (current is not None and current is not _reissue):
+        routed = None
+    if state is not None:
+        _last = (state, routed)  # holds the state: its id cannot be reused meanwhile
+    return routed
+
 
 class user_line:
     """Context manager (and decorator): floating-point warnings reported at the user's line."""
@@ -63,9 +86,8 @@ class user_line:
         if getattr(_inside, "active", False):
             self._state = False  # an enclosing user_line routes them already
             return self
-        current = np.geterrcall()
-        routed = _routed(tuple(sorted(np.geterr().items())))
-        if not routed or (current is not None and current is not _reissue):
+        routed = _routing()
+        if routed is None:
             self._state = None  # nothing to route, or the user's own handler is in place
             return self
         self._state = np.errstate(call=_reissue, **routed)

@@ -48,3 +48,29 @@ def test_the_users_errstate_is_respected_and_restored():
     with np.errstate(divide="raise"), pytest.raises(FloatingPointError):
         ad.grad(log_first)(np.array([0.0, 1.0]))
     assert (np.geterr(), np.geterrcall()) == before
+
+
+def test_changes_of_the_error_state_between_calls_are_seen():
+    """The routing is remembered per error state: each change (np.seterr for good, errstate
+    blocks, the user's own errcall handler) is seen at the next call."""
+    call = lambda: lines_warned(lambda: ad.grad(log_first)(np.array([0.0, 1.0])))
+    assert call()  # routed to the user's line
+    old = np.seterr(divide="ignore")
+    try:
+        assert call() == []
+        np.seterr(divide="raise")
+        with pytest.raises(FloatingPointError):
+            call()
+        np.seterr(divide="call")
+        seen = []
+        previous = np.seterrcall(lambda kind, flag: seen.append(kind))
+        try:
+            assert call() == [] and "divide by zero" in seen  # the user's handler, not ours
+        finally:
+            np.seterrcall(previous)
+    finally:
+        np.seterr(**old)
+    assert call()  # routed again
+    with np.errstate(all="ignore"):
+        assert call() == []
+    assert call()
