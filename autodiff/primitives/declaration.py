@@ -25,13 +25,14 @@ batching rule. A partial may return 1, -1 or 0 (the tangent itself, negated, or 
 boolean mask (the tangent where True, else 0).
 """
 import inspect
+import math
 
 import numpy as np
 
 from ..core.primitive import Primitive, register
 from ..core.forward import Dual
 from ..core.reverse import Node
-from ..core.tracer import Tracer
+from ..core.tracer import Tracer, bottom
 from ..core.shortcuts import state as shortcuts
 from .samples import as_samples
 
@@ -232,6 +233,17 @@ def _reads(jvp_rules, vjp_rules, batched_rules=None):
     return reads
 
 
+class Scaled:
+    """A partial c * a returned as its two factors, c a Python float that is a power of two (so
+    that c * v is exact for any v short of overflow) and a an array: the VJP then scales a
+    compact cotangent, the smaller operand, instead of a (`_times_scaled`)."""
+
+    __slots__ = ("c", "a")
+
+    def __init__(self, c, a):
+        self.c, self.a = c, a
+
+
 # --- JVP ---------------------------------------------------------------------------------------
 def _jvp(prim, rules, fast):
     """prim.jvp from one-tangent rules (and optionally faster batched ones)."""
@@ -322,6 +334,10 @@ def _diagonal_jvp(prim, partials):
                 continue
             if kind is _ZERO:
                 continue
+            if kind is _SCALED:
+                term = _times_scaled(t, p, reassociate=False)  # (a tangent is not compact)
+                t_out = term if t_out is None else t_out + term
+                continue
             term = E.where_p(p, t, 0.0) if kind is _MASK else t  # (1 or -1: t itself)
             if t_out is None:
                 t_out = -term if kind is _MINUS_ONE else term
@@ -333,7 +349,7 @@ def _diagonal_jvp(prim, partials):
     return jvp
 
 
-_ONE, _MINUS_ONE, _ZERO, _MASK = "one", "minus one", "zero", "mask"
+_ONE, _MINUS_ONE, _ZERO, _MASK, _SCALED = "one", "minus one", "zero", "mask", "scaled"
 # types of partials that are always ordinary factors (tested inline, before calling _special):
 # a NumPy float, and derivative levels' values (masks are made on innermost values, `_const`)
 _ORDINARY = frozenset((np.float64, Dual, Node))
@@ -345,6 +361,8 @@ def _special(partial):
     """Which special value a partial is: 1, -1 or 0 (the tangent itself, negated, or a zero),
     a boolean mask (the tangent where True, else 0), or None for an ordinary factor."""
     tp = type(partial)
+    if tp is Scaled:
+        return _SCALED
     if tp is not int and tp is not float and tp is not np.ndarray and tp is not np.bool_ and \
             not (isinstance(partial, Tracer) and partial.stages_values):
         return None  # (an ordinary factor: a Tracer, a NumPy scalar; the common case first)
@@ -393,8 +411,8 @@ def _diagonal_vjp(prim, partials):
             p = partial.constant
         if kind is _ZERO:
             return None
-        c = g if kind is _ONE else -g if kind is _MINUS_ONE else \
-            E.where_p(p, g, 0.0) if kind is _MASK else g * p
+        c = g * p if kind is None else g if kind is _ONE else -g if kind is _MINUS_ONE else \
+            E.where_p(p, g, 0.0) if kind is _MASK else _times_scaled(g, p)
         dtype = getattr(c, "dtype", None)
         if dtype is not None and dtype.kind == "c":  # (a real one, the common case, as it is)
             c = _to_real(c, values[argnum])
@@ -403,6 +421,28 @@ def _diagonal_vjp(prim, partials):
             return c
         return _to_argument_shape(prim, c, shape, out.shape if g.shape != out.shape else None)
     return vjp
+
+
+def _times_scaled(g, s, reassociate=True):
+    """g * (c * a) for a partial s = Scaled(c, a), computing c * a (fresh, so the product goes
+    into it in place) unless g is smaller than a (a compact cotangent, as compact_cotangents
+    leaves a sum's): then (c * g) * a, one pass over a and no full-size temporary. That order
+    depends on shapes only (so ad.jit replays it) and gives the same bits, c being a power of
+    two, unless c * g or c * a overflows. c * g is tested (on a cotangent without derivative
+    levels: the test then covers every product) and where it overflows the order is the other
+    one; where c * a overflows (|a| > 2**1023: square's output overflowed too), (c * g) * a is
+    the finite one of the two."""
+    c, a = s.c, s.a
+    if reassociate and shortcuts.compact_cotangents and bottom(g) is g and \
+            math.prod(g.shape) < math.prod(getattr(a, "shape", ())):
+        cg = c * g
+        if not np.any(np.isinf(cg)):  # (a guard under ad.jit)
+            return cg * a
+    p = c * a
+    if type(p) is np.ndarray and type(g) is np.ndarray and g.shape == p.shape and \
+            g.dtype == p.dtype:
+        return np.multiply(g, p, out=p)  # (the bits of g * p, without a second array)
+    return g * p
 
 
 def _to_real(c, value):
