@@ -24,8 +24,8 @@ it names (no tangent), which serves as both JVP (t * partial) and VJP (g * parti
 batching rule. A partial may return 1, -1 or 0 (the tangent itself, negated, or a zero) or a
 boolean mask (the tangent where True, else 0).
 """
+import cmath
 import inspect
-import math
 
 import numpy as np
 
@@ -236,12 +236,21 @@ def _reads(jvp_rules, vjp_rules, batched_rules=None):
 class Scaled:
     """A partial c * a returned as its two factors, c a Python float that is a power of two (so
     that c * v is exact for any v short of overflow) and a an array: the VJP then scales a
-    compact cotangent, the smaller operand, instead of a (`_times_scaled`)."""
+    compact cotangent, the smaller operand, instead of a (`_times_scaled`). Made by `scaled`."""
 
     __slots__ = ("c", "a")
 
     def __init__(self, c, a):
         self.c, self.a = c, a
+
+
+def scaled(c, a):
+    """The partial c * a (c a Python float power of two, see Scaled): kept as its factors where
+    a is large; on a small array, computed at once (the choice would cost more than it saves)."""
+    return Scaled(c, a) if getattr(a, "size", 1) >= _SCALED_MIN_SIZE else c * a
+
+
+_SCALED_MIN_SIZE = 8192  # elements (measured: below, the choice costs about what it saves)
 
 
 # --- JVP ---------------------------------------------------------------------------------------
@@ -433,16 +442,22 @@ def _times_scaled(g, s, reassociate=True):
     one; where c * a overflows (|a| > 2**1023: square's output overflowed too), (c * g) * a is
     the finite one of the two."""
     c, a = s.c, s.a
-    if reassociate and shortcuts.compact_cotangents and bottom(g) is g and \
-            math.prod(g.shape) < math.prod(getattr(a, "shape", ())):
+    if reassociate and g.size < a.size and shortcuts.compact_cotangents and bottom(g) is g:
         cg = c * g
-        if not np.any(np.isinf(cg)):  # (a guard under ad.jit)
+        if not _has_inf(cg):
             return cg * a
     p = c * a
     if type(p) is np.ndarray and type(g) is np.ndarray and g.shape == p.shape and \
             g.dtype == p.dtype:
         return np.multiply(g, p, out=p)  # (the bits of g * p, without a second array)
     return g * p
+
+
+def _has_inf(v):
+    """Whether v holds an infinity (a guard under ad.jit); quick on one element."""
+    if type(v) is np.ndarray:
+        return cmath.isinf(v.item()) if v.size == 1 else bool(np.isinf(v).any())
+    return bool(np.any(np.isinf(v)))
 
 
 def _to_real(c, value):

@@ -5,7 +5,7 @@ accordingly (declaration.py, broadcasting.py)."""
 import numpy as np
 
 from ..core.tracer import Tracer, bottom
-from .declaration import declare, Scaled
+from .declaration import declare, scaled
 from .complex import is_complex
 from .samples import uniform, positive, values, through
 
@@ -46,7 +46,7 @@ negative = _unary("negative", np.negative, lambda: -1, "elementwise-linear")
 reciprocal = _unary("reciprocal",
                     lambda x: np.reciprocal(np.asarray(x, dtype=np.result_type(x, 1.0))),
                     lambda out: -(out * out), x=positive(3))
-square = _unary("square", np.square, lambda x: Scaled(2.0, x))
+square = _unary("square", np.square, lambda x: scaled(2.0, x))
 
 
 def _pow_partial_x(x, y):
@@ -63,7 +63,7 @@ def _pow_partial_x(x, y):
             if y == 1:
                 return 1
             if y == 2:
-                return Scaled(2.0, x)
+                return scaled(2.0, x)
         if not isinstance(y, Tracer):
             y = np.asarray(y)
         # y * x**1 is 0 where y == 0, and so are its derivatives (the exponent is constant)
