@@ -21,8 +21,9 @@ leading batch axes (they only broadcast over them). The fast way is a speed shor
 
 Elementwise primitives give `diagonal` partials instead: `d out / d arg` as a function of what
 it names (no tangent), which serves as both JVP (t * partial) and VJP (g * partial) and needs no
-batching rule. A partial may return 1, -1 or 0 (the tangent itself, negated, or a zero) or a
-boolean mask (the tangent where True, else 0).
+batching rule. A partial may return 1, -1 or 0 (the tangent itself, negated, or a zero), a
+boolean mask (the tangent where True, else 0), or `scaled(c, a)` for c * a with c a power of two
+(the VJP then scales whichever of a and a compact cotangent is smaller).
 """
 import cmath
 import inspect
