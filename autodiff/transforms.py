@@ -11,7 +11,9 @@ from typing import Any, Callable, Optional, Sequence, Tuple
 
 import numpy as np
 
+from .core import basis
 from .core.forward import Dual, JVPTrace
+from .core.shortcuts import state as shortcuts
 from .core.reverse import ReverseTrace
 from .core.tracer import Tracer, bottom, primal
 from .pytree import flatten, unflatten, tree_map
@@ -438,12 +440,26 @@ def _forward_chunk(fun1, layout, start, k, has_aux, holomorphic):
     """Directions start..start+k of the identity pushed through fun1 as one batch of tangents:
     (output treedef, output values, output tangents (k leading), aux). The one sweep both the
     serial loop and the workers of an executor run."""
+    if not shortcuts.basis_products:
+        return _forward_sweep(fun1, layout, start, k, has_aux, holomorphic, None)
+    with basis.Scope() as marks:  # the chunks are known rows of the identity while it runs
+        return _forward_sweep(fun1, layout, start, k, has_aux, holomorphic, marks)
+
+
+def _forward_sweep(fun1, layout, start, k, has_aux, holomorphic, marks):
+    """_forward_chunk's sweep; `marks` (a basis.Scope, or None) marks the chunks as identity
+    rows for the shortcut basis_products."""
     leaves, in_td, shapes, sizes, _, dtype = layout
     trace = JVPTrace((k,))
     ins, offset = [], 0
     for x, s, size in zip(leaves, shapes, sizes):
         e = _basis_chunk(start, k, offset, size, dtype)
-        ins.append(x if e is None else Dual(trace, x, e.reshape((k,) + s)))
+        if e is not None:
+            e = e.reshape((k,) + s)
+            if marks is not None:  # row r is one at column start + r - offset, if inside
+                marks.mark(e, max(0, offset - start), min(k, offset + size - start),
+                           start - offset)
+        ins.append(x if e is None else Dual(trace, x, e))
         offset += size
     res = fun1(unflatten(in_td, ins))
     res, chunk_aux = _split_aux("jacfwd", res, has_aux)

@@ -29,6 +29,10 @@ DESCRIPTIONS = {
                      "instead of one tangent at a time",
     "zero_slices": "a slice of a batch of identity tangents that is all zero becomes a "
                    "symbolic zero",
+    "basis_products": "jacfwd and hessian know their batches of tangents are rows of the "
+                      "identity: a matrix product with one gathers or places the other "
+                      "operand's columns instead of multiplying (kept through reshapes and "
+                      "slices)",
     "fusion": "ad.jit compiles chains of elementwise arithmetic on large arrays into one "
               "pass (numba; results guaranteed to round-off, not bit for bit: docs/jit.md)",
     "staged_toolkit": "the toolkit (hvp_fn, hessian_operator, minimize, sparse_hessian; the "

@@ -4,11 +4,13 @@ import string
 
 import numpy as np
 
+from ..core import basis
+from ..core.shortcuts import state as shortcuts
 from ..core.tracer import Tracer
 from .declaration import declare
 from .samples import uniform, call, through
 from .broadcasting import broadcast_to_p
-from .shape import reshape_p, transpose_p, shape_of
+from .shape import getitem_p, index_add_p, reshape_p, transpose_p, shape_of
 
 
 def swap_last(x):
@@ -32,6 +34,10 @@ def _reshapes_free(t):
 
 
 def _matmul_batched_a(t, nb, b):
+    if shortcuts.basis_products and nb == 1:
+        out = _basis_times(t, b)
+        if out is not _MULTIPLY:
+            return out
     if len(b.shape) == 2 and _reshapes_free(t):  # batched x one matrix: one product
         s = t.shape
         rows = reshape_p(t, shape=(int(np.prod(s[:-1])), s[-1]))
@@ -40,6 +46,10 @@ def _matmul_batched_a(t, nb, b):
 
 
 def _matmul_batched_b(t, nb, a):
+    if shortcuts.basis_products and nb == 1:
+        out = _times_basis(a, t)
+        if out is not _MULTIPLY:
+            return out
     if len(a.shape) == 2 and t.shape[-1] == 1:  # matrix x batched vectors: one product
         nd = len(t.shape)
         cols = transpose_p(t, axes=(nd - 2,) + tuple(range(nd - 2)) + (nd - 1,))
@@ -48,6 +58,76 @@ def _matmul_batched_b(t, nb, a):
         prod = reshape_p(prod, shape=(a.shape[0],) + lead)
         return transpose_p(prod, axes=tuple(range(1, nd - 1)) + (0, nd - 1))
     return matmul_p(a, t)
+
+
+# The shortcut basis_products: a batch t of identity rows (core/basis.py) times a matrix, or a
+# matrix times it, gathers and places the matrix's columns or rows instead of multiplying. The
+# dense product of a finite matrix with ones and zeros is exact, so the result is the same but
+# for the sign of zeros (BLAS's sums turn -0.0 into 0.0); a matrix with inf or NaN anywhere is
+# multiplied as before (BLAS's 0 * inf spreads NaN along rows), and so is a matrix whose dtype
+# the product would change (a cast is not a gather). The result has the dense product's memory
+# layout, so that the sums downstream add in the same order.
+_MULTIPLY = object()  # the shortcut does not apply: multiply
+
+
+def _gatherable(m, t):
+    """m (the other operand's value) can stand in for its product with the identity rows t."""
+    if not (type(m) is np.ndarray or (isinstance(m, Tracer) and m.stages_values)) or \
+            len(m.shape) != 2 or len(t.shape) != 3:
+        return False
+    if np.result_type(m.dtype, t.dtype) != m.dtype:
+        return False
+    return bool(np.all(np.isfinite(m)))  # (under ad.jit a guard: the same choice at replays)
+
+
+def _placed(block, index, shape):
+    """`block` at `index` of a zero C-ordered array of `shape`; block itself if it is all of it
+    and C-ordered already (a staged value's layout is fixed per recording)."""
+    if block.shape == shape and block.flags.c_contiguous:
+        return block
+    return index_add_p(block, index=index, shape=shape, lead=0)
+
+
+def _times_basis(a, t):
+    """a @ t for identity rows t: row r of t is e_c (c = r + shift) of the flattened (n, p)
+    matrix, so a @ t[r] is a zero (m, p) matrix but for column c % p, which is a[:, c // p].
+    _MULTIPLY where the shortcut does not apply."""
+    mark = basis.known(t)
+    if mark is None or len(a.shape) != 2 or not _gatherable(a, t):
+        return _MULTIPLY
+    k, n, p = t.shape
+    m = a.shape[0]
+    first, stop, c0 = mark.columns()
+    if first >= stop:  # every row zero: a symbolic zero
+        return None
+    if p == 1:  # (a @ vector): a's columns c0.. in order; laid out as the dense (m, k) @ ...
+        cols = getitem_p(a, index=(slice(None), slice(c0, c0 + stop - first)), lead=0)
+        cols = _placed(cols, (slice(None), slice(first, stop)), (m, k))
+        return transpose_p(reshape_p(cols, shape=(m, k, 1)), axes=(1, 0, 2))
+    c = np.arange(c0, c0 + stop - first)
+    cols = transpose_p(getitem_p(a, index=(slice(None), c // p), lead=0), axes=(1, 0))
+    return index_add_p(cols, index=(np.arange(first, stop), slice(None), c % p),
+                       shape=(k, m, p), lead=0)
+
+
+def _basis_times(t, b):
+    """t @ b for identity rows t: row r of t is e_c of the flattened (m, n) matrix, so
+    t[r] @ b is a zero (m, p) matrix but for row c // n, which is b[c % n]. _MULTIPLY where
+    the shortcut does not apply."""
+    mark = basis.known(t)
+    if mark is None or len(b.shape) != 2 or not _gatherable(b, t):
+        return _MULTIPLY
+    k, m, n = t.shape
+    p = b.shape[1]
+    first, stop, c0 = mark.columns()
+    if first >= stop:  # every row zero: a symbolic zero
+        return None
+    if m == 1:  # (vector @ b): b's rows c0.. in order
+        rows = getitem_p(b, index=(slice(c0, c0 + stop - first),), lead=0)
+        return reshape_p(_placed(rows, (slice(first, stop),), (k, p)), shape=(k, 1, p))
+    c = np.arange(c0, c0 + stop - first)
+    return index_add_p(getitem_p(b, index=(c % n,), lead=0),
+                       index=(np.arange(first, stop), c // n), shape=(k, m, p), lead=0)
 
 
 def matmul(a, b):

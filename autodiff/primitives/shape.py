@@ -4,6 +4,7 @@ to the tangent (the batched rule keeps a batch's axes in front), and each VJP ap
 adjoint primitive."""
 import numpy as np
 
+from ..core import basis
 from ..core.shortcuts import state as shortcuts
 from ..core.tracer import Tracer, bottom
 from .declaration import declare
@@ -43,10 +44,19 @@ def normalize_axes(axis, ndim):
 
 
 # --- reshape ---------------------------------------------------------------------------------
+def _reshape_batched_jvp(t, nb, shape):
+    out = reshape_p(t, shape=t.shape[:nb] + shape)
+    if shortcuts.basis_products and nb == 1:
+        mark = basis.known(t)
+        if mark is not None:  # (C order: each row keeps its flat positions)
+            mark.derive(out)
+    return out
+
+
 reshape_p = declare(
     "reshape", lambda x, shape: np.reshape(x, shape), ("x",), params=("shape",), linear=True,
     jvp=[lambda t, shape: reshape_p(t, shape=shape)],
-    batched_jvp=[lambda t, nb, shape: reshape_p(t, shape=t.shape[:nb] + shape)],
+    batched_jvp=[_reshape_batched_jvp],
     vjp=[lambda g, x_shape: reshape_p(g, shape=x_shape)],
     sparsity="index_map",
     samples=[call(uniform(2, 3), shape=(3, 2)), through(lambda x: x.reshape(-1), uniform(2, 2))])
@@ -158,7 +168,24 @@ def _getitem_batched_jvp(t, nb, index, lead):
         # a slice picks out is often all zero, and a symbolic zero saves all work downstream.
         # (Under ad.jit, a staged part is tested by a guard: the same choice at each replay.)
         return None
+    if shortcuts.basis_products and nb == 1:
+        _slice_of_basis(t, part, index, lead)
     return part
+
+
+def _slice_of_basis(t, part, index, lead):
+    """Mark part = t[:, a:b] of a vector's batch of identity rows t as identity rows too (the
+    shortcut basis_products: packed parameters, p[:n].reshape(...), reach a product marked)."""
+    mark = basis.known(t)
+    if mark is None or lead or len(t.shape) != 2 or len(index) != 1 or \
+            type(index[0]) is not slice or index[0].step not in (None, 1):
+        return
+    a, b, _ = index[0].indices(t.shape[1])
+    first, stop = max(mark.first, a - mark.shift), min(mark.stop, b - mark.shift)
+    if first < stop:
+        mark.derive(part, first, stop, mark.shift - a)
+    else:  # no row is one inside the slice
+        mark.derive(part, 0, 0, 0)
 
 
 def _getitem_accumulate(buffer, g, batch, x, index, lead):

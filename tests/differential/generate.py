@@ -960,9 +960,12 @@ def argument_lists(draw):
 
 
 @st.composite
-def programs(draw, banned=frozenset(), max_lines=MAX_LINES):
-    """A random program (see module docstring); tags in `banned` are never generated."""
+def programs(draw, banned=frozenset(), max_lines=MAX_LINES, first=()):
+    """A random program (see module docstring); tags in `banned` are never generated; the
+    operations named in `first` (e.g. "product") are tried first, on the arguments."""
     b = Builder(draw, draw(argument_lists()), banned)
+    for operation in first:
+        getattr(b, operation)()
     n = draw(st.integers(2, max_lines))
     for _ in range(n):
         for attempt in range(3):  # an operation may not fit the shapes at hand: another one

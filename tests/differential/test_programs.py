@@ -19,7 +19,7 @@ import autodiff as ad
 
 from .check import (STYLES, TRANSFORMS, check_against_oracle, check_shortcuts, degenerate,
                     self_consistency)
-from .generate import all_tags, input_values, kink_values, programs
+from .generate import PRODUCTS, all_tags, input_values, kink_values, programs
 
 # Operations that currently fail, by tag (see generate.all_tags): the generator leaves them out
 # so the suite stays green. Each entry: (what goes wrong, a minimal reproduction that raises
@@ -97,6 +97,25 @@ def test_speed_shortcuts_do_not_change_any_derivative(program, seed, style, name
     inputs = input_values(program, seed)
     admissible(program, inputs)
     check_shortcuts(program, inputs, style, seed, name, transforms)
+
+
+# programs that start with a matrix product of an argument: where jacfwd's and hessian's
+# tangents, rows of the identity, meet one (the shortcut basis_products)
+MATRIX_PRODUCTS = {"product:matmul", "product:np_matmul", "product:dot"}
+PROGRAMS_WITH_PRODUCTS = programs(
+    banned=frozenset(KNOWN_FAILURES) | {f"product:{p}" for p in PRODUCTS} - MATRIX_PRODUCTS,
+    first=("product",))
+
+
+@pytest.mark.skipif("basis_products" not in SHORTCUTS, reason="no shortcut basis_products")
+@settings(max_examples=examples(150), phases=PHASES)
+@given(program=PROGRAMS_WITH_PRODUCTS, seed=SEEDS, style=st.sampled_from(sorted(STYLES)))
+def test_basis_products_change_no_jacobian_or_hessian_of_matrix_products(program, seed, style):
+    """The shortcut basis_products acts on matrix products in jacfwd and hessian (whose
+    tangents are the identity): those transforms, the shortcut off alone and all off."""
+    inputs = input_values(program, seed)
+    admissible(program, inputs)
+    check_shortcuts(program, inputs, style, seed, "basis_products", ("jacfwd", "hessian"))
 
 
 @settings(max_examples=examples(100), phases=PHASES)
