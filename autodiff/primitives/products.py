@@ -8,6 +8,7 @@ from ..core import basis
 from ..core.shortcuts import state as shortcuts
 from ..core.tracer import Tracer
 from .declaration import declare
+from .elementwise import multiply
 from .samples import uniform, call, through
 from .broadcasting import broadcast_to_p
 from .shape import getitem_p, index_add_p, reshape_p, transpose_p, shape_of
@@ -81,10 +82,12 @@ def _gatherable(m, t):
 
 
 def _placed(block, index, shape):
-    """`block` at `index` of a zero C-ordered array of `shape`; block itself if it is all of it
-    and C-ordered already (a staged value's layout is fixed per recording)."""
+    """`block` at `index` of a zero C-ordered array of `shape`. Always a new array: block is a
+    view of the other operand (a user's matrix), which a result handed back, or a write into
+    it, must never share. Where it is all of it and C-ordered already (a staged value's layout
+    is fixed per recording), a copy as a product by 1.0 (exact, keeps the layout: one pass)."""
     if block.shape == shape and block.flags.c_contiguous:
-        return block
+        return multiply(block, 1.0)
     return index_add_p(block, index=index, shape=shape, lead=0)
 
 

@@ -201,3 +201,22 @@ def test_marks_live_for_one_chunk_and_not_at_all_when_off():
     with pytest.raises(ZeroDivisionError):
         ad.hessian(fails)(CASES[0][1])
     assert not basis._known
+
+
+@pytest.mark.parametrize("make", [
+    lambda A: ad.jacfwd(lambda w: A @ w),
+    lambda A: ad.jacfwd(lambda w: w @ A.T),
+    lambda A: ad.jacfwd(lambda w: np.dot(A, w)),
+    lambda A: ad.hessian(lambda w: 0.5 * w @ (A.T @ A) @ w),
+    lambda A: ad.jit(ad.jacfwd(lambda w: A @ w))])
+def test_results_never_share_memory_with_the_users_arrays(make):
+    """A gathered product is the other operand's columns: the Jacobian handed back must be a
+    new array, or writing into it (J *= 2) would write into the user's matrix."""
+    A = np.arange(15.0).reshape(5, 3)
+    before = A.copy()
+    fn = make(A)
+    for _ in range(3):  # the recording and replays, under ad.jit
+        J = fn(np.ones(3))
+        assert not np.shares_memory(J, A)
+        J *= 2.0
+    assert np.array_equal(A, before)
