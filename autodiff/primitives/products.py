@@ -76,8 +76,8 @@ def _gatherable(m, t):
     if not (type(m) is np.ndarray or (isinstance(m, Tracer) and m.stages_values)) or \
             len(m.shape) != 2 or len(t.shape) != 3:
         return False
-    if np.result_type(m.dtype, t.dtype) != m.dtype:
-        return False
+    if m.dtype.kind not in "fc" or np.result_type(m.dtype, t.dtype) != m.dtype:
+        return False  # (a cast is not a gather; an object array has no isfinite)
     return bool(np.all(np.isfinite(m)))  # (under ad.jit a guard: the same choice at replays)
 
 
