@@ -440,8 +440,9 @@ def _times_scaled(g, s, reassociate=True):
     depends on shapes only (so ad.jit replays it) and gives the same bits, c being a power of
     two, unless c * g or c * a overflows. c * g is tested (on a cotangent without derivative
     levels: the test then covers every product) and where it overflows the order is the other
-    one; where c * a overflows (|a| > 2**1023: square's output overflowed too), (c * g) * a is
-    the finite one of the two."""
+    one; where c * a overflows, (c * g) * a is the finite one of the two: |a| > 2**1023 (then
+    square's output overflowed too), or a's tangent that large (an hvp along such a direction:
+    f itself finite; not tested, as that would cost the pass this order saves)."""
     c, a = s.c, s.a
     if reassociate and g.size < a.size and shortcuts.compact_cotangents and bottom(g) is g:
         cg = c * g
