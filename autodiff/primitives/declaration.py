@@ -450,9 +450,17 @@ def _times_scaled(g, s, reassociate=True):
             return cg * a
     p = c * a
     if type(p) is np.ndarray and type(g) is np.ndarray and g.shape == p.shape and \
-            g.dtype == p.dtype:
+            g.dtype == p.dtype and _same_layout(g, p):
         return np.multiply(g, p, out=p)  # (the bits of g * p, without a second array)
     return g * p
+
+
+def _same_layout(g, p):
+    """Whether g * p would be laid out as p is (both C- or both F-ordered), so that writing it
+    into p changes nothing downstream: for g C- and p F-ordered (a transposed x), g * p is
+    C-ordered, and sums over it (an unbroadcast) add in the order of its layout."""
+    gf, pf = g.flags, p.flags
+    return (gf.c_contiguous and pf.c_contiguous) or (gf.f_contiguous and pf.f_contiguous)
 
 
 def _has_inf(v):

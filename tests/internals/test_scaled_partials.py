@@ -103,3 +103,21 @@ def test_small_arrays_keep_the_plain_partial():
     assert type(E.square.vjp(0, np.ones(1), x, (x,), {})) is np.ndarray
     assert isinstance(D.scaled(2.0, x), np.ndarray)
     assert isinstance(D.scaled(2.0, np.ones(D._SCALED_MIN_SIZE)), D.Scaled)
+
+
+def test_a_full_cotangent_keeps_the_layout_of_the_plain_product(monkeypatch):
+    """A C-ordered g times a transposed (F-ordered) x: g * (2 x) is C-ordered, and the sum that
+    pulls it back through a broadcast adds in that order. Writing the product into 2 x kept
+    x's layout and changed the gradient's last bits (5.7e-14 here)."""
+    n = 128  # n * n above D._SCALED_MIN_SIZE
+    rng = np.random.default_rng(4)
+    C, y = rng.standard_normal((n, n)), rng.standard_normal(n)
+
+    def f(y):
+        return np.sum(C * (y[None, :] + np.zeros((n, n))).T ** 2)
+    got = ad.grad(f)(y)
+    x = np.ascontiguousarray(rng.standard_normal((n, n))).T
+    c = E.square.vjp(0, C, x * x, (x,), {})
+    monkeypatch.setattr(D, "_times_scaled", lambda g, s, reassociate=True: g * (s.c * s.a))
+    assert identical(got, ad.grad(f)(y))  # the plain order
+    assert identical(c, C * (2.0 * x)) and c.flags.c_contiguous
