@@ -399,8 +399,36 @@ def _vjp(prim, rules):
         c = rule.call(g, out, values, params, {"argnum": argnum})
         if c is None:
             return None
+        if not prim.builtin:  # a user's rule: its result checked here, not deep in the sweep
+            c = _checked_cotangent(prim, argnum, c, values[argnum])
         return _to_argument_shape(prim, _to_real(c, values[argnum]), values[argnum].shape, None)
     return vjp
+
+
+def _checked_cotangent(prim, argnum, c, x):
+    """A user VJP rule's cotangent for argument x: an array of x's shape (or of the shape of
+    the broadcast arguments, which broadcasts=True sums back to x's). Numbers become arrays."""
+    if not isinstance(c, (np.ndarray, Tracer)):
+        try:
+            array = np.asarray(c)
+        except Exception:
+            array = None
+        if array is None or array.dtype.kind not in "biufc":
+            raise TypeError(f"primitive {prim.name!r}: its VJP rule for argument "
+                            f"{prim.args[argnum]!r} returned a {type(c).__name__}, not an array "
+                            "(the cotangent of that argument)")
+        c = array
+    want = x.shape
+    if c.shape != want:
+        try:
+            fits = prim.broadcasts and np.broadcast_shapes(c.shape, want) == c.shape
+        except ValueError:
+            fits = False
+        if not fits:
+            raise ValueError(f"primitive {prim.name!r}: its VJP rule for argument "
+                             f"{prim.args[argnum]!r} returned a cotangent of shape {c.shape}; "
+                             f"the argument has shape {want}")
+    return c
 
 
 def _diagonal_vjp(prim, partials):

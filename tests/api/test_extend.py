@@ -538,3 +538,24 @@ def test_a_primitive_returning_several_values_is_refused_clearly():
     hyp = primitive("test_hypot_ufunc", np.hypot, diagonal=[lambda out, x1: x1 / out,
                                                             lambda out, x2: x2 / out])
     assert hyp.impl is np.hypot  # a one-output ufunc is kept as it is
+
+
+def test_a_vjp_rule_returning_the_wrong_thing_is_named():
+    """A user's VJP rule must return the cotangent of its argument: a number for a 0-d one is
+    taken; a wrong shape or a non-array is named at once (it failed deep in the sweep with
+    "'float' object has no attribute 'shape'")."""
+    summed = primitive("test_vjp_summed", lambda x: x * 1.0, ("x",), jvp=[lambda t: t],
+                       vjp=[lambda g: float(np.sum(g))])
+    assert ad.grad(lambda z: summed(z))(2.0) == 1.0
+    with pytest.raises(ValueError, match="test_vjp_summed.*argument 'x'.*shape \\(\\); the "
+                                         "argument has shape \\(3,\\)"):
+        ad.grad(lambda z: anp.sum(summed(z)))(np.ones(3))
+    text = primitive("test_vjp_text", lambda x: x * 1.0, ("x",), jvp=[lambda t: t],
+                     vjp=[lambda g: "a cotangent"])
+    with pytest.raises(TypeError, match="test_vjp_text.*returned a str, not an array"):
+        ad.grad(lambda z: text(z))(2.0)
+    full = primitive("test_vjp_broadcast", lambda x, y: x + y, ("x", "y"), broadcasts=True,
+                     jvp=[lambda t: t, lambda t: t], vjp=[lambda g: g, lambda g: g])
+    x, y = np.ones((2, 3)), np.ones(3)  # y's rule returns g of the output's shape: summed back
+    np.testing.assert_array_equal(ad.grad(lambda a, b: anp.sum(full(a, b)), (0, 1))(x, y)[1],
+                                  [2.0, 2.0, 2.0])
