@@ -91,18 +91,27 @@ def _placed(block, index, shape):
     return index_add_p(block, index=index, shape=shape, lead=0)
 
 
+def _identity_rows(t, m):
+    """(first, stop, first column) of t's mark (basis.Basis.columns) where t is a batch of
+    identity rows with some row nonzero and the matrix m can be gathered from; None (a
+    symbolic zero) where every row is zero; _MULTIPLY where the shortcut does not apply."""
+    mark = basis.known(t)
+    if mark is None or len(m.shape) != 2 or not _gatherable(m, t):
+        return _MULTIPLY
+    first, stop, c0 = mark.columns()
+    return (first, stop, c0) if first < stop else None
+
+
 def _times_basis(a, t):
     """a @ t for identity rows t: row r of t is e_c (c = r + shift) of the flattened (n, p)
     matrix, so a @ t[r] is a zero (m, p) matrix but for column c % p, which is a[:, c // p].
     _MULTIPLY where the shortcut does not apply."""
-    mark = basis.known(t)
-    if mark is None or len(a.shape) != 2 or not _gatherable(a, t):
-        return _MULTIPLY
+    rows = _identity_rows(t, a)
+    if type(rows) is not tuple:
+        return rows
+    first, stop, c0 = rows
     k, n, p = t.shape
     m = a.shape[0]
-    first, stop, c0 = mark.columns()
-    if first >= stop:  # every row zero: a symbolic zero
-        return None
     if p == 1:  # (a @ vector): a's columns c0.. in order; laid out as the dense (m, k) @ ...
         cols = getitem_p(a, index=(slice(None), slice(c0, c0 + stop - first)), lead=0)
         cols = _placed(cols, (slice(None), slice(first, stop)), (m, k))
@@ -117,14 +126,12 @@ def _basis_times(t, b):
     """t @ b for identity rows t: row r of t is e_c of the flattened (m, n) matrix, so
     t[r] @ b is a zero (m, p) matrix but for row c // n, which is b[c % n]. _MULTIPLY where
     the shortcut does not apply."""
-    mark = basis.known(t)
-    if mark is None or len(b.shape) != 2 or not _gatherable(b, t):
-        return _MULTIPLY
+    rows = _identity_rows(t, b)
+    if type(rows) is not tuple:
+        return rows
+    first, stop, c0 = rows
     k, m, n = t.shape
     p = b.shape[1]
-    first, stop, c0 = mark.columns()
-    if first >= stop:  # every row zero: a symbolic zero
-        return None
     if m == 1:  # (vector @ b): b's rows c0.. in order
         rows = getitem_p(b, index=(slice(c0, c0 + stop - first),), lead=0)
         return reshape_p(_placed(rows, (slice(first, stop),), (k, p)), shape=(k, 1, p))
