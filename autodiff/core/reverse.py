@@ -45,6 +45,26 @@ class Node(Tracer):
         self.index = index
 
 
+def _not_an_array(tape, i):
+    """The error to raise where the rules of tape entry i failed on a recorded output that is
+    not an array (an object array's sum is a Python float; so is a user primitive's impl
+    returning float(...)), its own or an argument's, or None: rules read .shape and .dtype."""
+    prim, _, values, parents, out = tape[i]
+    for v, producer in [(out, prim)] + [(values[a], tape[p][0]) for a, p in parents]:
+        if not hasattr(v, "shape") or getattr(v, "dtype", None) == object:
+            return _not_an_array_error(producer, v)
+    return None
+
+
+def _not_an_array_error(prim, out):
+    what = "an array of dtype object" if hasattr(out, "shape") else f"a {type(out).__name__}"
+    who = "an input" if prim is None else f"primitive {prim.name!r}"
+    return TypeError(f"{who} gave {what}, not an array of numbers, so its "
+                     "derivative cannot be taken: autodiff differentiates numeric arrays (an "
+                     "operand of dtype object? convert it with .astype(float); a primitive of "
+                     "your own must return an array)")
+
+
 class ReverseTrace(Trace):
     """One reverse-mode invocation and its tape.
 
@@ -131,27 +151,33 @@ class ReverseTrace(Trace):
             for o in observers:
                 o.sweep_entry(out)
             vjp = prim.vjp
-            for argnum, parent in parents:
-                prev = cts[parent]
-                mine = inplace and (prev is None or id(prev) in owned)
-                # scatter only into a buffer of the argument's full shape (not a compact one)
-                if prim.vjp_accumulate is not None and mine and not keep_all and (
-                        prev is None or prev.shape == values[argnum].shape):
-                    total = scatter_into(prim, prev, g, out.shape, values, params)
-                    if total is not None:  # the adjoint added straight into the parent's buffer
-                        if total is not prev:  # a plain buffer now wrapped as a dual number
-                            owned.pop(id(prev), None)
-                        cts[parent] = owned[id(total)] = total
+            try:
+                for argnum, parent in parents:
+                    prev = cts[parent]
+                    mine = inplace and (prev is None or id(prev) in owned)
+                    # scatter only into a buffer of the argument's full shape (not a compact one)
+                    if prim.vjp_accumulate is not None and mine and not keep_all and (
+                            prev is None or prev.shape == values[argnum].shape):
+                        total = scatter_into(prim, prev, g, out.shape, values, params)
+                        if total is not None:  # the adjoint went straight into the buffer
+                            if total is not prev:  # a plain buffer now wrapped as a dual number
+                                owned.pop(id(prev), None)
+                            cts[parent] = owned[id(total)] = total
+                            continue
+                    c = vjp(argnum, g, out, values, params)
+                    if c is None:
                         continue
-                c = vjp(argnum, g, out, values, params)
-                if c is None:
-                    continue
-                if prev is None:
-                    cts[parent] = c
-                elif not (mine and add_into(prev, c) is not None):
-                    owned.pop(id(prev), None)
-                    total = prev + c
-                    if is_array(total) and not keep_all:
-                        owned[id(total)] = total
-                    cts[parent] = total
+                    if prev is None:
+                        cts[parent] = c
+                    elif not (mine and add_into(prev, c) is not None):
+                        owned.pop(id(prev), None)
+                        total = prev + c
+                        if is_array(total) and not keep_all:
+                            owned[id(total)] = total
+                        cts[parent] = total
+            except AttributeError:  # (free unless raised)
+                problem = _not_an_array(tape, i)
+                if problem is None:
+                    raise
+                raise problem from None
         return cts

@@ -118,3 +118,17 @@ def test_a_list_differentiated_as_a_pytree_is_explained_when_f_fails():
     assert any("pytree of 2 scalars" in note and "np.array([...])" in note
                for note in getattr(raised.value, "__notes__", []))
     assert ad.grad(lambda x: x[0] * x[1])([1.0, 2.0]) == [2.0, 1.0]  # a list as a pytree
+
+
+def test_values_that_are_not_arrays_of_numbers_are_named_in_the_sweep():
+    """An object array's sum is a Python float, and so is a primitive of one's own returning
+    float(x): the reverse sweep's rules read .shape of each, and failed deep inside with
+    "'float' object has no attribute 'shape'"; now the error names the primitive and why."""
+    A = np.arange(12.0).reshape(3, 4).astype(object)
+    with pytest.raises(TypeError, match="primitive 'sum' gave a float, not an array of "
+                                        "numbers.*dtype object.*astype"):
+        ad.grad(lambda w: np.sum(A @ w))(np.ones(4))
+    from autodiff import extend
+    to_float = extend.primitive("test_to_float", lambda x: float(x), diagonal=[lambda: 1.0])
+    with pytest.raises(TypeError, match="primitive 'test_to_float' gave a float"):
+        ad.grad(lambda x: to_float(x) * 2.0)(np.float64(3.0))
