@@ -12,7 +12,7 @@ computed. (Scalars get theirs at once: deferring would cost more than it saves.)
 """
 from .residuals import plan as residual_plan, apply as keep_for, worth_dropping
 from .shortcuts import state as shortcuts
-from .tracer import Trace, Tracer, bind
+from .tracer import Trace, Tracer, bind, not_numeric, not_numeric_error
 
 
 class Dual(Tracer):
@@ -76,6 +76,15 @@ def _force(deferred):
     return deferred.result
 
 
+def _raise_if_not_numeric(prim, out, values, tangents):
+    """Where prim's JVP failed: name a value it read that is not an array of numbers."""
+    if not_numeric(out):
+        raise not_numeric_error(f"primitive {prim.name!r}", "gave", out) from None
+    for v, t in zip(values, tangents):
+        if t is not None and not_numeric(v):
+            raise not_numeric_error(f"primitive {prim.name!r}", "got", v) from None
+
+
 class JVPTrace(Trace):
     """One forward-mode invocation; `batch` is the shape of the tangents' leading batch axes."""
 
@@ -99,7 +108,11 @@ class JVPTrace(Trace):
         out = bind(prim, *values, **params)
         if not nonzero:
             return out
-        t_out = prim.jvp(tangents, out, values, params, len(self.batch))
+        try:
+            t_out = prim.jvp(tangents, out, values, params, len(self.batch))
+        except AttributeError:  # (free unless raised)
+            _raise_if_not_numeric(prim, out, values, tangents)
+            raise
         return out if t_out is None else Dual(self, out, t_out)
 
     def process_kept(self, prim, args, params):
@@ -146,7 +159,11 @@ class JVPTrace(Trace):
         """The output's tangent by the primitive's JVP (None: a symbolic zero)."""
         for t in tangents:
             if t is not None:
-                return prim.jvp(tangents, out, values, params, len(self.batch))
+                try:
+                    return prim.jvp(tangents, out, values, params, len(self.batch))
+                except AttributeError:  # (free unless raised)
+                    _raise_if_not_numeric(prim, out, values, tangents)
+                    raise
         return None
 
     def unpack(self, x):

@@ -13,7 +13,7 @@ import numpy as np
 from .accumulate import add_into, scatter_into, is_array
 from .residuals import plan as residual_plan, apply as keep_for, worth_dropping
 from .shortcuts import state as shortcuts
-from .tracer import Trace, Tracer
+from .tracer import Trace, Tracer, not_numeric, not_numeric_error
 
 _observers = threading.local()
 
@@ -47,22 +47,13 @@ class Node(Tracer):
 
 def _not_an_array(tape, i):
     """The error to raise where the rules of tape entry i failed on a recorded output that is
-    not an array (an object array's sum is a Python float; so is a user primitive's impl
-    returning float(...)), its own or an argument's, or None: rules read .shape and .dtype."""
+    not an array of numbers, its own or an argument's (see not_numeric), or None."""
     prim, _, values, parents, out = tape[i]
     for v, producer in [(out, prim)] + [(values[a], tape[p][0]) for a, p in parents]:
-        if not hasattr(v, "shape") or getattr(v, "dtype", None) == object:
-            return _not_an_array_error(producer, v)
+        if not_numeric(v):
+            return not_numeric_error("an input" if producer is None else
+                                     f"primitive {producer.name!r}", "gave", v)
     return None
-
-
-def _not_an_array_error(prim, out):
-    what = "an array of dtype object" if hasattr(out, "shape") else f"a {type(out).__name__}"
-    who = "an input" if prim is None else f"primitive {prim.name!r}"
-    return TypeError(f"{who} gave {what}, not an array of numbers, so its "
-                     "derivative cannot be taken: autodiff differentiates numeric arrays (an "
-                     "operand of dtype object? convert it with .astype(float); a primitive of "
-                     "your own must return an array)")
 
 
 class ReverseTrace(Trace):

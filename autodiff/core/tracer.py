@@ -318,3 +318,19 @@ def bind(prim, *args, **params):
     if top is None:
         return prim.impl(*args, **params)
     return top.process(prim, args, params)
+
+
+def not_numeric(v):
+    """Whether a value a derivative rule reads is not an array of numbers (an object array's
+    sum is a Python float; so is a primitive of one's own returning float(x)): the rules read
+    .shape and .dtype, and would fail deep inside (checked only once one has failed)."""
+    return not hasattr(v, "shape") or getattr(v, "dtype", None) == object
+
+
+def not_numeric_error(who, verb, v):
+    """The TypeError for not_numeric(v): `who` `verb` (gave, got) it."""
+    what = "an array of dtype object" if hasattr(v, "shape") else f"a {type(v).__name__}"
+    return TypeError(f"{who} {verb} {what}, not an array of numbers, so its derivative cannot "
+                     "be taken: autodiff differentiates numeric arrays (an operand of dtype "
+                     "object? convert it with .astype(float); a primitive of your own must "
+                     "return an array)")

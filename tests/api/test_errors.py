@@ -125,9 +125,12 @@ def test_values_that_are_not_arrays_of_numbers_are_named_in_the_sweep():
     float(x): the reverse sweep's rules read .shape of each, and failed deep inside with
     "'float' object has no attribute 'shape'"; now the error names the primitive and why."""
     A = np.arange(12.0).reshape(3, 4).astype(object)
-    with pytest.raises(TypeError, match="primitive 'sum' gave a float, not an array of "
-                                        "numbers.*dtype object.*astype"):
-        ad.grad(lambda w: np.sum(A @ w))(np.ones(4))
+    f, w = (lambda w: np.sum(A @ w)), np.ones(4)
+    for call in (lambda: ad.grad(f)(w), lambda: ad.hvp(f, w, w), lambda: ad.hessian(f)(w),
+                 lambda: ad.jvp(f, (w,), (w,))):  # the reverse sweep and forward mode
+        with pytest.raises(TypeError, match="primitive 'sum' gave a float, not an array of "
+                                            "numbers.*dtype object.*astype"):
+            call()
     from autodiff import extend
     to_float = extend.primitive("test_to_float", lambda x: float(x), diagonal=[lambda: 1.0])
     with pytest.raises(TypeError, match="primitive 'test_to_float' gave a float"):
