@@ -69,9 +69,10 @@ def _choose(vals, k, which):
 
 
 def _dense_eigenpairs(op, k, which):
+    """The k eigenpairs of kind `which` of the formed Hessian, and its largest eigenvalue."""
     vals, vecs = np.linalg.eigh(_dense(op))
     order = np.sort(_choose(vals, k, which))
-    return vals[order], vecs[:, order]
+    return vals[order], vecs[:, order], vals[-1]
 
 
 def hessian_eigenvalues(f: ScalarFun, x: PyTree, k: int = 1, which: str = "LA", *,
@@ -111,9 +112,7 @@ def eigenpairs(op: Any, k: int, which: str, *, tol: float = 1e-3,
     pays for one 'SA' search, not two searches."""
     n = op.shape[0]
     if n <= max(2 * k + 1, DENSE_UP_TO):
-        vals, vecs = np.linalg.eigh(_dense(op))
-        order = np.sort(_choose(vals, k, which))
-        return vals[order], vecs[:, order], vals[-1]
+        return _dense_eigenpairs(op, k, which)
     v0 = np.random.default_rng(seed).standard_normal(n)
     run = lambda k, which, shift=None: _lanczos_eigenpairs(require_scipy(), op, k, which, tol,
                                                            maxiter, v0, shift)
@@ -156,9 +155,9 @@ def _lanczos_eigenpairs(scipy, op, k, which, tol, maxiter, v0, shift=None):
                       f"from the formed Hessian ({n} x {n}) instead", RuntimeWarning,
                       stacklevel=4)
         if shift is not None:  # the top eigenpairs of shift I - H are H's bottom ones
-            vals, vecs = _dense_eigenpairs(op, k, "SA")
+            vals, vecs, _ = _dense_eigenpairs(op, k, "SA")
             return shift - vals, vecs
-        return _dense_eigenpairs(op, k, which)
+        return _dense_eigenpairs(op, k, which)[:2]
 
 
 def hessian_trace(f: ScalarFun, x: PyTree, args: Any = (), *, max_samples: int = 100,

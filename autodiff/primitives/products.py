@@ -133,8 +133,8 @@ def _basis_times(t, b):
     k, m, n = t.shape
     p = b.shape[1]
     if m == 1:  # (vector @ b): b's rows c0.. in order
-        rows = getitem_p(b, index=(slice(c0, c0 + stop - first),), lead=0)
-        return reshape_p(_placed(rows, (slice(first, stop),), (k, p)), shape=(k, 1, p))
+        picked = getitem_p(b, index=(slice(c0, c0 + stop - first),), lead=0)
+        return reshape_p(_placed(picked, (slice(first, stop),), (k, p)), shape=(k, 1, p))
     c = np.arange(c0, c0 + stop - first)
     return index_add_p(getitem_p(b, index=(c % n,), lead=0),
                        index=(np.arange(first, stop), c // n), shape=(k, m, p), lead=0)
